@@ -1,0 +1,102 @@
+//! The `blankett` command line. Usage errors (unknown form, region, a count out of range) exit with code 2.
+
+mod print;
+
+use crate::forms::Registry;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "blankett",
+    version,
+    about = "Pappersanmälningar enligt smittskyddslagen: skriv ut, läs in, verifiera"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the forms and their versions.
+    Forms,
+    /// Print the geometry of a form as JSON (millimetres from the page's top-left corner).
+    Layout {
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Print N blank forms, each with its own form ID, into one PDF; print the IDs one a line.
+    Print(print::PrintArgs),
+}
+
+pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
+    arg.or_else(|| std::env::var_os("BLANKETT_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("var"))
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Forms => forms(),
+        Command::Layout { form, version } => layout(&form, version),
+        Command::Print(args) => print::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(msg)) => {
+            eprintln!("blankett: {msg}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(msg)) => {
+            eprintln!("blankett: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub enum CliError {
+    /// Bad arguments: exit code 2.
+    Usage(String),
+    /// The command could not do its work: exit code 1.
+    Failed(String),
+}
+
+fn forms() -> Result<(), CliError> {
+    for form in Registry::embedded().all() {
+        println!(
+            "{}\tversion {}\t{}\t{} sid(or)\t{}",
+            form.name(),
+            form.version(),
+            form.code,
+            form.page_count(),
+            form.def.title
+        );
+    }
+    Ok(())
+}
+
+fn layout(form: &str, version: Option<u32>) -> Result<(), CliError> {
+    let form = Registry::embedded()
+        .get(form, version)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let json = crate::forms::export::layout_json(form);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).map_err(|e| CliError::Failed(e.to_string()))?
+    );
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! blankett: paper notifications under the Swedish Communicable Diseases Act, printed with machine-readable IDs
+//! and read back into pending notifications.
+
+pub mod cli;
+pub mod domain;
+pub mod fonts;
+pub mod formid;
+pub mod forms;
+pub mod render;
+pub mod store;

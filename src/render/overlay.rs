@@ -1,0 +1,125 @@
+//! What differs between copies of the same page: corner marks and QR codes (per page), the form ID in clear
+//! text, the addressee on the first page, and the footer with page x of y.
+
+use super::{draw, qr};
+use crate::domain::regions::Region;
+use crate::fonts::Face;
+use crate::formid::{FormId, PageStamp};
+use crate::forms::Form;
+use crate::forms::page::{self, Rect};
+use pdf_writer::Content;
+use qrcode::EcLevel;
+
+pub struct Stamp<'a> {
+    pub id: FormId,
+    pub page: u32,
+    pub pages: u32,
+    pub form: &'a Form,
+    pub template_page: usize,
+    pub region: &'a Region,
+    /// Print the addressee in the envelope window (first page of a copy).
+    pub address: bool,
+}
+
+pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
+    for mark in &page::CORNER_MARKS {
+        content.set_fill_gray(0.0);
+        draw::rect_path(content, &mark.rect);
+        content.fill_nonzero();
+    }
+    let payload = PageStamp {
+        id: stamp.id,
+        page: stamp.page,
+        pages: stamp.pages,
+        template: stamp.form.code,
+        template_page: stamp.template_page as u32,
+    }
+    .encode();
+    if let Some((width, dark)) = qr::modules(payload.as_bytes(), EcLevel::Q, Some(2)) {
+        for zone in &page::QR_ZONES {
+            qr::draw(content, zone, width, &dark);
+        }
+    }
+    let id_text = stamp.id.to_string();
+    let (right, top) = page::ID_TEXT_TOP;
+    draw::text_right(content, right, top, 6.5, Face::Regular, 0.3, "Blankett-id");
+    draw::text_right(content, right, top + 4.2, 10.0, Face::Bold, 0.0, &id_text);
+
+    if stamp.address {
+        address(content, stamp.region);
+    }
+    let footer = format!(
+        "{} · version {} · {} · sida {} av {}",
+        stamp.form.def.title, stamp.form.def.version, id_text, stamp.page, stamp.pages
+    );
+    draw::text_right(
+        content,
+        page::CONTENT_RIGHT,
+        page::FOOTER_BASELINE,
+        7.5,
+        Face::Regular,
+        0.0,
+        &footer,
+    );
+    draw::text_right(
+        content,
+        page::CONTENT_RIGHT,
+        page::FOOTER_BASELINE - 4.0,
+        6.5,
+        Face::Regular,
+        0.35,
+        "Skriv inte i QR-koderna eller i hörnmarkeringarna.",
+    );
+}
+
+/// The smittskyddsläkare of the reporting doctor's region, placed in the C5 window. An unknown postal address is
+/// never guessed: the unit's name is printed and the reporter is told to check it.
+fn address(content: &mut Content, region: &Region) {
+    let w: &Rect = &page::ADDRESS_WINDOW;
+    let x = w.x + 4.0;
+    let mut y = w.y + 4.5;
+    draw::text(
+        content,
+        x,
+        y,
+        7.0,
+        Face::Regular,
+        0.3,
+        "Till smittskyddsläkaren",
+    );
+    y += 5.0;
+    let mut lines: Vec<(&str, Face)> = Vec::new();
+    if region.address_lines.is_empty() {
+        lines.push((&region.sme_name, Face::Bold));
+        lines.push((&region.name, Face::Regular));
+    } else {
+        for (i, line) in region.address_lines.iter().enumerate() {
+            lines.push((line, if i == 0 { Face::Bold } else { Face::Regular }));
+        }
+    }
+    for (line, face) in lines.iter().take(4) {
+        draw::text(content, x, y, 10.0, *face, 0.0, line);
+        y += 4.6;
+    }
+    if region.address_lines.is_empty() {
+        draw::text(
+            content,
+            x,
+            w.bottom() - 1.5,
+            6.5,
+            Face::Regular,
+            0.3,
+            "Postadressen saknas här: kontrollera den med regionen.",
+        );
+    } else if region.copies > 1 {
+        draw::text(
+            content,
+            x,
+            w.bottom() - 1.5,
+            6.5,
+            Face::Bold,
+            0.0,
+            &format!("Regionen vill ha {} exemplar.", region.copies),
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! Form definitions: every form loads and validates, the layout export keeps its contract, the STI/HIV rule holds,
+//! and a broken definition is refused with a message that names what is wrong.
+
+use blankett::forms::definition::{Check, FormKind};
+use blankett::forms::layout::Geometry;
+use blankett::forms::page::{self, Rect};
+use blankett::forms::{FormError, Registry, export, validate};
+use serde_json::Value;
+use std::path::Path;
+
+const REQUIRED_FORMS: &[&str] = &[
+    "klinisk",
+    "klinisk-sti",
+    "paragraf-sti-provtagning",
+    "paragraf-sti-foljsamhet",
+    "paragraf-ovrig",
+    "tillagg-tuberkulos",
+    "tillagg-hepatit",
+    "tillagg-mrsa-esbl-carba",
+    "tillagg-tarm",
+];
+
+#[test]
+fn every_definition_file_loads_and_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+    let from_disk = Registry::from_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let embedded = Registry::embedded();
+    assert_eq!(
+        from_disk.all().count(),
+        embedded.all().count(),
+        "every file in forms/ is built in"
+    );
+    for name in REQUIRED_FORMS {
+        let form = embedded.get(name, None).unwrap_or_else(|e| panic!("{e}"));
+        let expect = if name.starts_with("tillagg-") {
+            FormKind::Supplement
+        } else {
+            FormKind::Main
+        };
+        assert_eq!(form.kind(), expect, "{name}");
+        assert!(
+            form.layout.pages.iter().all(|p| !p.fields.is_empty()),
+            "{name} has an empty page"
+        );
+    }
+}
+
+fn boxes_of(field: &Value) -> Vec<Rect> {
+    let rect = |b: &Value| {
+        let n = |k: &str| {
+            b[k].as_f64()
+                .unwrap_or_else(|| panic!("{k} missing in {b}")) as f32
+        };
+        Rect::new(n("x"), n("y"), n("w"), n("h"))
+    };
+    match field["kind"].as_str() {
+        Some("comb") => field["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .map(rect)
+            .collect(),
+        Some("choice") => field["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .map(|o| rect(&o["box"]))
+            .collect(),
+        Some("text") => vec![rect(&field["box"])],
+        other => panic!("unknown kind {other:?}"),
+    }
+}
+
+#[test]
+fn layout_export_keeps_the_contract() {
+    for form in Registry::embedded().all() {
+        let json = export::layout_json(form);
+        assert_eq!(json["form"], form.name());
+        assert_eq!(json["version"], form.version());
+        assert_eq!(json["page_size_mm"], serde_json::json!([210.0, 297.0]));
+        let pages = json["pages"].as_array().expect("pages");
+        assert_eq!(pages.len(), form.page_count());
+        for (i, p) in pages.iter().enumerate() {
+            assert_eq!(p["page"], i + 1);
+            for field in p["fields"].as_array().expect("fields") {
+                let name = field["name"].as_str().expect("name");
+                match field["kind"].as_str().expect("kind") {
+                    "comb" => assert!(
+                        ["digits", "letters", "text"]
+                            .contains(&field["charset"].as_str().expect("charset")),
+                        "{name}"
+                    ),
+                    "choice" => {
+                        assert!(field["multiple"].is_boolean(), "{name}");
+                        for o in field["options"].as_array().expect("options") {
+                            assert!(o["value"].is_string(), "{name}");
+                        }
+                    }
+                    "text" => {}
+                    other => panic!("{name}: kind {other}"),
+                }
+                for b in boxes_of(field) {
+                    assert!(
+                        page::PRINTABLE.contains(&b),
+                        "{}: {name} {b:?} off the printable area",
+                        form.name()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn layout_command_prints_the_contract() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blankett"))
+        .args(["layout", "--form", "klinisk", "--version", "1"])
+        .output()
+        .expect("run blankett");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let fields: Vec<&Value> = json["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["fields"].as_array().unwrap())
+        .collect();
+    let pnr = fields
+        .iter()
+        .find(|f| f["name"] == "patient.personnummer")
+        .expect("patient.personnummer");
+    assert_eq!(pnr["kind"], "comb");
+    assert_eq!(pnr["charset"], "digits");
+    assert_eq!(pnr["cells"].as_array().unwrap().len(), 12);
+    let typ = fields
+        .iter()
+        .find(|f| f["name"] == "anmalan.typ")
+        .expect("anmalan.typ");
+    assert_eq!(typ["multiple"], false);
+    assert!(
+        typ["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["value"] == "nytt_fall")
+    );
+}
+
+#[test]
+fn sti_form_asks_for_no_identity_and_no_source() {
+    let form = Registry::embedded().get("klinisk-sti", None).unwrap();
+    assert!(form.def.sti_rule);
+    let fields: Vec<_> = form.layout.pages.iter().flat_map(|p| &p.fields).collect();
+    for f in &fields {
+        assert!(
+            !validate::STI_FORBIDDEN.contains(&f.name.as_str()),
+            "{} on the STI form",
+            f.name
+        );
+        assert!(
+            !matches!(f.check, Some(Check::Personnummer | Check::Identitet)),
+            "{} asks for a full identity",
+            f.name
+        );
+        if let Geometry::Comb { cells, charset } = &f.geometry {
+            assert!(
+                !(cells.len() >= 10
+                    && *charset == blankett::forms::definition::Charset::Digits
+                    && f.name.starts_with("patient.")),
+                "{} could hold a full personnummer",
+                f.name
+            );
+        }
+        assert!(
+            !f.name.contains("namn") || f.name.starts_with("rapportor."),
+            "{} asks for a name",
+            f.name
+        );
+        assert!(!f.name.contains("adress"), "{} asks for an address", f.name);
+    }
+    assert!(
+        fields.iter().any(|f| f.name == "patient.rikskod"),
+        "the STI form asks for a rikskod"
+    );
+}
+
+#[test]
+fn every_box_is_clear_of_marks_qr_codes_and_each_other() {
+    for form in Registry::embedded().all() {
+        for p in &form.layout.pages {
+            let first = p.page == 1 && form.kind() == FormKind::Main;
+            let boxes: Vec<Rect> = p.fields.iter().flat_map(|f| f.boxes()).collect();
+            for b in &boxes {
+                for (zone, z) in page::reserved_zones(first) {
+                    assert!(
+                        !b.overlaps(&z),
+                        "{} p{}: {b:?} overlaps {zone}",
+                        form.name(),
+                        p.page
+                    );
+                }
+            }
+            for (i, a) in boxes.iter().enumerate() {
+                assert!(
+                    boxes[i + 1..].iter().all(|b| !a.overlaps(b)),
+                    "{} p{}: overlap at {a:?}",
+                    form.name(),
+                    p.page
+                );
+            }
+            for f in &p.fields {
+                if let Geometry::Comb { cells, .. } = &f.geometry {
+                    assert!(
+                        cells.iter().all(|c| c.w >= 5.0 && c.h >= 7.0),
+                        "{}: cells too small",
+                        f.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+const BASE: &str = r#"
+form = "prov"
+version = 1
+code = "PV"
+kind = "main"
+title = "Prov"
+[[page]]
+[[page.section]]
+heading = "Del"
+[[page.section.field]]
+name = "patient.personnummer"
+label = "Personnummer"
+kind = "comb"
+charset = "digits"
+cells = 12
+"#;
+
+fn load(extra: &str) -> Result<(), String> {
+    let text = format!("{BASE}{extra}");
+    blankett::forms::load_definition("forms/prov.v1.toml", &text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn overlapping_boxes_are_refused_by_name() {
+    assert_eq!(load(""), Ok(()));
+    let overlapping = r#"
+[[page.section.field]]
+name = "patient.namn"
+label = "Namn"
+kind = "comb"
+charset = "text"
+cells = 10
+at = [20.0, 86.0]
+"#;
+    let err = load(overlapping).expect_err("overlap must be refused");
+    assert!(
+        err.contains("patient.namn")
+            && err.contains("patient.personnummer")
+            && err.contains("överlappar"),
+        "{err}"
+    );
+}
+
+#[test]
+fn boxes_on_the_qr_code_or_too_small_are_refused() {
+    let on_qr = r#"
+[[page.section.field]]
+name = "patient.namn"
+label = "Namn"
+kind = "comb"
+charset = "text"
+cells = 3
+at = [172.0, 10.0]
+"#;
+    let err = load(on_qr).expect_err("a box on the QR code must be refused");
+    assert!(err.contains("QR-kod uppe"), "{err}");
+    let small = "\n[style]\ncell_w = 4.0\n";
+    let err = load(small).expect_err("small cells must be refused");
+    assert!(err.contains("minst 5 x 7"), "{err}");
+}
+
+#[test]
+fn overflowing_page_and_bad_names_are_refused() {
+    let many: String = (0..30)
+        .map(|i| format!("\n[[page.section.field]]\nname = \"x.f{i}\"\nlabel = \"F\"\nkind = \"text\"\nfill = true\nheight = 12\n"))
+        .collect();
+    let err = load(&many).expect_err("overflow");
+    assert!(err.contains("räcker inte till"), "{err}");
+    let bad_date = "\n[[page.section.field]]\nname = \"x.start\"\nlabel = \"Start\"\nkind = \"comb\"\ncharset = \"digits\"\ncells = 8\ncheck = \"date\"\n";
+    let err = load(bad_date).expect_err("date names end in datum");
+    assert!(err.contains("x.start"), "{err}");
+}
+
+#[test]
+fn unknown_form_and_version_fail_clearly() {
+    let registry = Registry::embedded();
+    assert!(matches!(
+        registry.get("finns-inte", None),
+        Err(FormError::UnknownForm(_))
+    ));
+    assert!(matches!(
+        registry.get("klinisk", Some(99)),
+        Err(FormError::UnknownVersion(_, 99))
+    ));
+}
