@@ -40,11 +40,11 @@ impl FontMetrics {
         let to_thousandths = |v: i16| (f32::from(v) * scale).round() as i16;
         let mut widths = [0u16; 256];
         for (code, width) in widths.iter_mut().enumerate() {
-            if let Some(ch) = winansi_char(code as u8) {
-                if let Some(gid) = parsed.glyph_index(ch) {
-                    let advance = parsed.glyph_hor_advance(gid).unwrap_or(0);
-                    *width = (f32::from(advance) * scale).round() as u16;
-                }
+            if let Some(ch) = winansi_char(code as u8)
+                && let Some(gid) = parsed.glyph_index(ch)
+            {
+                let advance = parsed.glyph_hor_advance(gid).unwrap_or(0);
+                *width = (f32::from(advance) * scale).round() as u16;
             }
         }
         let bb = parsed.global_bounding_box();

@@ -431,23 +431,24 @@ impl<'a> PageCursor<'a> {
                     field.check,
                     Some(Check::Date | Check::Personnummer | Check::Identitet | Check::Rikskod)
                 );
-                if let FieldKind::Comb { groups, .. } = &field.kind {
-                    if dashed && groups.len() > 1 {
-                        let mut index = 0;
-                        for group in &groups[..groups.len() - 1] {
-                            index += group;
-                            if let (Some(a), Some(b)) = (cells.get(index - 1), cells.get(index)) {
-                                if (a.y - b.y).abs() < 1e-3 {
-                                    let mid = (a.right() + b.x) / 2.0;
-                                    let y = a.y + a.h / 2.0;
-                                    self.drawing.push(Primitive::Line {
-                                        from: (mid - 0.8, y),
-                                        to: (mid + 0.8, y),
-                                        width: 0.3,
-                                        grey: 0.3,
-                                    });
-                                }
-                            }
+                if let FieldKind::Comb { groups, .. } = &field.kind
+                    && dashed
+                    && groups.len() > 1
+                {
+                    let mut index = 0;
+                    for group in &groups[..groups.len() - 1] {
+                        index += group;
+                        if let (Some(a), Some(b)) = (cells.get(index - 1), cells.get(index))
+                            && (a.y - b.y).abs() < 1e-3
+                        {
+                            let mid = (a.right() + b.x) / 2.0;
+                            let y = a.y + a.h / 2.0;
+                            self.drawing.push(Primitive::Line {
+                                from: (mid - 0.8, y),
+                                to: (mid + 0.8, y),
+                                width: 0.3,
+                                grey: 0.3,
+                            });
                         }
                     }
                 }

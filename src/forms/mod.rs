@@ -75,6 +75,7 @@ pub fn load_definition(file: &str, text: &str) -> Result<Form, FormError> {
         errors: vec![e.0],
     })?;
     let mut errors = validate::validate(&def, &layout);
+    // An invalid code is reported by validate.
     let code = match FormCode::parse(&def.code, def.version) {
         Ok(code) => Some(code),
         Err(_) => None, // reported by validate

@@ -112,13 +112,13 @@ fn definition_errors(def: &FormDefinition, errors: &mut Vec<String>) {
                             Some(Check::Postnummer) => Some((5, Charset::Digits)),
                             _ => None,
                         };
-                        if let Some((n, cs)) = expected {
-                            if *cells != n || *charset != cs {
-                                errors.push(format!(
-                                    "{name}: kontrollen {:?} kräver {n} rutor med {cs:?}",
-                                    field.check.unwrap_or(Check::Date)
-                                ));
-                            }
+                        if let Some((n, cs)) = expected
+                            && (*cells != n || *charset != cs)
+                        {
+                            errors.push(format!(
+                                "{name}: kontrollen {:?} kräver {n} rutor med {cs:?}",
+                                field.check.unwrap_or(Check::Date)
+                            ));
                         }
                     }
                     FieldKind::Choice {

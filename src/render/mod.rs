@@ -80,6 +80,12 @@ impl Renderer {
         for form in registry.all() {
             for page in &form.layout.pages {
                 let mut content = Content::new();
+                // The corner marks are the same on every page of every form: part of the static drawing.
+                for mark in &page::CORNER_MARKS {
+                    content.set_fill_gray(0.0);
+                    draw::rect_path(&mut content, &mark.rect);
+                    content.fill_nonzero();
+                }
                 for p in &page.drawing {
                     draw::primitive(&mut content, p);
                 }

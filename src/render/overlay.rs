@@ -1,4 +1,4 @@
-//! What differs between copies of the same page: corner marks and QR codes (per page), the form ID in clear
+//! What differs between copies of the same page: the QR codes, the form ID in clear
 //! text, the addressee on the first page, and the footer with page x of y.
 
 use super::{draw, qr};
@@ -22,11 +22,6 @@ pub struct Stamp<'a> {
 }
 
 pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
-    for mark in &page::CORNER_MARKS {
-        content.set_fill_gray(0.0);
-        draw::rect_path(content, &mark.rect);
-        content.fill_nonzero();
-    }
     let payload = PageStamp {
         id: stamp.id,
         page: stamp.page,
