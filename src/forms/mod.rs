@@ -76,10 +76,7 @@ pub fn load_definition(file: &str, text: &str) -> Result<Form, FormError> {
     })?;
     let mut errors = validate::validate(&def, &layout);
     // An invalid code is reported by validate.
-    let code = match FormCode::parse(&def.code, def.version) {
-        Ok(code) => Some(code),
-        Err(_) => None, // reported by validate
-    };
+    let code = FormCode::parse(&def.code, def.version).ok();
     let expected_file = format!("{}.v{}.toml", def.form, def.version);
     if !file.ends_with(&expected_file) {
         errors.push(format!("filen ska heta {expected_file}"));
