@@ -8,3 +8,5 @@ pub mod formid;
 pub mod forms;
 pub mod render;
 pub mod store;
+pub mod validation;
+pub mod web;

@@ -108,6 +108,22 @@ pub const QR_ZONES: [Rect; 2] = [
     Rect::new(20.0, 267.0, QR_SIZE, QR_SIZE),
 ];
 
+/// The data QR codes of a form filled in on screen (`render::filled`): up to two square symbols side by side in
+/// the footer band, right of the lower ID QR code and its quiet zone (x 16.8–43.2) and left of the footer text
+/// (right-aligned to x = 195). Each is at most QR version 8 (49 modules), so a module is at least
+/// [`DATA_QR_MIN_MODULE`]: readable at 200 dpi and by fax. The band under y = [`BODY_BOTTOM`] is free of boxes, so
+/// the symbols keep their quiet zone ([`DATA_QR_QUIET`]) on every page of every form.
+pub const DATA_QR_ZONES: [Rect; 2] = [
+    Rect::new(45.0, 264.0, DATA_QR_SIZE, DATA_QR_SIZE),
+    Rect::new(72.0, 264.0, DATA_QR_SIZE, DATA_QR_SIZE),
+];
+/// The side of a data QR symbol, without its quiet zone.
+pub const DATA_QR_SIZE: f32 = 24.5;
+/// The smallest module a data QR symbol may have, in millimetres.
+pub const DATA_QR_MIN_MODULE: f32 = 0.5;
+/// Quiet zone around each data QR symbol: four modules of the smallest size.
+pub const DATA_QR_QUIET: f32 = 2.0;
+
 /// The recipient's address on the first page, inside the window of a C5 envelope with a right-hand window
 /// (Swedish H2 placement) when the A4 sheet is folded once.
 pub const ADDRESS_WINDOW: Rect = Rect::new(112.0, 44.0, 88.0, 30.0);

@@ -6,6 +6,7 @@
 //! a form render in well under a millisecond and a batch of a thousand share one copy of the static drawing.
 
 mod draw;
+pub mod filled;
 mod overlay;
 mod qr;
 
@@ -38,6 +39,12 @@ pub enum RenderError {
     SupplementFirst(String),
     #[error("{0} är ingen tilläggsblankett")]
     NotSupplement(String),
+    /// A filled copy whose values do not fit the data QR code of a page.
+    #[error("sidan {page}: {source}")]
+    Data {
+        page: u32,
+        source: filled::DataQrError,
+    },
 }
 
 const LEVEL_STATIC: u8 = 9;
@@ -104,6 +111,25 @@ impl Renderer {
 
     /// Writes all `copies` into one PDF, page after page.
     pub fn render(&self, copies: &[Copy<'_>]) -> Result<Vec<u8>, RenderError> {
+        self.render_inner(copies, None)
+    }
+
+    /// One copy filled in on screen: `values` holds each form's values by form name (`klinisk`, `tillagg-tarm`).
+    /// The values are printed in their boxes and every page gets a data QR code with its values
+    /// (see [`filled`]).
+    pub fn render_filled(
+        &self,
+        copy: &Copy<'_>,
+        values: &std::collections::BTreeMap<String, crate::validation::FormValues>,
+    ) -> Result<Vec<u8>, RenderError> {
+        self.render_inner(std::slice::from_ref(copy), Some(values))
+    }
+
+    fn render_inner(
+        &self,
+        copies: &[Copy<'_>],
+        filled: Option<&std::collections::BTreeMap<String, crate::validation::FormValues>>,
+    ) -> Result<Vec<u8>, RenderError> {
         if copies.is_empty() {
             return Err(RenderError::Empty);
         }
@@ -166,6 +192,15 @@ impl Renderer {
                     content.x_object(Name(b"T"));
                     content.restore_state();
                     overlay::draw(&mut content, &stamp);
+                    if let Some(all) = filled {
+                        let empty = crate::validation::FormValues::new();
+                        let values = all.get(form.name()).unwrap_or(&empty);
+                        filled::draw_page(&mut content, copy.id, form, page_layout, values)
+                            .map_err(|source| RenderError::Data {
+                                page: number,
+                                source,
+                            })?;
+                    }
                     let content_ref = next.bump();
                     let data = deflate(&content.finish(), LEVEL_COPY);
                     pdf.stream(content_ref, &data).filter(Filter::FlateDecode);

@@ -2,23 +2,54 @@
 
 use super::draw::{self, MM};
 use crate::forms::page::Rect;
+use fast_qr::{ECL, QRBuilder, Version};
 use pdf_writer::Content;
-use qrcode::{Color, EcLevel, QrCode, Version};
+pub use qrcode::EcLevel;
 
 /// Dark modules of the smallest symbol that holds `data`, preferring `version` so that the module size on paper
-/// stays what the page furniture was designed for.
+/// stays what the page furniture was designed for. Encoded with `fast_qr`, which chooses the mask pattern as the
+/// standard asks about six times faster than `qrcode` (26 µs against 151 µs for a page stamp, measured with
+/// `cargo run --release --example qr_cost`): two symbols on every page made that the largest cost of a copy.
 pub fn modules(data: &[u8], level: EcLevel, version: Option<i16>) -> Option<(usize, Vec<bool>)> {
+    let ecl = match level {
+        EcLevel::L => ECL::L,
+        EcLevel::M => ECL::M,
+        EcLevel::Q => ECL::Q,
+        EcLevel::H => ECL::H,
+    };
+    let build = |v: Option<Version>| {
+        let mut builder = QRBuilder::new(data.to_vec());
+        builder.ecl(ecl);
+        if let Some(v) = v {
+            builder.version(v);
+        }
+        builder.build().ok()
+    };
     let code = version
-        .and_then(|v| QrCode::with_version(data, Version::Normal(v), level).ok())
-        .or_else(|| QrCode::with_error_correction_level(data, level).ok())?;
-    let width = code.width();
+        .and_then(fixed_version)
+        .and_then(|v| build(Some(v)))
+        .or_else(|| build(None))?;
+    let width = code.size;
     Some((
         width,
-        code.to_colors()
-            .into_iter()
-            .map(|c| c == Color::Dark)
+        code.data[..width * width]
+            .iter()
+            .map(|m| m.value())
             .collect(),
     ))
+}
+
+fn fixed_version(v: i16) -> Option<Version> {
+    use Version::*;
+    const ALL: [Version; 40] = [
+        V01, V02, V03, V04, V05, V06, V07, V08, V09, V10, V11, V12, V13, V14, V15, V16, V17, V18,
+        V19, V20, V21, V22, V23, V24, V25, V26, V27, V28, V29, V30, V31, V32, V33, V34, V35, V36,
+        V37, V38, V39, V40,
+    ];
+    usize::try_from(v)
+        .ok()
+        .and_then(|v| v.checked_sub(1))
+        .and_then(|i| ALL.get(i).copied())
 }
 
 /// Draws the symbol into `area` (without quiet zone; the caller keeps the surroundings white). Each row's runs of
