@@ -353,3 +353,33 @@ fn a_misspelt_key_is_an_error_not_ignored() {
     let err = load("\n[[page.section.field]]\nname = \"x.y\"\nlabel = \"Y\"\nkind = \"comb\"\ncells = 4\n").expect_err("comb without charset");
     assert!(err.contains("charset"), "{err}");
 }
+
+#[test]
+fn forms_and_reference_data_agree() {
+    let diseases = blankett::domain::diseases::Diseases::embedded();
+    let registry = Registry::embedded();
+    for form in registry.all() {
+        for id in &form.def.diseases {
+            assert!(diseases.get(id).is_some(), "{}: unknown disease id {id}", form.name());
+        }
+        for field in form.layout.pages.iter().flat_map(|p| &p.fields) {
+            if field.name == "sjukdom.diagnos" {
+                if let Geometry::Choice { options, .. } = &field.geometry {
+                    for o in options {
+                        assert!(diseases.get(&o.value).is_some(), "{}: option {} is no disease id", form.name(), o.value);
+                    }
+                }
+            }
+        }
+    }
+    for disease in diseases.all() {
+        if let Some(supplement) = &disease.supplement {
+            let form = registry.get(supplement, None).unwrap_or_else(|e| panic!("{}: {e}", disease.id));
+            assert_eq!(form.kind(), FormKind::Supplement);
+            assert!(form.def.diseases.contains(&disease.id), "{} does not list {}", form.name(), disease.id);
+        }
+        if disease.sti_group {
+            assert!(registry.get("klinisk-sti", None).unwrap().def.diseases.contains(&disease.id), "{}", disease.id);
+        }
+    }
+}
