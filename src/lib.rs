@@ -4,9 +4,11 @@
 pub mod cli;
 pub mod domain;
 pub mod fonts;
+pub mod intake;
 pub mod formid;
 pub mod forms;
 pub mod render;
 pub mod store;
+pub mod synth;
 pub mod validation;
 pub mod web;

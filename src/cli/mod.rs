@@ -1,6 +1,8 @@
 //! The `blankett` command line. Usage errors (unknown form, region, a count out of range) exit with code 2.
 
+mod intake;
 mod print;
+mod serve;
 
 use crate::forms::Registry;
 use clap::{Parser, Subcommand};
@@ -31,6 +33,10 @@ enum Command {
     },
     /// Print N blank forms, each with its own form ID, into one PDF; print the IDs one a line.
     Print(print::PrintArgs),
+    /// Serve the public site: choose a form, fill it in on screen or print it blank.
+    Serve(serve::ServeArgs),
+    /// Take in scans (PDF, TIFF, PNG, JPEG): one JSON line per document formed or page left unidentified.
+    Intake(intake::IntakeArgs),
 }
 
 pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
@@ -38,7 +44,22 @@ pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("var"))
 }
 
+/// Debian's libtesseract runs OpenMP, which reads `OMP_THREAD_LIMIT` once at start: with more than one thread
+/// per engine small images take 3-10 times longer. Commands that read scans re-start themselves with the limit
+/// set when the caller did not set it.
+fn ensure_single_threaded_ocr() {
+    let reads_scans = std::env::args().nth(1).is_some_and(|c| c == "intake" || c == "serve");
+    if reads_scans && std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        use std::os::unix::process::CommandExt;
+        if let Ok(exe) = std::env::current_exe() {
+            let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_THREAD_LIMIT", "1").exec();
+            eprintln!("blankett: kunde inte starta om med OMP_THREAD_LIMIT=1: {err}");
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
+    ensure_single_threaded_ocr();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -54,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Forms => forms(),
         Command::Layout { form, version } => layout(&form, version),
         Command::Print(args) => print::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Intake(args) => intake::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

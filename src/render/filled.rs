@@ -40,7 +40,6 @@ pub const DATA_PREFIX: &str = "BKD1:";
 const FORMAT: u8 = 1;
 /// QR version 8 has 49 modules: 0.5 mm each in a 24.5 mm symbol.
 const MAX_QR_VERSION: i16 = 8;
-const DATA_EC: EcLevel = EcLevel::M;
 
 /// Comb characters: size in points.
 const COMB_PT: f32 = 12.0;
@@ -228,11 +227,11 @@ pub fn text_capacity(rect: &Rect) -> usize {
     per_line * max_lines(rect, size)
 }
 
-fn draw_symbols(content: &mut Content, symbols: &[String]) {
-    for (text, zone) in symbols.iter().zip(page::DATA_QR_ZONES.iter()) {
-        // Encoded with the same library that decided the symbol fits, so the version (and so the module size)
-        // is the one checked.
-        if let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), DATA_EC) {
+fn draw_symbols(content: &mut Content, symbols: &Symbols) {
+    for ((text, level), zone) in symbols.0.iter().zip(page::DATA_QR_ZONES.iter()) {
+        // Encoded with the same library and level that decided the symbol fits, so the version (and so the
+        // module size) is the one checked.
+        if let Some(code) = symbol(text, *level) {
             let width = code.width();
             let dark: Vec<bool> = code
                 .to_colors()
@@ -308,36 +307,73 @@ pub fn page_payload(id: FormId, form: &Form, page: &PageLayout, values: &FormVal
     out
 }
 
-/// Whether `text` fits one data QR symbol (version 8 or lower).
-fn fits(text: &str) -> bool {
-    QrCode::with_error_correction_level(text.as_bytes(), DATA_EC)
-        .is_ok_and(|c| matches!(c.version(), qrcode::Version::Normal(v) if v <= MAX_QR_VERSION))
+/// The symbol for `text` at `level`, if it is version 8 or lower (modules of 0.5 mm or more).
+fn symbol(text: &str, level: EcLevel) -> Option<QrCode> {
+    QrCode::with_error_correction_level(text.as_bytes(), level)
+        .ok()
+        .filter(|c| matches!(c.version(), qrcode::Version::Normal(v) if v <= MAX_QR_VERSION))
 }
 
-/// The texts of the data QR symbols of one page: one, or two when one would need modules under 0.5 mm.
+/// How many data QR symbols the pages of `form` have room for: two where the footer line leaves the second zone
+/// free (its left end is computed for the widest possible ID and page numbers), else one.
+pub fn max_symbols(form: &Form) -> usize {
+    let footer = super::overlay::footer_text(form, "WWW-WWWW-WWWW-W", 99, 99);
+    let left = page::CONTENT_RIGHT - fonts::metrics(Face::Regular).width_mm(&footer, FOOTER_PT);
+    let second = page::DATA_QR_ZONES[1];
+    if second.right() + page::DATA_QR_QUIET + 1.0 <= left {
+        2
+    } else {
+        1
+    }
+}
+
+/// The size the footer line is printed in (`overlay`).
+const FOOTER_PT: f32 = 7.5;
+
+/// A page's data QR symbols: their texts with the error correction level each is encoded at.
+pub struct Symbols(Vec<(String, EcLevel)>);
+
+impl Symbols {
+    pub fn texts(&self) -> Vec<&str> {
+        self.0.iter().map(|(t, _)| t.as_str()).collect()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The data QR symbols of one page. Level M (15 % of a symbol may be lost) in one symbol, else in two where the
+/// page has room for two, else level L; too much text for that is an error (the on-screen form says which field
+/// to shorten before it gets here).
 pub fn encode_page(
     id: FormId,
     form: &Form,
     page: &PageLayout,
     values: &FormValues,
-) -> Result<Vec<String>, DataQrError> {
+) -> Result<Symbols, DataQrError> {
     let compressed =
         miniz_oxide::deflate::compress_to_vec(&page_payload(id, form, page, values), 10);
-    let one = format!("{DATA_PREFIX}1/1:{}", base45_encode(&compressed));
-    if fits(&one) {
-        return Ok(vec![one]);
+    let room = max_symbols(form);
+    for level in [EcLevel::M, EcLevel::L] {
+        for n in 1..=room {
+            let size = compressed.len().div_ceil(n).max(1);
+            let texts: Vec<String> = compressed
+                .chunks(size)
+                .enumerate()
+                .map(|(i, chunk)| format!("{DATA_PREFIX}{}/{n}:{}", i + 1, base45_encode(chunk)))
+                .collect();
+            if texts.len() == n && texts.iter().all(|t| symbol(t, level).is_some()) {
+                return Ok(Symbols(texts.into_iter().map(|t| (t, level)).collect()));
+            }
+            if compressed.is_empty() {
+                break;
+            }
+        }
     }
-    let half = compressed.len().div_ceil(2);
-    let parts: Vec<String> = compressed
-        .chunks(half)
-        .enumerate()
-        .map(|(i, chunk)| format!("{DATA_PREFIX}{}/2:{}", i + 1, base45_encode(chunk)))
-        .collect();
-    if parts.iter().all(|p| fits(p)) {
-        Ok(parts)
-    } else {
-        Err(DataQrError::TooLarge(compressed.len()))
-    }
+    Err(DataQrError::TooLarge(compressed.len()))
 }
 
 /// Whether a QR symbol's text is a data QR symbol (rather than a page's ID stamp).
@@ -443,6 +479,64 @@ pub fn decode(registry: &Registry, texts: &[&str]) -> Result<PageData, DataQrErr
     })
 }
 
+// ------------------------------------------------------------------------------------------------------- reading
+
+/// The texts of the data QR symbols in `img`, a grey image around a page's [`page::DATA_QR_ZONES`] (the band from
+/// about x 40 to 100 mm, y 260 to 292 mm, or one zone with a few millimetres of margin), for intake.
+///
+/// rqrr finds finder patterns by run lengths in whole pixels with an integer average, so below about 4.5 pixels a
+/// module it misses symbols depending on how the modules fall on the pixel grid: a 0.5–0.75 mm module is 4–6 pixels
+/// at 200 dpi and 2–3 after the 2x2 averaging that helps with the page QR codes. The image is therefore first
+/// enlarged 2x (bilinear); the image as given and its 2x2 average are tried after, and every symbol found counts.
+/// Measured on rendered klinisk pages with payloads from empty to two full symbols, at 200 and 300 dpi: the enlarged
+/// image read every symbol, the other two each missed some (`tests/web_dataqr.rs`).
+pub fn read_symbols(img: &image::GrayImage) -> Vec<String> {
+    let (w, h) = img.dimensions();
+    if w < 8 || h < 8 {
+        return Vec::new();
+    }
+    let mut found: Vec<String> = Vec::new();
+    let attempts: [&dyn Fn() -> image::GrayImage; 3] = [
+        &|| image::imageops::resize(img, w * 2, h * 2, image::imageops::FilterType::Triangle),
+        &|| img.clone(),
+        &|| average_2x2(img),
+    ];
+    for attempt in attempts {
+        let mut prepared = rqrr::PreparedImage::prepare(attempt());
+        for grid in prepared.detect_grids() {
+            if let Ok((_, text)) = grid.decode()
+                && is_data_symbol(&text)
+                && !found.contains(&text)
+            {
+                found.push(text);
+            }
+        }
+        let texts: Vec<&str> = found.iter().map(String::as_str).collect();
+        if decode_payload(&texts).is_ok() {
+            break;
+        }
+    }
+    found
+}
+
+/// A page's values from an image of its data QR zones (see [`read_symbols`]).
+pub fn read_page(registry: &Registry, img: &image::GrayImage) -> Result<PageData, DataQrError> {
+    let texts = read_symbols(img);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    decode(registry, &texts)
+}
+
+fn average_2x2(img: &image::GrayImage) -> image::GrayImage {
+    let (w, h) = (img.width() / 2, img.height() / 2);
+    image::GrayImage::from_fn(w, h, |x, y| {
+        let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
+            .iter()
+            .map(|(dx, dy)| u32::from(img.get_pixel(2 * x + dx, 2 * y + dy)[0]))
+            .sum();
+        image::Luma([(sum / 4) as u8])
+    })
+}
+
 // -------------------------------------------------------------------------------------------------------- base45
 
 const BASE45: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
@@ -536,8 +630,8 @@ mod tests {
         let page = &form.layout.pages[0];
         let symbols = encode_page(id, form, page, &values).unwrap();
         assert_eq!(symbols.len(), 1);
-        assert!(symbols[0].starts_with("BKD1:1/1:"));
-        let texts: Vec<&str> = symbols.iter().map(String::as_str).collect();
+        let texts = symbols.texts();
+        assert!(texts[0].starts_with("BKD1:1/1:"));
         let back = decode(Registry::embedded(), &texts).unwrap();
         assert_eq!(back.id, id);
         assert_eq!(back.form, "klinisk");
@@ -567,17 +661,15 @@ mod tests {
                     .into(),
             ),
         );
+        assert_eq!(max_symbols(form), 2);
         let symbols = encode_page(id, form, page, &values).unwrap();
+        let symbols = symbols.texts();
         assert_eq!(symbols.len(), 2, "{symbols:?}");
-        let texts = [
-            symbols[1].as_str(),
-            "BK1:something else",
-            symbols[0].as_str(),
-        ];
+        let texts = [symbols[1], "BK1:something else", symbols[0]];
         let back = decode(Registry::embedded(), &texts).unwrap();
         assert_eq!(back.values, values);
         assert_eq!(
-            decode(Registry::embedded(), &[symbols[0].as_str()]),
+            decode(Registry::embedded(), &[symbols[0]]),
             Err(DataQrError::MissingPart(2))
         );
     }
@@ -612,26 +704,21 @@ mod tests {
 
     #[test]
     fn data_zones_are_clear_of_the_page_furniture() {
-        let footer_left = Registry::embedded()
-            .all()
-            .map(|form| {
-                let text = format!(
-                    "{} · version {} · KA1-7GQ4-M2XD-P · sida 9 av 9",
-                    form.def.title, form.def.version
-                );
-                page::CONTENT_RIGHT - fonts::metrics(Face::Regular).width_mm(&text, 7.5)
-            })
-            .fold(f32::MAX, f32::min);
         let id_quiet = page::QR_ZONES[1].grow(page::QR_QUIET);
+        for form in Registry::embedded().all() {
+            let footer = super::super::overlay::footer_text(form, "WWW-WWWW-WWWW-W", 99, 99);
+            let footer_left =
+                page::CONTENT_RIGHT - fonts::metrics(Face::Regular).width_mm(&footer, FOOTER_PT);
+            for zone in &page::DATA_QR_ZONES[..max_symbols(form)] {
+                let quiet = zone.grow(page::DATA_QR_QUIET);
+                assert!(quiet.right() < footer_left, "{}: {zone:?}", form.name());
+            }
+        }
         for zone in &page::DATA_QR_ZONES {
             let quiet = zone.grow(page::DATA_QR_QUIET);
             assert!(quiet.y >= page::BODY_BOTTOM - 1e-3, "{zone:?}");
-            assert!(!quiet.overlaps(&id_quiet) || zone.x >= id_quiet.right() - 1e-3);
             assert!(zone.x >= id_quiet.right(), "{zone:?}");
-            assert!(
-                quiet.right() < footer_left,
-                "{zone:?} reaches the footer at {footer_left}"
-            );
+            assert!(quiet.bottom() <= page::PAGE_H - 5.0);
             assert!(zone.w / 49.0 >= page::DATA_QR_MIN_MODULE - 1e-4);
             for mark in &page::CORNER_MARKS {
                 assert!(!quiet.overlaps(&mark.rect));
@@ -639,5 +726,13 @@ mod tests {
         }
         let [a, b] = page::DATA_QR_ZONES;
         assert!(b.x - a.right() >= page::DATA_QR_QUIET);
+        // The klinisk form and the supplements have room for two symbols.
+        for name in ["klinisk", "tillagg-tarm", "tillagg-hepatit"] {
+            assert_eq!(
+                max_symbols(Registry::embedded().get(name, None).unwrap()),
+                2,
+                "{name}"
+            );
+        }
     }
 }

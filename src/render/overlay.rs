@@ -43,10 +43,7 @@ pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
     if stamp.address {
         address(content, stamp.region);
     }
-    let footer = format!(
-        "{} · version {} · {} · sida {} av {}",
-        stamp.form.def.title, stamp.form.def.version, id_text, stamp.page, stamp.pages
-    );
+    let footer = footer_text(stamp.form, &id_text, stamp.page, stamp.pages);
     draw::text_right(
         content,
         page::CONTENT_RIGHT,
@@ -65,6 +62,15 @@ pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
         0.35,
         "Skriv inte i QR-koderna eller i hörnmarkeringarna.",
     );
+}
+
+/// The footer line, right-aligned to the content's right edge at [`page::FOOTER_BASELINE`]. The data QR codes of a
+/// filled copy keep clear of it (`filled::max_symbols`).
+pub(super) fn footer_text(form: &Form, id_text: &str, page: u32, pages: u32) -> String {
+    format!(
+        "{} · version {} · {} · sida {} av {}",
+        form.def.title, form.def.version, id_text, page, pages
+    )
 }
 
 /// The smittskyddsläkare of the reporting doctor's region, placed in the C5 window. An unknown postal address is

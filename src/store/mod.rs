@@ -2,7 +2,9 @@
 //!
 //! sled admits one process per database; a second process gets a clear error instead of a lock failure.
 
+pub mod documents;
 pub mod issued;
+pub mod scans;
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +18,16 @@ pub enum StoreError {
     Db(#[from] sled::Error),
     #[error("posten i databasen är skadad: {0}")]
     Corrupt(String),
+    #[error("filsystemet: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     pub issued: issued::Issued,
+    pub scans: scans::Scans,
+    pub documents: documents::Documents,
 }
 
 impl Store {
@@ -49,7 +55,9 @@ impl Store {
                 },
             })?;
         let issued = issued::Issued::new(db.open_tree("issued")?);
-        Ok(Store { db, issued })
+        let scans = scans::Scans::new(db.open_tree("scans")?, data_dir.join("scans"));
+        let documents = documents::Documents::new(&db)?;
+        Ok(Store { db, issued, scans, documents })
     }
 
     /// Waits until everything written is on disk.
@@ -57,4 +65,21 @@ impl Store {
         self.db.flush()?;
         Ok(())
     }
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+pub(crate) fn get_json<T: serde::de::DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
+    match tree.get(key)? {
+        None => Ok(None),
+        Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| StoreError::Corrupt(e.to_string())),
+    }
+}
+
+pub(crate) fn put_json<T: serde::Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tree.insert(key, bytes)?;
+    Ok(())
 }

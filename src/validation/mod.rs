@@ -16,6 +16,7 @@ mod dates;
 mod places;
 
 pub use dates::{parse_date, swedish_today};
+pub use places::{COUNTIES, country, county};
 
 use crate::domain::diseases::{Disease, Diseases};
 use crate::domain::identity::{self, IdentityKind};
@@ -80,6 +81,11 @@ impl Context<'static> {
             diseases: Diseases::embedded(),
         }
     }
+}
+
+/// Lower case without diacritics, as the disease and country look-ups compare names ("Mässling" -> "massling").
+pub fn fold_for_search(s: &str) -> String {
+    places::fold(s)
 }
 
 /// Every field definition of a form, in the order of the paper.
@@ -316,14 +322,16 @@ fn check_charset(text: &str, charset: Charset) -> Result<(), String> {
     }
 }
 
-/// The identity type chosen for `field` (a `check = "identitet"` field): the ticked value of the choice named
-/// `<group>.identitetstyp` beside it.
+/// The identity type chosen for `field` (a `check = "identitet"` or `"rikskod"` field): the ticked value of the
+/// choice named `<group>.identitetstyp` (or `<group>.kodtyp`) beside it.
 fn identity_type<'v>(field: &FieldDefinition, siblings: &'v FormValues) -> Option<&'v str> {
     let group = field.name.rsplit_once('.').map(|(g, _)| g)?;
-    siblings
-        .get(&format!("{group}.identitetstyp"))
-        .and_then(|v| v.ticked().first())
-        .map(String::as_str)
+    ["identitetstyp", "kodtyp"].iter().find_map(|name| {
+        siblings
+            .get(&format!("{group}.{name}"))
+            .and_then(|v| v.ticked().first())
+            .map(String::as_str)
+    })
 }
 
 fn check_semantics(
@@ -548,6 +556,61 @@ fn check_disease_rule(main: &Form, values: &FormValues, ctx: &Context<'_>) -> Ve
             last,
             "Ange bara en sjukdom per anmälan: gör en anmälan för varje sjukdom.".into(),
         ));
+    }
+    errors
+}
+
+/// Whether the values fit the paper: each text in its box at the smallest print size, and each page's values in
+/// its data QR code (`render::filled`). Problems are reported on the longest text of the page concerned.
+pub fn check_capacity(parts: &[&Form], values: &BTreeMap<String, FormValues>) -> Vec<FieldError> {
+    use crate::forms::layout::Geometry;
+    use crate::render::filled;
+    let empty = FormValues::new();
+    let mut errors = Vec::new();
+    for form in parts {
+        let v = values.get(form.name()).unwrap_or(&empty);
+        // The ID's length is fixed, so any ID measures the payload.
+        let id = crate::formid::FormId::generate(form.code);
+        for page in &form.layout.pages {
+            let mut page_ok = true;
+            for field in &page.fields {
+                if let (Geometry::Text { rect }, Some(FieldValue::Text(text))) =
+                    (&field.geometry, v.get(&field.name))
+                    && filled::text_lines(rect, text).is_none()
+                {
+                    page_ok = false;
+                    errors.push(FieldError {
+                        form: form.name().to_string(),
+                        field: field.name.clone(),
+                        message: format!(
+                            "Texten ryms inte i rutan på blanketten; korta den till högst cirka {} tecken.",
+                            filled::text_capacity(rect)
+                        ),
+                    });
+                }
+            }
+            if page_ok && filled::encode_page(id, form, page, v).is_err() {
+                let longest = page
+                    .fields
+                    .iter()
+                    .filter_map(|f| {
+                        v.get(&f.name)
+                            .and_then(FieldValue::text)
+                            .map(|t| (f, t.len()))
+                    })
+                    .max_by_key(|(_, n)| *n);
+                if let Some((field, _)) = longest {
+                    errors.push(FieldError {
+                        form: form.name().to_string(),
+                        field: field.name.clone(),
+                        message: format!(
+                            "Uppgifterna på sidan {} av blanketten ryms inte i dess datakod (QR-koden längst ned). Korta den här texten eller andra texter på samma sida.",
+                            page.page
+                        ),
+                    });
+                }
+            }
+        }
     }
     errors
 }

@@ -1,0 +1,224 @@
+//! Intake accuracy and speed over generated scans: `cargo bench --bench intake`.
+//!
+//! Generates copies of the forms filled in by hand or typed, scanned by every kind of device the synth module
+//! models, takes them in through the real pipeline (real sled, real Tesseract, real decoders) and scores what
+//! was read against the truth. Environment: `BENCH_DOCS` copies per device (default 35), `BENCH_SEED` (default 7).
+//! Prints one table; the floors of the intake issue are checked at the end and reported, not asserted (timing
+//! belongs to benchmarks, and the tests assert accuracy on smaller batches).
+
+use blankett::forms::definition::Charset;
+use blankett::forms::layout::Geometry;
+use blankett::forms::Registry;
+use blankett::intake::pipeline::Intake;
+use blankett::store::documents::{PageOutcome, Value};
+use blankett::store::scans::sha256_hex;
+use blankett::store::Store;
+use blankett::synth::degrade::Quality;
+use blankett::synth::scenario::{self, GeneratedBatch, Spec};
+use blankett::synth::values::Value as TruthValue;
+use std::collections::HashMap;
+use std::time::Instant;
+
+#[derive(Default, Debug)]
+struct Score {
+    pages: usize,
+    identified: usize,
+    misassigned: usize,
+    ticks: usize,
+    ticks_right: usize,
+    typed_digit_fields: usize,
+    typed_digit_right: usize,
+    hand_digit_fields: usize,
+    hand_digit_right: usize,
+    hand_digit_chars: usize,
+    hand_digit_chars_right: usize,
+    hand_letter_fields: usize,
+    hand_letter_right: usize,
+    fields: usize,
+    confident_wrong: usize,
+    confident: usize,
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn truth_text(v: Option<&TruthValue>) -> String {
+    match v {
+        Some(TruthValue::Text(t)) => t.chars().filter(|c| !c.is_whitespace()).collect(),
+        _ => String::new(),
+    }
+}
+
+fn truth_ticks(v: Option<&TruthValue>) -> Vec<String> {
+    match v {
+        Some(TruthValue::Choices(c)) => c.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Score) {
+    let shas: HashMap<&str, String> = batch.files.iter().map(|(n, b)| (n.as_str(), sha256_hex(b))).collect();
+    for doc in &batch.truth {
+        let mut placed_in = None;
+        let mut all_placed = true;
+        for page in &doc.pages {
+            s.pages += 1;
+            match store.documents.outcome(&shas[page.file.as_str()], page.index).expect("store") {
+                Some(PageOutcome::Placed { document, page: n }) => {
+                    let stored = store.documents.get(&document).expect("store").expect("document");
+                    if stored.form_id != doc.form_id || n != page.page {
+                        s.misassigned += 1;
+                        all_placed = false;
+                    } else {
+                        s.identified += 1;
+                        placed_in = Some(stored);
+                    }
+                }
+                _ => all_placed = false,
+            }
+        }
+        let (Some(stored), true) = (placed_in, all_placed) else { continue };
+        let typed = doc.writer.starts_with("typed");
+        for part in &doc.parts {
+            let form = registry.get(&part.form, Some(part.version)).expect("form");
+            for field in form.layout.pages.iter().flat_map(|p| &p.fields) {
+                let Some(read) = stored.fields.get(&field.name) else { continue };
+                let truth = part.values.get(&field.name);
+                let right = match (&field.geometry, &read.value) {
+                    (Geometry::Choice { options, .. }, Value::Ticked(got)) => {
+                        let want = truth_ticks(truth);
+                        for o in options {
+                            s.ticks += 1;
+                            if want.contains(&o.value) == got.contains(&o.value) {
+                                s.ticks_right += 1;
+                            }
+                        }
+                        let mut a = want.clone();
+                        let mut b = got.clone();
+                        a.sort();
+                        b.sort();
+                        a == b
+                    }
+                    (Geometry::Comb { charset, .. }, Value::Text(got)) => {
+                        let want = truth_text(truth);
+                        let ok = *got == want;
+                        if !want.is_empty() {
+                            match (charset, typed) {
+                                (Charset::Digits, true) => {
+                                    s.typed_digit_fields += 1;
+                                    s.typed_digit_right += usize::from(ok);
+                                }
+                                (Charset::Digits, false) => {
+                                    s.hand_digit_fields += 1;
+                                    s.hand_digit_right += usize::from(ok);
+                                    s.hand_digit_chars += want.chars().count();
+                                    s.hand_digit_chars_right += want.chars().zip(got.chars()).filter(|(a, b)| a == b).count();
+                                }
+                                (Charset::Letters, false) => {
+                                    s.hand_letter_fields += 1;
+                                    s.hand_letter_right += usize::from(ok);
+                                }
+                                _ => {}
+                            }
+                        }
+                        ok
+                    }
+                    // Free text is left to people: not scored.
+                    _ => continue,
+                };
+                s.fields += 1;
+                if read.confidence >= 0.9 {
+                    s.confident += 1;
+                    if !right {
+                        s.confident_wrong += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pct(a: usize, b: usize) -> String {
+    if b == 0 { "-".into() } else { format!("{:.2} % ({a}/{b})", 100.0 * a as f64 / b as f64) }
+}
+
+fn main() {
+    // Criterion passes --bench; nothing else is taken from the command line.
+    let docs = env("BENCH_DOCS", 35);
+    let seed = env("BENCH_SEED", 7) as u64;
+    let registry = Registry::embedded();
+    let qualities = [Quality::Clean300, Quality::Office200, Quality::Copy, Quality::FaxFine, Quality::FaxNormal];
+    let mut total = Score::default();
+    let mut rows = Vec::new();
+    let mut seconds = 0.0;
+    let mut pages_read = 0;
+    for (i, q) in qualities.iter().enumerate() {
+        let spec = Spec {
+            documents: docs,
+            forms: vec!["klinisk".into(), "klinisk-sti".into(), "paragraf-ovrig".into()],
+            qualities: vec![*q],
+            typed_rate: 0.5,
+            shuffle: true,
+            pages_per_file: Some(12),
+            prefix: q.name().to_string(),
+            ..Spec::default()
+        };
+        let t = Instant::now();
+        let batch = scenario::generate(seed + i as u64, &spec).expect("generate");
+        let generation = t.elapsed().as_secs_f64();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("store");
+        let intake = Intake::new(store.clone());
+        let t = Instant::now();
+        for (name, bytes) in &batch.files {
+            intake.take_in(name, bytes, &|_, _| {}).expect("intake");
+        }
+        let elapsed = t.elapsed().as_secs_f64();
+        let mut s = Score::default();
+        score(&batch, &store, registry, &mut s);
+        seconds += elapsed;
+        pages_read += s.pages;
+        rows.push(format!(
+            "{:<10} pages {:>4}  identified {:<22} misassigned {:>2}  ticks {:<24} typed digits {:<20} hand digits {:<20} hand letters {:<20} {:>6.0} pages/min (generation {:.0} s)",
+            q.name(),
+            s.pages,
+            pct(s.identified, s.pages),
+            s.misassigned,
+            pct(s.ticks_right, s.ticks),
+            pct(s.typed_digit_right, s.typed_digit_fields),
+            pct(s.hand_digit_right, s.hand_digit_fields),
+            pct(s.hand_letter_right, s.hand_letter_fields),
+            s.pages as f64 / elapsed * 60.0,
+            generation,
+        ));
+        total.pages += s.pages;
+        total.identified += s.identified;
+        total.misassigned += s.misassigned;
+        total.ticks += s.ticks;
+        total.ticks_right += s.ticks_right;
+        total.typed_digit_fields += s.typed_digit_fields;
+        total.typed_digit_right += s.typed_digit_right;
+        total.hand_digit_fields += s.hand_digit_fields;
+        total.hand_digit_right += s.hand_digit_right;
+        total.hand_digit_chars += s.hand_digit_chars;
+        total.hand_digit_chars_right += s.hand_digit_chars_right;
+        total.hand_letter_fields += s.hand_letter_fields;
+        total.hand_letter_right += s.hand_letter_right;
+        total.fields += s.fields;
+        total.confident += s.confident;
+        total.confident_wrong += s.confident_wrong;
+    }
+    println!("intake benchmark: {} copies per device, seed {seed}, {} worker threads", docs, Intake::new(Store::open(tempfile::tempdir().expect("tmp").path()).expect("store")).workers);
+    for r in &rows {
+        println!("{r}");
+    }
+    println!("all        pages {}  identified {}  misassigned {}", total.pages, pct(total.identified, total.pages), total.misassigned);
+    println!("tick boxes right            {}", pct(total.ticks_right, total.ticks));
+    println!("typed digit fields right    {}", pct(total.typed_digit_right, total.typed_digit_fields));
+    println!("hand digit fields right     {}", pct(total.hand_digit_right, total.hand_digit_fields));
+    println!("hand digit characters right {}", pct(total.hand_digit_chars_right, total.hand_digit_chars));
+    println!("hand letter fields right    {}", pct(total.hand_letter_right, total.hand_letter_fields));
+    println!("confident (>= 0.9) but wrong {} of all scored fields; {} of confident fields", pct(total.confident_wrong, total.fields), pct(total.confident_wrong, total.confident));
+    println!("speed: {:.0} pages/min over {} pages ({:.1} s), decoding included", pages_read as f64 / seconds * 60.0, pages_read, seconds);
+}

@@ -1,0 +1,131 @@
+//! `blankett intake --data DIR FILE...`: scans in, one JSON line per document formed or page left unidentified.
+
+use super::CliError;
+use crate::intake::pipeline::{Intake, Report};
+use crate::store::documents::{Document, Value};
+use crate::store::{Store, StoreError};
+use clap::Args;
+use serde_json::{json, Map};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct IntakeArgs {
+    /// The data folder (default: $BLANKETT_DATA or ./var).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Scans: PDF, TIFF, PNG or JPEG.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// The contract line for a document (shared/README.md).
+pub fn document_json(doc: &Document) -> serde_json::Value {
+    let mut fields = Map::new();
+    for (name, f) in &doc.fields {
+        let value = match &f.value {
+            Value::Text(t) => json!(t),
+            Value::Ticked(v) => json!(v),
+        };
+        let confidence = (f64::from(f.confidence) * 1000.0).round() / 1000.0;
+        fields.insert(name.clone(), json!({"value": value, "confidence": confidence}));
+    }
+    json!({
+        "form_id": doc.form_id,
+        "form": doc.form,
+        "version": doc.version,
+        "status": match doc.status { crate::store::documents::DocumentStatus::Pending => "pending", _ => "incomplete" },
+        "pages": doc.pages.keys().collect::<Vec<_>>(),
+        "missing_pages": doc.missing_pages(),
+        "flags": doc.flags,
+        "region": doc.region,
+        "fields": fields,
+    })
+}
+
+pub fn report_json(report: &Report) -> serde_json::Value {
+    match report {
+        Report::Document(doc) => document_json(doc),
+        Report::Unidentified { source, page, reason } => json!({"status": "unidentified", "source": source, "page": page, "reason": reason}),
+        Report::FileError { source, error } => json!({"status": "error", "source": source, "error": error}),
+    }
+}
+
+pub fn run(args: IntakeArgs) -> Result<(), CliError> {
+    let data_dir = super::data_dir(args.data);
+    let store = match Store::open(&data_dir) {
+        Ok(store) => store,
+        Err(StoreError::Locked(_)) => return hand_to_inbox(&data_dir, &args.files),
+        Err(e) => return Err(CliError::Failed(e.to_string())),
+    };
+    let intake = Intake::new(store);
+    let mut out = std::io::stdout().lock();
+    let emit = |out: &mut std::io::StdoutLock<'_>, r: &Report| {
+        let _ = writeln!(out, "{}", report_json(r));
+    };
+    for r in intake.resume().map_err(|e| CliError::Failed(e.to_string()))? {
+        emit(&mut out, &r);
+    }
+    let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} sidor").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let mut failed = 0;
+    for file in &args.files {
+        let name = file.display().to_string();
+        bar.set_message(name.clone());
+        bar.set_position(0);
+        let bytes = match read_bounded(file, intake.limits.max_file_bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                failed += 1;
+                emit(&mut out, &Report::FileError { source: name.clone(), error: e });
+                continue;
+            }
+        };
+        let progress = |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let reports = intake.take_in(&name, &bytes, &progress).map_err(|e| CliError::Failed(e.to_string()))?;
+        for r in &reports {
+            if matches!(r, Report::FileError { .. }) {
+                failed += 1;
+                eprintln!("blankett: {name}: {}", report_json(r)["error"].as_str().unwrap_or_default());
+            }
+            emit(&mut out, r);
+        }
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        return Err(CliError::Failed(format!("{failed} fil(er) kunde inte läsas som skanningar (de är sparade i datamappen)")));
+    }
+    Ok(())
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("kan inte läsa filen: {e}"))?;
+    if !meta.is_file() {
+        return Err("är ingen vanlig fil".into());
+    }
+    if meta.len() > max {
+        return Err(format!("filen är för stor ({} byte, högst {max})", meta.len()));
+    }
+    std::fs::read(path).map_err(|e| format!("kan inte läsa filen: {e}"))
+}
+
+/// A running service holds the database: give the files to its inbox, which it processes as scanners drop
+/// files there.
+fn hand_to_inbox(data_dir: &Path, files: &[PathBuf]) -> Result<(), CliError> {
+    let inbox = data_dir.join("inbox");
+    std::fs::create_dir_all(&inbox).map_err(|e| CliError::Failed(format!("{}: {e}", inbox.display())))?;
+    eprintln!("blankett: datamappen används av en körande tjänst; filerna lämnas i dess inkorg {}", inbox.display());
+    for file in files {
+        let bytes = read_bounded(file, u64::MAX).map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "skanning".into());
+        let target = inbox.join(format!("{}-{name}", &crate::store::scans::sha256_hex(&bytes)[..12]));
+        // Written under a dot name and renamed, so the service never picks up half a file.
+        let tmp = inbox.join(format!(".{}.part", target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+        std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, &target)).map_err(|e| CliError::Failed(format!("{}: {e}", target.display())))?;
+        println!("{}", json!({"status": "queued", "source": file.display().to_string(), "inbox": target.display().to_string()}));
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The watched inbox: `<data>/inbox/`. Scanners (or `blankett intake` while the service holds the database) drop
+//! files there; the service takes each in and removes it once it is kept under `<data>/scans/`. Files whose names
+//! begin with a dot are still being written and are left alone.
+
+use super::pipeline::{Intake, Report};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("inbox")
+}
+
+/// Takes in every complete file now in the inbox. Returns the reports, by file.
+pub fn sweep(intake: &Intake, inbox: &Path) -> Vec<(PathBuf, Vec<Report>)> {
+    let Ok(entries) = std::fs::read_dir(inbox) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match intake.take_in(&name, &bytes, &|_, _| {}) {
+            Ok(reports) => {
+                // Kept as received under scans/: the inbox copy is no longer needed.
+                let _ = std::fs::remove_file(&path);
+                out.push((path, reports));
+            }
+            Err(e) => {
+                // Left in place and tried again on the next sweep; the log names no content.
+                eprintln!("blankett: inkorgen: {}: {e}", crate::store::scans::sha256_hex(&bytes));
+            }
+        }
+    }
+    out
+}
+
+/// Watches the inbox on a thread of its own, sweeping every `every`.
+pub fn spawn(intake: Arc<Intake>, data_dir: &Path, every: Duration) -> std::thread::JoinHandle<()> {
+    let inbox = dir(data_dir);
+    let _ = std::fs::create_dir_all(&inbox);
+    std::thread::spawn(move || {
+        if let Err(e) = intake.resume() {
+            eprintln!("blankett: återupptagen inläsning: {e}");
+        }
+        loop {
+            sweep(&intake, &inbox);
+            std::thread::sleep(every);
+        }
+    })
+}

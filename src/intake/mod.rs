@@ -1,0 +1,20 @@
+//! Intake: scans in, pending notifications out, nothing lost.
+//!
+//! The stages, in order, each a type of its own:
+//! 1. [`decode`]: a stored file -> [`decode::ScanPage`]s (grey, square pixels, known dpi)
+//! 2. identify: the page stamp from either QR code, and the page's orientation
+//! 3. align: corner marks -> a transform from form millimetres to image pixels, with its residual
+//! 4. read: tick boxes, comb cells, the data QR of a form filled on screen
+//! 5. check: identifiers, dates, reference data, the STI/HIV rule, cross-field order
+//! 6. assemble: pages grouped by form ID into documents; pending notifications in the store
+
+pub mod decode;
+pub mod align;
+pub mod geometry;
+pub mod identify;
+pub mod read;
+pub mod assemble;
+pub mod check;
+pub mod pipeline;
+pub mod inbox;
+pub mod fallback;

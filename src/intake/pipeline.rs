@@ -1,0 +1,300 @@
+//! The whole intake of one file: kept as received, then page by page through the stages, each page's result
+//! committed before the next, so a kill at any point resumes where it stopped and a file taken in twice changes
+//! nothing. Pages are decoded and read on worker threads (one Tesseract engine each) and placed in page order.
+
+use super::align::{self, Alignment};
+use super::assemble::{self, Placement, PlacedPage, FLAG_COPIED_BLANK};
+use super::check;
+use super::decode::{self, Limits, PageSource, ScanPage};
+use super::fallback;
+use super::identify::{self, Identification};
+use crate::formid::PageStamp;
+use super::read::{self, PageReading, Readers};
+use crate::forms::{Form, Registry};
+use crate::store::documents::{Document, PageOutcome, PageRef};
+use crate::store::scans::{ScanRecord, ScanState};
+use crate::store::{Store, StoreError};
+use crate::validation::Context;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+
+/// What intake tells its caller, one line of `blankett intake` each.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// A document formed or completed by this intake.
+    Document(Document),
+    /// A page nobody could identify, kept in the queue.
+    Unidentified { source: String, page: usize, reason: String },
+    /// A file that is not a readable scan (kept all the same).
+    FileError { source: String, error: String },
+}
+
+/// The result of stages 1–4 for one page, made on a worker thread.
+enum PageWork {
+    Read { stamp: PageStamp, orientation: u16, alignment: Alignment, reading: PageReading },
+    Unidentified(String),
+    Skipped,
+}
+
+pub struct Intake {
+    pub store: Store,
+    pub registry: &'static Registry,
+    pub limits: Limits,
+    pub workers: usize,
+}
+
+impl Intake {
+    pub fn new(store: Store) -> Intake {
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        Intake { store, registry: Registry::embedded(), limits: Limits::default(), workers }
+    }
+
+    /// Keeps `bytes` as received, then processes them. `name` is the file's name for reports.
+    pub fn take_in(&self, name: &str, bytes: &[u8], progress: &dyn Fn(usize, usize)) -> Result<Vec<Report>, StoreError> {
+        let (record, _new) = self.store.scans.receive(name, bytes)?;
+        self.process(record, name, progress)
+    }
+
+    /// Finishes every scan whose processing was interrupted.
+    pub fn resume(&self) -> Result<Vec<Report>, StoreError> {
+        let mut reports = Vec::new();
+        for record in self.store.scans.unfinished()? {
+            let name = record.name.clone();
+            reports.extend(self.process(record, &name, &|_, _| {})?);
+        }
+        Ok(reports)
+    }
+
+    fn process(&self, mut record: ScanRecord, name: &str, progress: &dyn Fn(usize, usize)) -> Result<Vec<Report>, StoreError> {
+        let path = self.store.scans.path(&record.sha256);
+        let source = match decode::open(&path, &self.limits) {
+            Ok(s) => s,
+            Err(e) => {
+                record.state = ScanState::Failed { error: e.to_string() };
+                self.store.scans.put(&record)?;
+                return Ok(vec![Report::FileError { source: name.to_string(), error: e.to_string() }]);
+            }
+        };
+        let pages = source.count();
+        if let ScanState::Done { .. } = record.state {
+            // Taken in before: report what became of it, change nothing.
+            return self.reports_for_done(&record, name, pages);
+        }
+        let start = match record.state {
+            ScanState::Processing { next_page, .. } => next_page,
+            _ => 0,
+        };
+        record.state = ScanState::Processing { pages, next_page: start };
+        self.store.scans.put(&record)?;
+
+        let mut touched = BTreeSet::new();
+        let mut reports = Vec::new();
+        let next = Arc::new(AtomicUsize::new(start));
+        let (tx, rx) = mpsc::sync_channel::<(usize, Result<PageWork, String>, Option<ScanPage>)>(self.workers * 2);
+        let ctx = Context::now();
+        let sha = record.sha256.clone();
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            for _ in 0..self.workers.min(pages.saturating_sub(start)).max(1) {
+                let tx = tx.clone();
+                let next = next.clone();
+                let path = path.clone();
+                let sha = &sha;
+                scope.spawn(move || {
+                    let mut readers = Readers::new();
+                    let own = decode::open(&path, &self.limits);
+                    loop {
+                        let index = next.fetch_add(1, Ordering::SeqCst);
+                        if index >= pages {
+                            break;
+                        }
+                        let work = match &own {
+                            Ok(src) => self.work_on(src, sha, index, &mut readers),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        if tx.send((index, work, None)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            // Commit in page order, so that `next_page` always means "everything before is done".
+            let mut waiting = BTreeMap::new();
+            let mut expected = start;
+            for (index, work, _) in rx {
+                waiting.insert(index, work);
+                while let Some(work) = waiting.remove(&expected) {
+                    self.commit(&sha, name, expected, work, &ctx, &mut touched, &mut reports)?;
+                    expected += 1;
+                    record.state = ScanState::Processing { pages, next_page: expected };
+                    self.store.scans.put(&record)?;
+                    progress(expected, pages);
+                }
+            }
+            Ok(())
+        })?;
+        record.state = ScanState::Done { pages };
+        self.store.scans.put(&record)?;
+        self.store.flush()?;
+        for key in touched {
+            if let Some(doc) = self.store.documents.get(&key)? {
+                reports.push(Report::Document(doc));
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Stages 1–4 for one page, on a worker thread.
+    fn work_on(&self, source: &PageSource, scan: &str, index: usize, readers: &mut Readers) -> Result<PageWork, String> {
+        if self.store.documents.outcome(scan, index).map_err(|e| e.to_string())?.is_some() {
+            return Ok(PageWork::Skipped);
+        }
+        let page = source.page(index).map_err(|e| e.to_string())?;
+        let (stamp, orientation, alignment) = match identify::identify(&page) {
+            Identification::Identified(id) => match align::align(&page, &id) {
+                Ok(a) => (id.stamp, id.orientation, a),
+                Err(reason) => return Ok(PageWork::Unidentified(reason)),
+            },
+            Identification::Unidentified { reason } => match self.identify_by_text(&page, readers) {
+                Some(found) => found,
+                None => return Ok(PageWork::Unidentified(format!("{reason}; id-texten kunde inte heller läsas"))),
+            },
+        };
+        let Some(template) = self.registry.by_code(&stamp.template) else {
+            return Ok(PageWork::Unidentified(format!("okänd blankett {}", stamp.template)));
+        };
+        let Some(layout) = template.layout.pages.get(stamp.template_page as usize - 1) else {
+            return Ok(PageWork::Unidentified(format!("{} har ingen sida {}", template.name(), stamp.template_page)));
+        };
+        let reading = read::read_page(&page, layout, &alignment, readers, self.registry);
+        Ok(PageWork::Read { stamp, orientation, alignment, reading })
+    }
+
+    /// Without a readable QR code: the corner marks place the page and the printed ID and "sida x av y" say which
+    /// it is. The copy's composition (which supplements follow the main form) comes from the register of
+    /// issued IDs, or is the main form alone.
+    fn identify_by_text(&self, page: &ScanPage, readers: &mut Readers) -> Option<(PageStamp, u16, Alignment)> {
+        let ocr = readers.printed.as_mut()?;
+        let text = fallback::read_printed_identity(page, ocr)?;
+        let main = self.registry.by_code(&text.id.form)?;
+        let mut parts = vec![main.as_ref()];
+        if let Ok(Some(record)) = self.store.issued.get(&text.id) {
+            for (name, version) in &record.supplements {
+                parts.push(self.registry.get(name, Some(*version)).ok()?.as_ref());
+            }
+        }
+        let total: u32 = parts.iter().map(|f| f.page_count() as u32).sum();
+        let (number, pages) = match text.page {
+            Some((n, of)) if of == total => (n, of),
+            // A one-page copy needs no page number.
+            None if total == 1 => (1, 1),
+            _ => return None,
+        };
+        let mut before = 0;
+        let (form, template_page) = parts.iter().find_map(|f| {
+            let n = f.page_count() as u32;
+            let hit = (number > before && number <= before + n).then(|| (*f, number - before));
+            before += n;
+            hit
+        })?;
+        let stamp = PageStamp { id: text.id, page: number, pages, template: form.code, template_page };
+        let rotation = text.transform.rotation_deg().rem_euclid(360.0);
+        let orientation = ((rotation / 90.0).round() as u16 % 4) * 90;
+        let residual_mm = f64::NAN;
+        let paper = 230;
+        Some((stamp, orientation, Alignment { transform: text.transform, residual_mm, marks_found: 4, paper }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn commit(
+        &self,
+        scan: &str,
+        name: &str,
+        index: usize,
+        work: Result<PageWork, String>,
+        ctx: &Context<'_>,
+        touched: &mut BTreeSet<String>,
+        reports: &mut Vec<Report>,
+    ) -> Result<(), StoreError> {
+        let work = work.unwrap_or_else(|e| PageWork::Unidentified(format!("sidan kunde inte avkodas: {e}")));
+        let (stamp, orientation, alignment, reading) = match work {
+            PageWork::Skipped => return Ok(()),
+            PageWork::Unidentified(reason) => {
+                self.store.documents.queue_unidentified(scan, index, &reason)?;
+                reports.push(Report::Unidentified { source: name.to_string(), page: index + 1, reason });
+                return Ok(());
+            }
+            PageWork::Read { stamp, orientation, alignment, reading } => (stamp, orientation, alignment, reading),
+        };
+        let (Some(main), Some(template)) = (self.registry.by_code(&stamp.id.form), self.registry.by_code(&stamp.template)) else {
+            let reason = format!("okänd blankett i id {}", stamp.id);
+            self.store.documents.queue_unidentified(scan, index, &reason)?;
+            reports.push(Report::Unidentified { source: name.to_string(), page: index + 1, reason });
+            return Ok(());
+        };
+        let region = self.store.issued.get(&stamp.id)?.map(|r| r.region);
+        let existing = self.store.documents.with_id(&stamp.id.compact())?;
+        let ink = reading.ink.clone();
+        let placed = PlacedPage {
+            stamp,
+            form: template,
+            source: PageRef { scan: scan.to_string(), index },
+            residual_mm: alignment.residual_mm.is_finite().then_some(alignment.residual_mm),
+            orientation,
+            reading,
+            ink,
+        };
+        let mut doc = match assemble::place(existing.clone(), placed, main, region) {
+            Placement::Into(doc) | Placement::Rescan(doc) => doc,
+        };
+        let parts = self.parts_of(&doc, main);
+        check::check_document(&mut doc, &parts, ctx);
+        self.store.documents.place(&doc, scan, index, stamp.page)?;
+        if doc.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
+            for mut sibling in existing.into_iter().filter(|d| d.key != doc.key) {
+                if !sibling.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
+                    sibling.flags.push(FLAG_COPIED_BLANK.to_string());
+                    self.store.documents.put(&sibling)?;
+                    touched.insert(sibling.key.clone());
+                }
+            }
+        }
+        touched.insert(doc.key);
+        Ok(())
+    }
+
+    /// The forms of a copy: the main form and the supplements its pages were printed from.
+    fn parts_of<'r>(&'r self, doc: &Document, main: &'r Form) -> Vec<&'r Form> {
+        let mut parts = vec![main];
+        for page in doc.pages.values() {
+            let code = page.template.split('.').next().unwrap_or_default();
+            if let Some(form) = self.registry.all().find(|f| f.code.to_string() == code) {
+                if !parts.iter().any(|p| std::ptr::eq(*p, form.as_ref())) {
+                    parts.push(form.as_ref());
+                }
+            }
+        }
+        parts
+    }
+
+    fn reports_for_done(&self, record: &ScanRecord, name: &str, pages: usize) -> Result<Vec<Report>, StoreError> {
+        let mut keys = BTreeSet::new();
+        let mut reports = Vec::new();
+        for index in 0..pages {
+            match self.store.documents.outcome(&record.sha256, index)? {
+                Some(PageOutcome::Placed { document, .. }) => {
+                    keys.insert(document);
+                }
+                Some(PageOutcome::Unidentified { reason }) => reports.push(Report::Unidentified { source: name.to_string(), page: index + 1, reason }),
+                None => {}
+            }
+        }
+        for key in keys {
+            if let Some(doc) = self.store.documents.get(&key)? {
+                reports.push(Report::Document(doc));
+            }
+        }
+        Ok(reports)
+    }
+}

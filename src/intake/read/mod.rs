@@ -1,0 +1,260 @@
+//! Stage 4: the values on an aligned page. Tick boxes by ink, comb cells as written or empty and their
+//! characters by a [`chars::CharReader`], text boxes kept as image crops for a person, and the data QR code of
+//! a form filled in on screen read exactly.
+
+pub mod cells;
+pub mod chars;
+pub mod ocr;
+pub mod ticks;
+
+use super::align::{refit, Alignment};
+use super::decode::ScanPage;
+use super::identify::halve;
+use crate::forms::layout::{FieldLayout, Geometry, PageLayout};
+use crate::forms::page::{self, Rect};
+use crate::forms::Registry;
+use crate::render::filled::{self, PageData};
+use crate::validation::FieldValue;
+use chars::CharReader;
+use serde::{Deserialize, Serialize};
+use ticks::TickState;
+
+/// How a value was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Ink in tick boxes.
+    Marks,
+    /// Printed or typed characters, read by Tesseract.
+    Ocr,
+    /// Handwritten characters, read by the character classifier.
+    Handwriting,
+    /// The data QR code of a form filled in on screen: exact.
+    DataQr,
+    /// Not read by machine (free text): a person reads the crop.
+    Person,
+}
+
+/// A rectangle in page-image pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PixelBox {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldReading {
+    pub name: String,
+    pub value: FieldValue,
+    pub confidence: f32,
+    pub source: Source,
+    /// The part of the page image the field came from, for the verification screen.
+    pub crop: PixelBox,
+    /// Why the confidence is what it is, in Swedish, for the person who verifies.
+    pub notes: Vec<String>,
+}
+
+pub struct PageReading {
+    pub fields: Vec<FieldReading>,
+    pub data: Option<PageData>,
+    /// Ink in every comb cell and tick box, in layout order: the sheet's fingerprint.
+    pub ink: Vec<f32>,
+}
+
+/// The readers of one worker thread (a Tesseract engine is not shared between threads).
+#[derive(Default)]
+pub struct Readers {
+    pub printed: Option<ocr::Tesseract>,
+    pub handwriting: Option<Box<dyn CharReader + Send>>,
+}
+
+impl Readers {
+    pub fn new() -> Readers {
+        Readers { printed: ocr::Tesseract::new(), handwriting: None }
+    }
+}
+
+/// Empty versus written comb cell, by the share of ink in its interior.
+const WRITTEN_FROM: f32 = 0.02;
+/// Interiors: away from the printed outline, which the re-fit puts within a few tenths of a millimetre.
+const CELL_INSET_MM: f32 = 0.7;
+const TICK_INSET_MM: f32 = 0.85;
+
+fn crop_box(page: &ScanPage, al: &Alignment, rects: &[Rect]) -> PixelBox {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for r in rects {
+        let r = r.grow(2.0);
+        for (x, y) in [(r.x, r.y), (r.right(), r.y), (r.x, r.bottom()), (r.right(), r.bottom())] {
+            let (px, py) = al.transform.apply(f64::from(x), f64::from(y));
+            x0 = x0.min(px);
+            y0 = y0.min(py);
+            x1 = x1.max(px);
+            y1 = y1.max(py);
+        }
+    }
+    let (w, h) = (f64::from(page.image.width()), f64::from(page.image.height()));
+    let (x0, y0) = (x0.clamp(0.0, w), y0.clamp(0.0, h));
+    let (x1, y1) = (x1.clamp(0.0, w), y1.clamp(0.0, h));
+    PixelBox { x: x0 as u32, y: y0 as u32, w: (x1 - x0) as u32, h: (y1 - y0) as u32 }
+}
+
+fn written_confidence(ink: f32) -> f32 {
+    let margin = if ink < WRITTEN_FROM { (WRITTEN_FROM - ink) / (WRITTEN_FROM * 0.6) } else { (ink - WRITTEN_FROM) / WRITTEN_FROM };
+    (0.5 + 0.5 * margin.clamp(0.0, 1.0)).min(0.999)
+}
+
+/// Reads every field of one page.
+pub fn read_page(page: &ScanPage, layout: &PageLayout, al: &Alignment, readers: &mut Readers, registry: &Registry) -> PageReading {
+    let data = read_data_qr(page, al, registry);
+    let mut ink = Vec::new();
+    let fields = layout
+        .fields
+        .iter()
+        .map(|field| {
+            let crop = crop_box(page, al, &field.boxes());
+            if let Some(d) = &data {
+                let value = d.values.get(&field.name).cloned().unwrap_or_else(|| empty_value(field));
+                return FieldReading { name: field.name.clone(), value, confidence: 1.0, source: Source::DataQr, crop, notes: vec![] };
+            }
+            match &field.geometry {
+                Geometry::Choice { multiple, options } => read_choice(page, al, field, *multiple, options, crop, &mut ink),
+                Geometry::Comb { charset, cells } => read_comb(page, al, field, *charset, cells, crop, readers, &mut ink),
+                Geometry::Text { .. } => FieldReading {
+                    name: field.name.clone(),
+                    value: FieldValue::Text(String::new()),
+                    confidence: 0.0,
+                    source: Source::Person,
+                    crop,
+                    notes: vec!["fritext läses av en person".into()],
+                },
+            }
+        })
+        .collect();
+    PageReading { fields, data, ink }
+}
+
+fn empty_value(field: &FieldLayout) -> FieldValue {
+    match field.geometry {
+        Geometry::Choice { .. } => FieldValue::Ticked(Vec::new()),
+        _ => FieldValue::Text(String::new()),
+    }
+}
+
+fn read_choice(
+    page: &ScanPage,
+    al: &Alignment,
+    field: &FieldLayout,
+    multiple: bool,
+    options: &[crate::forms::layout::OptionBox],
+    crop: PixelBox,
+    ink_out: &mut Vec<f32>,
+) -> FieldReading {
+    let scale = al.transform.scale();
+    let mut ticked = Vec::new();
+    let mut confidence: f32 = 1.0;
+    let mut notes = Vec::new();
+    for option in options {
+        let shift = refit(&page.image, &al.transform, std::slice::from_ref(&option.rect), 1.0);
+        let interior = cells::crop(&page.image, &al.transform, &cells::inset(&option.rect, TICK_INSET_MM), shift, scale);
+        let ink = cells::ink(&interior, al.paper);
+        ink_out.push(ink);
+        let (state, c) = ticks::classify(ink);
+        confidence = confidence.min(c);
+        match state {
+            TickState::Ticked => ticked.push(option.value.clone()),
+            TickState::Cancelled => notes.push(format!("rutan «{}» är ifylld helt: läst som ångrad", option.label)),
+            TickState::Empty => {}
+        }
+    }
+    if !multiple && ticked.len() > 1 {
+        notes.push("flera kryss där bara ett ska väljas".into());
+        confidence = confidence.min(0.3);
+    }
+    FieldReading { name: field.name.clone(), value: FieldValue::Ticked(ticked), confidence, source: Source::Marks, crop, notes }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_comb(
+    page: &ScanPage,
+    al: &Alignment,
+    field: &FieldLayout,
+    charset: crate::forms::definition::Charset,
+    rects: &[Rect],
+    crop: PixelBox,
+    readers: &mut Readers,
+    ink_out: &mut Vec<f32>,
+) -> FieldReading {
+    let scale = al.transform.scale();
+    let shift = refit(&page.image, &al.transform, rects, 1.2);
+    let mut written = Vec::new();
+    let mut confidence: f32 = 1.0;
+    for rect in rects {
+        let interior = cells::crop(&page.image, &al.transform, &cells::inset(rect, CELL_INSET_MM), shift, scale);
+        let ink = cells::ink(&interior, al.paper);
+        ink_out.push(ink);
+        confidence = confidence.min(written_confidence(ink));
+        if ink >= WRITTEN_FROM {
+            written.push(interior);
+        }
+    }
+    let mut notes = Vec::new();
+    if written.is_empty() {
+        return FieldReading { name: field.name.clone(), value: FieldValue::Text(String::new()), confidence, source: Source::Ocr, crop, notes };
+    }
+    let mut source = Source::Ocr;
+    let mut guesses = readers.handwriting.as_mut().and_then(|r| r.read(&written, charset, al.paper));
+    if guesses.is_some() {
+        source = Source::Handwriting;
+    } else if let Some(t) = readers.printed.as_mut() {
+        guesses = t.read(&written, charset, al.paper);
+    }
+    let value = match guesses {
+        Some(g) => {
+            let mut text = String::new();
+            for cell in &g {
+                if let Some((c, p)) = cell.best() {
+                    text.push(c);
+                    confidence = confidence.min(p);
+                }
+            }
+            text
+        }
+        None => {
+            notes.push(format!("{} ifyllda rutor kunde inte läsas", written.len()));
+            confidence = 0.0;
+            String::new()
+        }
+    };
+    FieldReading { name: field.name.clone(), value: FieldValue::Text(value), confidence, source, crop, notes }
+}
+
+/// The data QR code(s) of a form filled in on screen, in the footer band.
+fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Option<PageData> {
+    let zones = page::DATA_QR_ZONES;
+    let left = zones.iter().map(|z| z.x).fold(f32::MAX, f32::min) - 4.0;
+    let right = zones.iter().map(|z| z.right()).fold(f32::MIN, f32::max) + 4.0;
+    let top = zones.iter().map(|z| z.y).fold(f32::MAX, f32::min) - 4.0;
+    let bottom = zones.iter().map(|z| z.bottom()).fold(f32::MIN, f32::max) + 4.0;
+    let band = crop_box(page, al, &[Rect::new(left, top, right - left, bottom - top)]);
+    if band.w < 10 || band.h < 10 {
+        return None;
+    }
+    let img = image::imageops::crop_imm(&page.image, band.x, band.y, band.w, band.h).to_image();
+    // Cheap test first: a blank band has no ink to speak of, and most pages are handwritten.
+    if cells::ink(&halve(&img), al.paper) < 0.05 {
+        return None;
+    }
+    for candidate in [halve(&img), img] {
+        let mut prepared = rqrr::PreparedImage::prepare(candidate);
+        let texts: Vec<String> = prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, t)| t)).collect();
+        let data: Vec<&str> = texts.iter().map(String::as_str).filter(|t| filled::is_data_symbol(t)).collect();
+        if !data.is_empty() {
+            if let Ok(d) = filled::decode(registry, &data) {
+                return Some(d);
+            }
+        }
+    }
+    None
+}

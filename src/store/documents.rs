@@ -1,0 +1,208 @@
+//! Documents assembled from pages by form ID: pending notifications with every field's value as read, its
+//! confidence, its checks and where on which scan it came from; and the queue of pages nobody could identify.
+
+use super::StoreError;
+use crate::intake::read::{PixelBox, Source};
+use crate::validation::FieldValue;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A field's value as stored: the text of a comb or text box, or the ticked options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Text(String),
+    Ticked(Vec<String>),
+}
+
+impl From<&FieldValue> for Value {
+    fn from(v: &FieldValue) -> Value {
+        match v {
+            FieldValue::Text(t) => Value::Text(t.clone()),
+            FieldValue::Ticked(t) => Value::Ticked(t.clone()),
+        }
+    }
+}
+
+impl From<&Value> for FieldValue {
+    fn from(v: &Value) -> FieldValue {
+        match v {
+            Value::Text(t) => FieldValue::Text(t.clone()),
+            Value::Ticked(t) => FieldValue::Ticked(t.clone()),
+        }
+    }
+}
+
+/// Where a page of a document is: which kept scan, which page of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageRef {
+    pub scan: String,
+    pub index: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentPage {
+    pub page: u32,
+    /// The definition page it was printed from, e.g. `TB1.1`.
+    pub template: String,
+    pub source: PageRef,
+    /// Alignment residual at the corner marks (mm); None when fewer than three marks were found.
+    pub residual_mm: Option<f64>,
+    pub orientation: u16,
+    /// Ink in every box of the page, in layout order: tells a rescan of the same sheet from another sheet.
+    pub ink: Vec<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredField {
+    /// The form of the copy the field belongs to (main form or supplement).
+    pub form: String,
+    pub page: u32,
+    pub value: Value,
+    /// After checks: a value that fails one is not trusted more than the check allows.
+    pub confidence: f32,
+    /// As the reader reported it, before checks.
+    pub read_confidence: f32,
+    pub source: Source,
+    /// The field's part of the page image (pixels of the decoded page `source` of `page`).
+    pub crop: PixelBox,
+    /// Failed checks and reading notes, in Swedish.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentStatus {
+    /// Every page is in: ready for verification.
+    Pending,
+    /// Pages are missing.
+    Incomplete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Store key: the form ID's compact form, with `#2`, `#3` for further sheets that carry the same ID.
+    pub key: String,
+    pub form_id: String,
+    pub form: String,
+    pub version: u32,
+    pub pages_total: u32,
+    pub pages: BTreeMap<u32, DocumentPage>,
+    pub fields: BTreeMap<String, StoredField>,
+    /// The region the copy was issued for, when the ID is in the register.
+    pub region: Option<String>,
+    pub status: DocumentStatus,
+    pub flags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Document {
+    pub fn missing_pages(&self) -> Vec<u32> {
+        (1..=self.pages_total).filter(|p| !self.pages.contains_key(p)).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnidentifiedPage {
+    pub source: PageRef,
+    pub reason: String,
+    pub received_at: String,
+}
+
+#[derive(Clone)]
+pub struct Documents {
+    documents: sled::Tree,
+    unidentified: sled::Tree,
+    /// `scan:index` -> what became of the page, so that a page is processed once.
+    outcomes: sled::Tree,
+}
+
+/// What became of one page of one scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PageOutcome {
+    Placed { document: String, page: u32 },
+    Unidentified { reason: String },
+}
+
+fn page_key(scan: &str, index: usize) -> Vec<u8> {
+    format!("{scan}:{index:06}").into_bytes()
+}
+
+impl Documents {
+    pub(super) fn new(db: &sled::Db) -> Result<Documents, StoreError> {
+        Ok(Documents { documents: db.open_tree("documents")?, unidentified: db.open_tree("unidentified")?, outcomes: db.open_tree("page_outcomes")? })
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<Document>, StoreError> {
+        super::get_json(&self.documents, key.as_bytes())
+    }
+
+    /// All sheets that carry one form ID: `KEY`, `KEY#2`, ...
+    pub fn with_id(&self, compact_id: &str) -> Result<Vec<Document>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.documents.scan_prefix(compact_id.as_bytes()) {
+            let (k, v) = item?;
+            let key = String::from_utf8_lossy(&k);
+            if key == compact_id || key.starts_with(&format!("{compact_id}#")) {
+                out.push(serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn all(&self) -> Result<Vec<Document>, StoreError> {
+        self.documents.iter().map(|i| {
+            let (_, v) = i?;
+            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }).collect()
+    }
+
+    pub fn outcome(&self, scan: &str, index: usize) -> Result<Option<PageOutcome>, StoreError> {
+        super::get_json(&self.outcomes, &page_key(scan, index))
+    }
+
+    /// Commits a placed page: the document and the page's outcome together, so a kill leaves neither or both.
+    pub fn place(&self, doc: &Document, scan: &str, index: usize, page: u32) -> Result<(), StoreError> {
+        let doc_bytes = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let outcome = serde_json::to_vec(&PageOutcome::Placed { document: doc.key.clone(), page }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let key = page_key(scan, index);
+        use sled::Transactional;
+        (&self.documents, &self.outcomes)
+            .transaction(|(docs, outcomes)| {
+                docs.insert(doc.key.as_bytes(), doc_bytes.clone())?;
+                outcomes.insert(key.clone(), outcome.clone())?;
+                Ok(())
+            })
+            .map_err(|e: sled::transaction::TransactionError<()>| StoreError::Corrupt(format!("{e:?}")))
+    }
+
+    /// Stores a document outside page placement (flags, corrections).
+    pub fn put(&self, doc: &Document) -> Result<(), StoreError> {
+        super::put_json(&self.documents, doc.key.as_bytes(), doc)
+    }
+
+    /// Queues a page for a person, with the reason.
+    pub fn queue_unidentified(&self, scan: &str, index: usize, reason: &str) -> Result<(), StoreError> {
+        let entry = UnidentifiedPage { source: PageRef { scan: scan.to_string(), index }, reason: reason.to_string(), received_at: super::now_rfc3339() };
+        let entry = serde_json::to_vec(&entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let outcome = serde_json::to_vec(&PageOutcome::Unidentified { reason: reason.to_string() }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let key = page_key(scan, index);
+        use sled::Transactional;
+        (&self.unidentified, &self.outcomes)
+            .transaction(|(queue, outcomes)| {
+                queue.insert(key.clone(), entry.clone())?;
+                outcomes.insert(key.clone(), outcome.clone())?;
+                Ok(())
+            })
+            .map_err(|e: sled::transaction::TransactionError<()>| StoreError::Corrupt(format!("{e:?}")))
+    }
+
+    pub fn unidentified(&self) -> Result<Vec<UnidentifiedPage>, StoreError> {
+        self.unidentified.iter().map(|i| {
+            let (_, v) = i?;
+            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }).collect()
+    }
+}
