@@ -6,13 +6,13 @@
 //! Prints one table; the floors of the intake issue are checked at the end and reported, not asserted (timing
 //! belongs to benchmarks, and the tests assert accuracy on smaller batches).
 
+use blankett::forms::Registry;
 use blankett::forms::definition::Charset;
 use blankett::forms::layout::Geometry;
-use blankett::forms::Registry;
 use blankett::intake::pipeline::Intake;
+use blankett::store::Store;
 use blankett::store::documents::{PageOutcome, Value};
 use blankett::store::scans::sha256_hex;
-use blankett::store::Store;
 use blankett::synth::degrade::Quality;
 use blankett::synth::scenario::{self, GeneratedBatch, Spec};
 use blankett::synth::values::Value as TruthValue;
@@ -40,7 +40,10 @@ struct Score {
 }
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn truth_text(v: Option<&TruthValue>) -> String {
@@ -58,15 +61,27 @@ fn truth_ticks(v: Option<&TruthValue>) -> Vec<String> {
 }
 
 fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Score) {
-    let shas: HashMap<&str, String> = batch.files.iter().map(|(n, b)| (n.as_str(), sha256_hex(b))).collect();
+    let shas: HashMap<&str, String> = batch
+        .files
+        .iter()
+        .map(|(n, b)| (n.as_str(), sha256_hex(b)))
+        .collect();
     for doc in &batch.truth {
         let mut placed_in = None;
         let mut all_placed = true;
         for page in &doc.pages {
             s.pages += 1;
-            match store.documents.outcome(&shas[page.file.as_str()], page.index).expect("store") {
+            match store
+                .documents
+                .outcome(&shas[page.file.as_str()], page.index)
+                .expect("store")
+            {
                 Some(PageOutcome::Placed { document, page: n }) => {
-                    let stored = store.documents.get(&document).expect("store").expect("document");
+                    let stored = store
+                        .documents
+                        .get(&document)
+                        .expect("store")
+                        .expect("document");
                     if stored.form_id != doc.form_id || n != page.page {
                         s.misassigned += 1;
                         all_placed = false;
@@ -78,12 +93,16 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                 _ => all_placed = false,
             }
         }
-        let (Some(stored), true) = (placed_in, all_placed) else { continue };
+        let (Some(stored), true) = (placed_in, all_placed) else {
+            continue;
+        };
         let typed = doc.writer.starts_with("typed");
         for part in &doc.parts {
             let form = registry.get(&part.form, Some(part.version)).expect("form");
             for field in form.layout.pages.iter().flat_map(|p| &p.fields) {
-                let Some(read) = stored.fields.get(&field.name) else { continue };
+                let Some(read) = stored.fields.get(&field.name) else {
+                    continue;
+                };
                 let truth = part.values.get(&field.name);
                 let right = match (&field.geometry, &read.value) {
                     (Geometry::Choice { options, .. }, Value::Ticked(got)) => {
@@ -103,6 +122,16 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                     (Geometry::Comb { charset, .. }, Value::Text(got)) => {
                         let want = truth_text(truth);
                         let ok = *got == want;
+                        if !ok && std::env::var_os("BENCH_VERBOSE").is_some() {
+                            println!(
+                                "  wrong {:<28} want {want:<14} got {got:<14} conf {:.2} {} {} {:?}",
+                                field.name,
+                                read.confidence,
+                                doc.writer,
+                                doc.pages[0].quality.name(),
+                                read.notes
+                            );
+                        }
                         if !want.is_empty() {
                             match (charset, typed) {
                                 (Charset::Digits, true) => {
@@ -113,7 +142,11 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                                     s.hand_digit_fields += 1;
                                     s.hand_digit_right += usize::from(ok);
                                     s.hand_digit_chars += want.chars().count();
-                                    s.hand_digit_chars_right += want.chars().zip(got.chars()).filter(|(a, b)| a == b).count();
+                                    s.hand_digit_chars_right += want
+                                        .chars()
+                                        .zip(got.chars())
+                                        .filter(|(a, b)| a == b)
+                                        .count();
                                 }
                                 (Charset::Letters, false) => {
                                     s.hand_letter_fields += 1;
@@ -140,7 +173,11 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
 }
 
 fn pct(a: usize, b: usize) -> String {
-    if b == 0 { "-".into() } else { format!("{:.2} % ({a}/{b})", 100.0 * a as f64 / b as f64) }
+    if b == 0 {
+        "-".into()
+    } else {
+        format!("{:.2} % ({a}/{b})", 100.0 * a as f64 / b as f64)
+    }
 }
 
 fn main() {
@@ -148,7 +185,13 @@ fn main() {
     let docs = env("BENCH_DOCS", 35);
     let seed = env("BENCH_SEED", 7) as u64;
     let registry = Registry::embedded();
-    let qualities = [Quality::Clean300, Quality::Office200, Quality::Copy, Quality::FaxFine, Quality::FaxNormal];
+    let qualities = [
+        Quality::Clean300,
+        Quality::Office200,
+        Quality::Copy,
+        Quality::FaxFine,
+        Quality::FaxNormal,
+    ];
     let mut total = Score::default();
     let mut rows = Vec::new();
     let mut seconds = 0.0;
@@ -156,7 +199,11 @@ fn main() {
     for (i, q) in qualities.iter().enumerate() {
         let spec = Spec {
             documents: docs,
-            forms: vec!["klinisk".into(), "klinisk-sti".into(), "paragraf-ovrig".into()],
+            forms: vec![
+                "klinisk".into(),
+                "klinisk-sti".into(),
+                "paragraf-ovrig".into(),
+            ],
             qualities: vec![*q],
             typed_rate: 0.5,
             shuffle: true,
@@ -209,16 +256,49 @@ fn main() {
         total.confident += s.confident;
         total.confident_wrong += s.confident_wrong;
     }
-    println!("intake benchmark: {} copies per device, seed {seed}, {} worker threads", docs, Intake::new(Store::open(tempfile::tempdir().expect("tmp").path()).expect("store")).workers);
+    println!(
+        "intake benchmark: {} copies per device, seed {seed}, {} worker threads",
+        docs,
+        Intake::new(Store::open(tempfile::tempdir().expect("tmp").path()).expect("store")).workers
+    );
     for r in &rows {
         println!("{r}");
     }
-    println!("all        pages {}  identified {}  misassigned {}", total.pages, pct(total.identified, total.pages), total.misassigned);
-    println!("tick boxes right            {}", pct(total.ticks_right, total.ticks));
-    println!("typed digit fields right    {}", pct(total.typed_digit_right, total.typed_digit_fields));
-    println!("hand digit fields right     {}", pct(total.hand_digit_right, total.hand_digit_fields));
-    println!("hand digit characters right {}", pct(total.hand_digit_chars_right, total.hand_digit_chars));
-    println!("hand letter fields right    {}", pct(total.hand_letter_right, total.hand_letter_fields));
-    println!("confident (>= 0.9) but wrong {} of all scored fields; {} of confident fields", pct(total.confident_wrong, total.fields), pct(total.confident_wrong, total.confident));
-    println!("speed: {:.0} pages/min over {} pages ({:.1} s), decoding included", pages_read as f64 / seconds * 60.0, pages_read, seconds);
+    println!(
+        "all        pages {}  identified {}  misassigned {}",
+        total.pages,
+        pct(total.identified, total.pages),
+        total.misassigned
+    );
+    println!(
+        "tick boxes right            {}",
+        pct(total.ticks_right, total.ticks)
+    );
+    println!(
+        "typed digit fields right    {}",
+        pct(total.typed_digit_right, total.typed_digit_fields)
+    );
+    println!(
+        "hand digit fields right     {}",
+        pct(total.hand_digit_right, total.hand_digit_fields)
+    );
+    println!(
+        "hand digit characters right {}",
+        pct(total.hand_digit_chars_right, total.hand_digit_chars)
+    );
+    println!(
+        "hand letter fields right    {}",
+        pct(total.hand_letter_right, total.hand_letter_fields)
+    );
+    println!(
+        "confident (>= 0.9) but wrong {} of all scored fields; {} of confident fields",
+        pct(total.confident_wrong, total.fields),
+        pct(total.confident_wrong, total.confident)
+    );
+    println!(
+        "speed: {:.0} pages/min over {} pages ({:.1} s), decoding included",
+        pages_read as f64 / seconds * 60.0,
+        pages_read,
+        seconds
+    );
 }

@@ -3,7 +3,22 @@
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let dir = tempfile::tempdir().unwrap();
-    std::process::Command::new("pdftoppm").args(["-r", "200", "-gray", "-png", "-singlefile", "-f", "1", "-l", "1", &args[1]]).arg(dir.path().join("p")).status().unwrap();
+    std::process::Command::new("pdftoppm")
+        .args([
+            "-r",
+            "200",
+            "-gray",
+            "-png",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            &args[1],
+        ])
+        .arg(dir.path().join("p"))
+        .status()
+        .unwrap();
     let mut img = image::open(dir.path().join("p.png")).unwrap().to_luma8();
     let px = |mm: f32| (mm / 25.4 * 200.0) as u32;
     for z in blankett::forms::page::QR_ZONES {

@@ -4,9 +4,9 @@
 pub mod cli;
 pub mod domain;
 pub mod fonts;
-pub mod intake;
 pub mod formid;
 pub mod forms;
+pub mod intake;
 pub mod render;
 pub mod store;
 pub mod synth;

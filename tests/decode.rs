@@ -873,11 +873,35 @@ fn pdf_image_with_indirect_length_after_leading_junk() {
 }
 
 #[test]
+fn pdf_offsets_miscounted_by_a_few_bytes_are_found() {
+    // Three bytes slipped in before the first object: every offset in the table, and startxref, is 3 short.
+    let dir = tempfile::tempdir().unwrap();
+    let mut pdf = scan_pdf(vec![jpeg_pdf_page(A4_PT)], b"");
+    let first = pdf.windows(7).position(|w| w == b"1 0 obj").unwrap();
+    pdf.splice(first..first, *b"\n\n\n");
+    let page = only_page(&write(dir.path(), "shifted.pdf", &pdf));
+    assert_eq!(
+        (page.image.dimensions(), page.dpi),
+        ((1240, 1754), 150.0),
+        "taken out, not rendered"
+    );
+    assert_upright(&page);
+}
+
+#[test]
 fn pdf_page_with_visible_marks_is_rendered() {
     let dir = tempfile::tempdir().unwrap();
-    let mut page = jpeg_pdf_page(A4_PT);
-    page.content = "q {W} 0 0 {H} 0 0 cm /Im0 Do Q BT /F1 24 Tf 72 400 Td (Synlig text) Tj ET";
-    let page = only_page(&write(dir.path(), "mixed.pdf", &scan_pdf(vec![page], b"")));
+    let mut a4 = jpeg_pdf_page(A4_PT);
+    a4.content = "q {W} 0 0 {H} 0 0 cm /Im0 Do Q BT /F1 24 Tf 72 400 Td (Synlig text) Tj ET";
+    // An A3 page: rendered at 300 dpi, which stands although a form is A4 (no estimate from the width).
+    let mut a3 = jpeg_pdf_page((841.89, 1190.55));
+    a3.content = a4.content;
+    let src = open_ok(&write(
+        dir.path(),
+        "mixed.pdf",
+        &scan_pdf(vec![a4, a3], b""),
+    ));
+    let page = src.page(0).unwrap();
     assert_eq!(page.dpi, 300.0);
     let (w, h) = page.image.dimensions();
     assert!(
@@ -885,6 +909,8 @@ fn pdf_page_with_visible_marks_is_rendered() {
         "{w} x {h}"
     );
     assert_upright(&page);
+    let a3 = src.page(1).unwrap();
+    assert_eq!((a3.dpi, a3.image.width()), (300.0, 3508));
 }
 
 #[test]
@@ -1086,6 +1112,174 @@ fn tiff_fax_pages_are_resampled_to_square_pixels() {
     assert_eq!((pages[5].dpi, pages[5].bilevel), (150.0, false));
     assert_eq!(pages[5].image, grey);
     pages.iter().for_each(assert_upright);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Files from another encoder: libtiff. klinisk.pdf page 1 at 25 dpi, 1 bit (`pdftoppm -r 25 -mono -tiff`), then
+// `tiffcp -c g3:2d:fill -f lsb2msb -r 60` (Group 3 2-D with EOL fill, bits reversed, min-is-black, strips of 60
+// rows) and `tiffcp -c g4` + `tiff2pdf` (every stream length an indirect object).
+
+const LIBTIFF_G3_2D_LSB_TIF: &str = "\
+SUkqAA4PAAAAgFlhEgYAgAaAWWESBgCABoBZYRIGAIAGgFlhEgYAgBImYP2o4CUAgFnRDBOgoNOgAID+AYBZ0QwToKDToACA\
+znCCjVNO4RROOYVTOBE8b+J6AIBZ0YzgwsPDhTMeHi5cuPBw4RgXLhzjwoEHg06DAoCOiCOOOCIiIuIYAIBZ0QwToEDAAgCA\
+nlwOgFmB7owbhw0OPKgiYA6AEuY4CFT4uWgAgFlhHrtCuFr4oVBWK4CHNQTMAYCGQA9BNz4ETVzE9RCFi6EBgFlhjo/LhQsX\
+rhZ+CBcuXLhaLVw48LBKhzkAgCIiIiIiIiIiohkaAIBZYQLW6TAHgB4AgFlhAtbpMAeAEhZDEVRQTcHUQj3FKadwyimcaj5c\
+cJwPDwo/AIBZYY6rVhFYrdMiXC5cp577hGtgIZfDHACAImHgCBMHQ0EwCBGRhGPi4MTBiie6QKAHgFlhEgYAgBImwAQPgFlh\
+AtjxcNgAgCIGgFlhEgYAgAaAWWECpnw8fFwul2uEy2EDgBJ8k5e+9BCEKwCAWcFx4IGOAw/BYQYAgD4GgFnB8XHh4wrhCuEK\
+4XKFcGDHgYd1AIAex//xfQCAWcFxFAceBg48rAOAjgSa6gCAWcFx4Bk3bg8PBx7WAYDOfRCowx8AgFnB8fDw/BAuXHi4cLlx\
+4fk+LhyGhwvfw8OBh3UAgI6IiIiIiIiIePwTghN0PACAWcFx4Bk3bg8PB8HDhQsPFy5cOPAYAIDOcYZzp53hZJzCyTiNcyfj\
+EfGIiIiIAYBZwXHggY4DD+sAgD5BgdM4jVM4EZzCGR4AgFnBceCBjkNC+K5K+CuYAIBO2MxxpNA+AIBZwXHYuFw40OBggQOP\
+AoBODgqnnOElCGriIi7iIi76dBGfOBNn4iIO0zEAgFnBcdi43Dho4MDDOgCAHuOEDGuOB4BZwXHggY5DpgYeDACAPmIAgFnB\
+8R14WOAwgwsPB94AgO40znEKZ81xCudBOeUMp5zjHGfOnXIK5ziF0z7hTuGUc5xPBAcAgFnBcVjGgQSHz7hcowy8AIBOmMWR\
+sOQjImIAgFnB8XDhwseFj4/f4eG53DHOLlwuXLhCuH2ccOBhHQCAjiMiIiIiIvqIiIh4AIBZwXHggY4DD+sAgE7jFM5xHgeA\
+WcFx4IGOAw/rAIB+AIBZwXHggY4DD+sAgH4AgFnBceCBjgMP6wCAfgCAWcE3GXhYB4BiAIBZYRIGAIAGgFlhEgYAgAaAWWES\
+BgCABoBZwcCDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDwQCAmriIKyIiIiIiIiIiIiIiIiIiIiIi\
+IiIGgFlh4OHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHhMACAIiIiIiIiIiIiIiIiIiIiIiIi\
+IiIiImIAgFnBwMPDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PBAIAiIiIiIiIiIiIiIiIiIiIi\
+IiIiIiIiBoBZYRIGAIASHA+AWWHgxoWPK2ACTAGAIiJiAIBZwQ/GwQSsAYAm7hSeuAeAWcFx4xrhGDcuDxcuH9/D5ft4Lly4\
+cOGMCwceTACAPgzhIyIioiPiiIgYAIBZwXHjMHDjMAFrAIDGcQCAWWESBgCABoBZYeDh4eHh4eHh4eHh4eHh4eHh4eHh4eHh\
+4eHh4eHh4eHh4eHh4eHh4eHh4eHh4TAAgCIiIiIiIiIiIiIiIiIiIiIiIiIiIiJiAIBZwcBfwsPDw8PDw8PDw8PDw8PDw8PD\
+w8PDw8PDw8PDw8PDw8PDw8PDw8PDwQCAShBxRURERERERERERERERERERERERMQAgFlh4OF7eHh4eHh4eHh4eHh4eHh4eHh4\
+eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg4DACAIiIiIiIiIiIiIiIiIiIiIiIiIiIiImIAgFlhEgYAgAaAWWESBgCABoBZYY4L\
+Fy48PFw4goeHM45x4cLDGQ8PFw6CCxcuXLjwcOEYFx4ezrhw4eHhYAqAIiIiIiIiIkqIiIiIiIiIiIiIGACAWWESBgCAEtwD\
+gFlh4OHCYQI0AIAiYgCAWcEPGAf0A/oB44B+sAyAJu6Je+KeuCfuiXsAgFnBcePCQYE7wI7bw4WDgRuXgx23gwI3DsGBDoD+\
+FM6cwinnfohyhnOc46+/c+f4TeEUTuFPOeUgyMRBAYBZwXHjKA46bhzouHGg48YZhzluHOi4cVgGgMYYxzHGcQCAWWESBgCA\
+EvwIjCPQj0A/AuMI9AuAWcFx48DAjQMdNw503DgwcONAx43DMgCAPiH+hOD3U39TzXEKp+YDgFnBceOHXAGCG5fL5cJBcON2\
+xoVDcOPCx4ULBx23H+PjCuGEGxdulwMdAIA+Ij4i4iPiIyJeiIj4iBgAgFnBDxgH9AP6AeOAfrAMgCIiIgaAWcEPGAf0A/oB\
+D1YAgCbuiXvinrgHgFnBcePAwB1gxx1gx43LgYdZAIA+xymcwjnO8YvCKZzhN8cZTjmFf1E45QwPgFnBcePGYYEbBzpunHEg\
+cOMQHHjYAIDGGMcYYwCAWWESBgCABoBZwXGYhB0AgJp4xCMecRE38YhP3MRFHCbAAgCAWWESBgCAEjyhB4BZwXF2dnZ2dnbG\
+2dnZ2dnZ2dnZ7ezs7Ozs7IzDNACA/v//////HwCAWcFxdnZ2dnZ2xtnZ2dnZ2dnZ2e3s7Ozs7OyMwzQAgP7//////x8AgFnB\
+cXZ2dnZ2dsbZ2dnZ2dnZ2dnt7Ozs7OzsjMM0AID+//////8fAIBZwXF2dnZ2dnbG2dnZ2dnZ2dnZ7ezs7Ozs7IzDNACARkRE\
+REREREREREREHACAWWESBgCABoBZYRIGAIAGgFnBwBfj4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh\
+YACAyomLo4iIiIiIiIiIiIiIiIiIiIiIiIiIAYBZYeDh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh\
+4eHh4TAAgCIiIiIiIiIiIiIiIiIiIiIiIiIiIiJiAIBZwcDDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PD\
+w8PDw8PDwQCAIiIiIiIiIiIiIiIiIiIiIiIiIiIiIgaAWWESBgCABoBZYfi4cOEwAeQAgCIiBoBZwQ8YA1YHPJADgCbulCde\
+yhN3ygOAWcFx4+FyCI7x8D1cuHHhKE648UO4cBQHHlYBgD4iPiKO+IiIAYBZwXHjwMDDwQo3DjyQA4DGcRwAgFlhEgYAgAaA\
+WcEdwYULDxfOuHDhwmECLAGAOgg0tiRRMY4ETTwAgFlhEgYAgBJcgzHoI/gRcgGAWcFxdnZ2dnZ2xhkPZ2dnZ9y4cXDcOAQ3\
+DloAgP7///8ffsoDgFnBcXZ2dnZ2dsYZD2dnZ2fcuHG5ccLtwjFuXC58HNgBgP7/D/1/xAsfEQOAWcFxdnZ2dnZ2xhkPZ2dn\
+Z9wHfpADLQCA/v//PyIGAIBZwXF2dnZ2dnbGGQ9nZ2dnHHjYBoBGREREHBFxAIBZYRIGAIAGgFlhEgYAgBIcD4BZwfHxcMYZ\
+H4cJ2AKAIiIiBoBZwRM6TAOAJs50pjOd6UxnOhNnOtOZznSmM53pTGe66UxnOtOZznSm8wCAWcFxdnZ2dnZ2xtnZ2dnZ2dnZ\
+2e3s7Ozs7OyMwzQAgP7//////x8AgFnBcXZ2dnZ2dsbZ2dnZ2dnZ2dnt7Ozs7OzsjMM0AID+//////8fAIBZwXF2dnZ2dnbG\
+2dnZ2dnZ2dnZ7ezs7Ozs7IzDNACARkREREREREREREREHACAWWESBgCABoBZYRIGAIASBh4AgFnBh10uXA4ToAqAYiFiAIBZ\
+wRM6TAOAJs50pjOd6UxnOhNnOtOZznSmM53pTGe66UxnOtOZznSm8wCAWcFxdnZ2dnZ2xtnZ2dnZ2dnZ2e3s7Ozs7OyMwzQA\
+gP7//////x8AgFnBcXZ2dnZ2dsbZ2dnZ2dnZ2dnt7Ozs7OzsjMM0AID+//////8fAIBZwXF2dnZ2dnbG2dnZ2dnZ2dnZ7ezs\
+7Ozs7IzDNACA/v//////HwCAWcETOkwDgGIAgFlhEgYAgBLcCTYeAIBZQXfhGIdZXCEcJmAAgCIiIgaAWcHpLd6gYAuAJs50\
+pvPEmc4TZ+JMZzrTmc50pjOd6Uw3nelMZzrTeQCAWcFxdnbGw9kZN844Ozs7Ozs7Ozu7nZ2dnZ1xsAWA/v//////B4BZwXF2\
+dsbD2Rk3zjg7Ozs7Ozs7O7udnZ2dnXGwBYD+//////8HgFnBcXZ2xsPZGTfOODs7Ozs7Ozs7u52dnZ2dcbAFgP7//////weA\
+WcHpLd6gYAuAImIAgFlhEgYAgBIcJ/AIThQnzPEAgFlBx4ULBz4PL8YVey4ceGAAgCIiIiIiYgCAWcH3eGNgFQCAJs50pjOd\
+6UxnOhNnOtN54kxnOtOZznTTmc50pjOd6TwAgFnBcXZ2dnZ2dsbZ2Rk3zs7Ozs5uZ2dnZ2dnHFYBgP7//////weAWcFxdnZ2\
+dnZ2xtnZGTfOzs7Ozm5nZ2dnZ2ccVgGA/v//////B4BZwXF2dnZ2dnbG2dkZN87Ozs7ObmdnZ2dnZxxWAYD+//////8HgFnB\
+93hjYBUAgCIGAIBZYRIGAIAGgFlhEgYAgAaAWWESBgCABoBZYRIGAIAGgFlhEgYAgAaAWWESBgCABoBZYRIGAIAGgFlhEgYA\
+gAaAWWESBgCABoBZYRIGAIAGgFlhEgYAgAaAWWEuzjAB6wCAxgGAWWFOhwlYB4AeAIBZYf6CYQLWAYDGAYBZYU6HCVgHgFYA\
+gFlhTocJWAeAmlkMDYBZYbHcMAHrAIDGAYBZYU6HCVgHgCahBB7WcIIFHgCAWWFOBx5MccaFQ3GMh8MGAICOiIgYAIBZYU6H\
+CVgHgE7gQRUnO3cKp3CGU005MU7GA4BZ0SE68LDAw40Lt+8QnIODcLldeIMCgD4iIiIiIiIeAIBZ0aEil98wAVODAoCOiHgA\
+gFlhEgYAgAaAWWESBgCABoBZYRIGAIAGgFlhEgYAgAaAWWESBgAQAAABAwABAAAAzwAAAAEBAwABAAAAJQEAAAIBAwABAAAA\
+AQAAAAMBAwABAAAAAwAAAAYBAwABAAAAAQAAAAoBAwABAAAAAgAAABEBBAAFAAAA+A8AABIBAwABAAAAAQAAABUBAwABAAAA\
+AQAAABYBAwABAAAAPAAAABcBBAAFAAAA5A8AABoBBQABAAAA1A8AABsBBQABAAAA3A8AABwBAwABAAAAAQAAACQBBAABAAAA\
+BQAAACgBAwABAAAAAgAAAAAAAAAZAAAAAQAAABkAAAABAAAA+gIAALYDAAC/AwAAWgMAADwBAAAIAAAAAgMAALgGAAB3CgAA\
+0Q0AAA==";
+
+const TIFF2PDF_G4_PDF: &str = "\
+JVBERi0xLjEgCiXi48/TCjEgMCBvYmoKPDwgCi9UeXBlIC9DYXRhbG9nIAovUGFnZXMgMyAwIFIgCj4+CmVuZG9iagoyIDAg\
+b2JqCjw8IAovQ3JlYXRpb25EYXRlIChEOjIwMjYxMTIyMTIwNjQxKQovTW9kRGF0ZSAoRDoyMDI2MTEyMjEyMDY0MSkKL1By\
+b2R1Y2VyIChsaWJ0aWZmIC8gdGlmZjJwZGYgLSAyMDIyMTIxMykKPj4gCmVuZG9iagozIDAgb2JqCjw8IAovVHlwZSAvUGFn\
+ZXMgCi9LaWRzIFsgNCAwIFIgXSAKL0NvdW50IDEgCj4+IAplbmRvYmoKNCAwIG9iago8PAovVHlwZSAvUGFnZSAKL1BhcmVu\
+dCAzIDAgUiAKL01lZGlhQm94IFswLjAwMDAgMC4wMDAwIDU5Ni4xNjAwIDg0My44NDAwXSAKL0NvbnRlbnRzIDUgMCBSIAov\
+UmVzb3VyY2VzIDw8IAovWE9iamVjdCA8PAovSW0xIDcgMCBSID4+Ci9Qcm9jU2V0IFsgL0ltYWdlQiBdCj4+Cj4+CmVuZG9i\
+ago1IDAgb2JqCjw8IAovTGVuZ3RoIDYgMCBSIAogPj4Kc3RyZWFtCnEgIDU5Ni4xNjAwIDAuMDAwMCAwLjAwMDAgODQzLjg0\
+MDAgMC4wMDAwIDAuMDAwMCBjbSAvSW0xIERvIFEKCmVuZHN0cmVhbQplbmRvYmoKNiAwIG9iago2MgplbmRvYmoKNyAwIG9i\
+ago8PCAKL0xlbmd0aCA4IDAgUiAKL1R5cGUgL1hPYmplY3QgCi9TdWJ0eXBlIC9JbWFnZSAKL05hbWUgL0ltMQovV2lkdGgg\
+MjA3Ci9IZWlnaHQgMjkzCi9CaXRzUGVyQ29tcG9uZW50IDEKL0NvbG9yU3BhY2UgL0RldmljZUdyYXkgCi9GaWx0ZXIgL0ND\
+SVRURmF4RGVjb2RlIC9EZWNvZGVQYXJtcyA8PCAvSyAtMSAvQ29sdW1ucyAyMDcgL1Jvd3MgMjkzIC9CbGFja0lzMSB0cnVl\
+ID4+CiA+PgpzdHJlYW0KJqGSGP/5DIDX4qD0yLOIyWf//5hyDY5TlDlDlOUOUORB57I6/iTHKHMOYcocmOYcw5Q5Q4Ij2hF/\
+CC4j/ERxHEcRERERx8RGvk6eJFcmOWOQ2DseQzjggVD86LxVlQUOClDngqCpwZUR8IF4QXY+EFkdEdeEUOjC+wX+ggX//+PE\
+REREREREREWYXQ//IaMKIKgqygytCvKOU5Q5TlDlWfDoOOfDwUP6I6HFlAyrpD/hlXTQRHQ4Ip8SGBxDI4MKCDBCIiSHGRwc\
+jg1HkXQIF8REREREREchkAyD4ljmHxH8hkBlOccw5xynKcpysKHKfIPsnpfS8IIdcjgeBeIiIiIcR/HzjlDnHKgocqChyoKH\
+KcqCh/44/+Pv8WCERERH8SBZV/I7I7L3874IFcP/cw5nPBQ5Q5Q5hyhynLHKHM53OOUPdAiPhf4iIiIiIiIiI8f5CDkFx/qF\
++JxzDlDlDhBZQ5Q/nHMOdy3MOTHKHJjljncmPER4iIiIj4iIiIiIiP+QUDljljlDkQcocw/5CQUOdwQiMoc+vkNmccShb/gi\
+nKHxIYHER8nBQ5TmHpBBWR0R0R0R0Xy6I+RzI5kdEcMuPiIjajiIiIiI/xjkJhrOP4/j+I+d8hmDlDmH9yxzjlDms45Q54Kc\
+pzDlOcc45nO5TlDnHKHLfIdyhynOOfIg/ERERERoRERERER4sIK/8hmjiQ0nxERHzDlDlDnHKHOOcc9pGHM5Tlwccm5Q5TlD\
+lDhIoctzj/jiIiIiIiIviIiIj+Ij+WOUOcc8fiIj/////8eP/+QYHMGYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDm\
+HMOYcw5hzDmHMOYcw5hzDmHMOYcw5h9kdEdREREREREREREREREREREREREREcECaZHiPBGHMOYcw5hzDmHMOYcw5hzDmHMO\
+Ycw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw+IiIiIiIiIiIiIiIiIiIiIiIiIiIiIjkGBzDmHMOYcw5hzDmH\
+MOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzD4iIiIiIiIiIiIiIiIiIiIiIiIiIiIj5B\
+x9kdkdEfI6MBkAyxERHIPxDHcjuUPI7/ziI4+U5hyhynOOdzDlOdzjmcococococmOUP+GEPiIiIi4iOIiI/j4jxx4j5DA5h\
+zDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzD4iIiIiIiIiIiIiIiI\
+iIiIiIiIiIiIiOQYHPoYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5h9IIjqI\
+iIiIiIiIiIiIiIiIiIiIiIiIjpMj5eI8EYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDm\
+HMOYcw5hzD4iIiIiIiIiIiIiIiIiIiIiIiIiIiIiP/kM45Q5Q5Q5hzDlDkQcw5hyY5GOUOUOYcmOYcw5Q5BByhyhyhyhyhzD\
+lDkY5Q5hzDkxyhyhzDmHxERERERERFIRERERERERERERHHIO+5hyh8RHIPxAxxAvxAvxAxxAv3I7yO8jvI7yO8jv+UPw+zDl\
+D+U/fkIP/lDmcocpzvwinMOcc4/r+53OP2UOUOUP5TlOCCZHBR8RcRHxER6EfGh4QiPiIjxjHHGMceIiIjkH4gY4gX4gX4gY\
+4gX7kd5HeR3kd5HeR3/IR/IQfvyv7Ks45Q5Wf+eCnXynKcEF9FuTHKH+R8EUOUP77I6RQ/lDluU/4iPiIj4iPiIj0IiI+Ijx\
+xxxxx4iIiOQfiBjiBfiBfuR3kd5HeR3/4fD8p/zjlDlDnHOP0UOUOYfs45hynKH+ihynMP+OIj0IjwWIj4iPxjHGMY4iI+Qc\
+fZHiPEeI6I7I8R8jsjojhkA0RERERERyDyF+RzLmXMuZcy5lzI5lzLmXMuZcy5lzLmXZcy5lzLmXMuZc////////////////\
+/////////////////////////////////////ERERERERERERERER4/5Bgc6DjmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDm\
+HMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYfTkdHFERERERERERERERERERERERERERHQJJgkCMOYcw5hzDmHMOYcw5hzD\
+mHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzD4iIiIiIiIiIiIiIiIiIiIiIiIiIiIiOQYHMOYcw5h\
+zDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMOYcw5hzDmHMPiIiIiIiIiIiIiIiIiIiIiIiI\
+iIiIiP5DDnHKHKHxERyD8QMYQau5Hcp5HpTyO5T/hkdFwhHH2zDlDljlDkUf2GUOUORR/xEfERxHxER/8f4448RHyDuRByhy\
+hzDlDkxyhyhyh9wQLG0kioxxILI+IiIiIiOQdYMYL4g/EJ3I5lzLmXMuZcy5kc8jmXMuZc8jvI7yO//////8Pyn/////8pyx\
++ih/yhzj///4X/8R6HxEf//8P/xxx/////iI/////8RERERxER4j+QcfzjmHJjkxzj4iIiOQeQvyOZcy5lzLmXMuZHMuZcy5\
+lzLmXMuZcy7LmXMuZcy5lzLn///////////////////////////////////////////+IiIiIiIiIiIiIiIjx/IYH0DJuU5Q\
+5T40IjkHkL8jmXMuZcy5lzLmRzLmXMuZcy5lzLmXMuy5lzLmXMuZcy5/////////////////////////////////////////\
+///////////+IiIiIiIiIiIiIiIjx8g7kGx8MuiOMjhmyoKHxEREcg5c2hewXkcy5lzyOZc8jmRzLmXMuZcy5lzLmXMuy5lz\
+LmXMuf//////////////////////////////////////////////////iI4jiIiIiIiIiIjxEfIOOQPEHIo5DOPiUOUOUPZh\
+4ZxyoO4ILxERERERHIPvC9jORzLmXMuZcy5lzI5lzLnkcy5lzLmXMuy5lzLmXMuZc///////////////////////////////\
+////////////////////ERERERHERERERER4j///////5DOg8+P/59eP+u9maMLxEj/j15IUgeGsOQaB+MSEHJjlD5GOYfxE\
+REf8geCqOTc7lDlDmHKspyMcmPkXMgeGgcw5Y5Q5bncXGMaE44IIQQWbPxERERERER/miLov/xER8R//+ACACAplbmRzdHJl\
+YW0KZW5kb2JqCjggMCBvYmoKMjU2OQplbmRvYmoKeHJlZgowIDkgCjAwMDAwMDAwMDAgNjU1MzUgZiAKMDAwMDAwMDAxNiAw\
+MDAwMCBuIAowMDAwMDAwMDY4IDAwMDAwIG4gCjAwMDAwMDAxOTQgMDAwMDAgbiAKMDAwMDAwMDI1OCAwMDAwMCBuIAowMDAw\
+MDAwNDM0IDAwMDAwIG4gCjAwMDAwMDA1NTIgMDAwMDAgbiAKMDAwMDAwMDU3MCAwMDAwMCBuIAowMDAwMDAzMzk0IDAwMDAw\
+IG4gCnRyYWlsZXIKPDwKL1NpemUgOQovUm9vdCAxIDAgUiAKL0luZm8gMiAwIFIgCi9JRFs8NkI4QjQ1NjczMjdCMjNDNjY0\
+M0M5ODY5NjYzMzQ4NzM+PDZCOEI0NTY3MzI3QjIzQzY2NDNDOTg2OTY2MzM0ODczPl0KPj4Kc3RhcnR4cmVmCjM0MTQKJSVF\
+T0YK";
+
+fn base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+        .collect();
+    digits
+        .chunks(4)
+        .flat_map(|q| {
+            let n =
+                q.iter().fold(0u32, |n, &c| n << 6 | u32::from(value(c))) << (6 * (4 - q.len()));
+            n.to_be_bytes()[1..q.len()].to_vec()
+        })
+        .collect()
+}
+
+#[test]
+fn files_from_libtiff_decode_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let g3 = only_page(&write(dir.path(), "g3.tif", &base64(LIBTIFF_G3_2D_LSB_TIF)));
+    let g4 = only_page(&write(dir.path(), "g4.pdf", &base64(TIFF2PDF_G4_PDF)));
+    for page in [&g3, &g4] {
+        assert_eq!((page.image.dimensions(), page.bilevel), ((207, 293), true));
+        assert!((page.dpi - 25.0).abs() < 0.1, "{}", page.dpi);
+    }
+    assert!(
+        g3.image == g4.image,
+        "two codecs and two containers give one page"
+    );
+    let dark = g3.image.pixels().filter(|p| p.0[0] == 0).count() as f64 / (207.0 * 293.0);
+    assert!((0.03..0.4).contains(&dark), "{dark}");
+    // The form's corner marks: dark squares near each corner, white paper at the very corners.
+    for (x, y) in [(11, 11), (196, 10), (10, 281), (196, 280)] {
+        assert_eq!(
+            g3.image.get_pixel(x, y).0[0],
+            0,
+            "corner mark near ({x}, {y})"
+        );
+    }
+    assert_eq!(g3.image.get_pixel(0, 0).0[0], 255);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -315,42 +315,96 @@ fn unknown_form_and_version_fail_clearly() {
 
 #[test]
 fn a_new_version_keeps_copies_of_the_old_one_readable() {
-    let v1 = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/klinisk.v1.toml")).unwrap();
+    let v1 = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/klinisk.v1.toml"),
+    )
+    .unwrap();
     // Version 2 moves a field and adds one; copies printed from version 1 must still resolve to version 1's boxes.
     let v2 = v1
         .replace("version = 1", "version = 2")
         .replace("name = \"patient.kon\"", "name = \"patient.kon\"\nnew_row = true")
         .replacen("[[page.section.field]]\nname = \"patient.namn\"", "[[page.section.field]]\nname = \"patient.ny\"\nlabel = \"Nytt\"\nkind = \"text\"\nfill = true\n\n[[page.section.field]]\nname = \"patient.namn\"", 1);
-    let registry = Registry::from_sources([("forms/klinisk.v1.toml", v1.as_str()), ("forms/klinisk.v2.toml", v2.as_str())].into_iter())
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(registry.get("klinisk", None).unwrap().version(), 2, "the newest version is printed");
+    let registry = Registry::from_sources(
+        [
+            ("forms/klinisk.v1.toml", v1.as_str()),
+            ("forms/klinisk.v2.toml", v2.as_str()),
+        ]
+        .into_iter(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        registry.get("klinisk", None).unwrap().version(),
+        2,
+        "the newest version is printed"
+    );
     let old_id = blankett::formid::FormId::generate(registry.get("klinisk", Some(1)).unwrap().code);
     let parsed = blankett::formid::FormId::parse(&old_id.to_string()).unwrap();
-    let old = registry.by_code(&parsed.form).expect("version 1 is still known");
+    let old = registry
+        .by_code(&parsed.form)
+        .expect("version 1 is still known");
     assert_eq!(old.version(), 1);
-    assert!(old.layout.pages.iter().flat_map(|p| &p.fields).all(|f| f.name != "patient.ny"));
+    assert!(
+        old.layout
+            .pages
+            .iter()
+            .flat_map(|p| &p.fields)
+            .all(|f| f.name != "patient.ny")
+    );
     let new = registry.get("klinisk", Some(2)).unwrap();
-    let kon = |form: &blankett::forms::Form| form.layout.pages[0].fields.iter().find(|f| f.name == "patient.kon").unwrap().boxes()[0];
+    let kon = |form: &blankett::forms::Form| {
+        form.layout.pages[0]
+            .fields
+            .iter()
+            .find(|f| f.name == "patient.kon")
+            .unwrap()
+            .boxes()[0]
+    };
     assert_ne!(kon(old), kon(new), "each version keeps its own geometry");
 }
 
 #[test]
 fn a_form_code_belongs_to_one_form_for_ever() {
-    let v1 = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/klinisk.v1.toml")).unwrap();
-    let thief = v1.replace("form = \"klinisk\"", "form = \"annan\"").replace("version = 1", "version = 2");
-    let err = Registry::from_sources([("forms/klinisk.v1.toml", v1.as_str()), ("forms/annan.v2.toml", thief.as_str())].into_iter())
-        .expect_err("another form may not take code KA");
+    let v1 = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/klinisk.v1.toml"),
+    )
+    .unwrap();
+    let thief = v1
+        .replace("form = \"klinisk\"", "form = \"annan\"")
+        .replace("version = 1", "version = 2");
+    let err = Registry::from_sources(
+        [
+            ("forms/klinisk.v1.toml", v1.as_str()),
+            ("forms/annan.v2.toml", thief.as_str()),
+        ]
+        .into_iter(),
+    )
+    .expect_err("another form may not take code KA");
     assert!(err.to_string().contains("KA"), "{err}");
-    let dup = Registry::from_sources([("a/klinisk.v1.toml", v1.as_str()), ("b/klinisk.v1.toml", v1.as_str())].into_iter())
-        .expect_err("two files for one version");
-    assert!(err.to_string().contains("används redan") || dup.to_string().contains("finns redan"), "{dup}");
+    let dup = Registry::from_sources(
+        [
+            ("a/klinisk.v1.toml", v1.as_str()),
+            ("b/klinisk.v1.toml", v1.as_str()),
+        ]
+        .into_iter(),
+    )
+    .expect_err("two files for one version");
+    assert!(
+        err.to_string().contains("används redan") || dup.to_string().contains("finns redan"),
+        "{dup}"
+    );
 }
 
 #[test]
 fn a_misspelt_key_is_an_error_not_ignored() {
-    let err = load("\n[[page.section.field]]\nname = \"x.y\"\nlabel = \"Y\"\nkind = \"text\"\nhieght = 10\n").expect_err("typo");
+    let err = load(
+        "\n[[page.section.field]]\nname = \"x.y\"\nlabel = \"Y\"\nkind = \"text\"\nhieght = 10\n",
+    )
+    .expect_err("typo");
     assert!(err.contains("hieght"), "{err}");
-    let err = load("\n[[page.section.field]]\nname = \"x.y\"\nlabel = \"Y\"\nkind = \"comb\"\ncells = 4\n").expect_err("comb without charset");
+    let err = load(
+        "\n[[page.section.field]]\nname = \"x.y\"\nlabel = \"Y\"\nkind = \"comb\"\ncells = 4\n",
+    )
+    .expect_err("comb without charset");
     assert!(err.contains("charset"), "{err}");
 }
 
@@ -360,26 +414,51 @@ fn forms_and_reference_data_agree() {
     let registry = Registry::embedded();
     for form in registry.all() {
         for id in &form.def.diseases {
-            assert!(diseases.get(id).is_some(), "{}: unknown disease id {id}", form.name());
+            assert!(
+                diseases.get(id).is_some(),
+                "{}: unknown disease id {id}",
+                form.name()
+            );
         }
         for field in form.layout.pages.iter().flat_map(|p| &p.fields) {
-            if field.name == "sjukdom.diagnos" {
-                if let Geometry::Choice { options, .. } = &field.geometry {
-                    for o in options {
-                        assert!(diseases.get(&o.value).is_some(), "{}: option {} is no disease id", form.name(), o.value);
-                    }
+            if field.name == "sjukdom.diagnos"
+                && let Geometry::Choice { options, .. } = &field.geometry
+            {
+                for o in options {
+                    assert!(
+                        diseases.get(&o.value).is_some(),
+                        "{}: option {} is no disease id",
+                        form.name(),
+                        o.value
+                    );
                 }
             }
         }
     }
     for disease in diseases.all() {
         if let Some(supplement) = &disease.supplement {
-            let form = registry.get(supplement, None).unwrap_or_else(|e| panic!("{}: {e}", disease.id));
+            let form = registry
+                .get(supplement, None)
+                .unwrap_or_else(|e| panic!("{}: {e}", disease.id));
             assert_eq!(form.kind(), FormKind::Supplement);
-            assert!(form.def.diseases.contains(&disease.id), "{} does not list {}", form.name(), disease.id);
+            assert!(
+                form.def.diseases.contains(&disease.id),
+                "{} does not list {}",
+                form.name(),
+                disease.id
+            );
         }
         if disease.sti_group {
-            assert!(registry.get("klinisk-sti", None).unwrap().def.diseases.contains(&disease.id), "{}", disease.id);
+            assert!(
+                registry
+                    .get("klinisk-sti", None)
+                    .unwrap()
+                    .def
+                    .diseases
+                    .contains(&disease.id),
+                "{}",
+                disease.id
+            );
         }
     }
 }

@@ -10,22 +10,50 @@ use std::path::Path;
 use std::process::Output;
 
 fn intake(data: &Path, files: &[&Path]) -> (Output, Vec<Value>) {
-    let out = blankett().arg("intake").arg("--data").arg(data).args(files).output().expect("run blankett intake");
-    let lines = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect();
+    let out = blankett()
+        .arg("intake")
+        .arg("--data")
+        .arg(data)
+        .args(files)
+        .output()
+        .expect("run blankett intake");
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
     (out, lines)
 }
 
 fn print_forms(dir: &Path, count: u32) -> (std::path::PathBuf, Vec<String>) {
     let pdf = dir.join("forms.pdf");
     let out = blankett()
-        .args(["print", "--form", "klinisk", "--region", "07", "--count", &count.to_string(), "--out"])
+        .args([
+            "print",
+            "--form",
+            "klinisk",
+            "--region",
+            "07",
+            "--count",
+            &count.to_string(),
+            "--out",
+        ])
         .arg(&pdf)
         .arg("--data")
         .arg(dir.join("data"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (pdf, String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        pdf,
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 #[test]
@@ -34,9 +62,16 @@ fn printed_forms_become_pending_documents_and_a_second_intake_changes_nothing() 
     let (pdf, ids) = print_forms(dir.path(), 2);
     let data = dir.path().join("data");
     let (out, lines) = intake(&data, &[&pdf]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(lines.len(), 2, "{lines:?}");
-    let mut formed: Vec<&str> = lines.iter().map(|l| l["form_id"].as_str().unwrap()).collect();
+    let mut formed: Vec<&str> = lines
+        .iter()
+        .map(|l| l["form_id"].as_str().unwrap())
+        .collect();
     formed.sort();
     let mut printed: Vec<&str> = ids.iter().map(String::as_str).collect();
     printed.sort();
@@ -46,10 +81,20 @@ fn printed_forms_become_pending_documents_and_a_second_intake_changes_nothing() 
         assert_eq!(line["version"], 1);
         assert_eq!(line["status"], "pending");
         assert_eq!(line["pages"], serde_json::json!([1, 2]));
-        assert_eq!(line["region"], "07", "the region comes from the register of issued IDs");
+        assert_eq!(
+            line["region"], "07",
+            "the region comes from the register of issued IDs"
+        );
         let fields = line["fields"].as_object().unwrap();
-        assert_eq!(fields["anmalan.typ"]["value"], serde_json::json!([]), "a blank form has nothing ticked");
-        assert_eq!(fields["patient.personnummer"]["value"], "", "and nothing written");
+        assert_eq!(
+            fields["anmalan.typ"]["value"],
+            serde_json::json!([]),
+            "a blank form has nothing ticked"
+        );
+        assert_eq!(
+            fields["patient.personnummer"]["value"], "",
+            "and nothing written"
+        );
         for (name, f) in fields {
             let c = f["confidence"].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&c), "{name}: {c}");
@@ -59,7 +104,10 @@ fn printed_forms_become_pending_documents_and_a_second_intake_changes_nothing() 
     assert_eq!(kept.len(), 1, "the scan is kept as received");
     let (again, lines_again) = intake(&data, &[&pdf]);
     assert!(again.status.success());
-    assert_eq!(lines_again, lines, "taking in the same file again changes nothing");
+    assert_eq!(
+        lines_again, lines,
+        "taking in the same file again changes nothing"
+    );
     assert_eq!(std::fs::read_dir(data.join("scans")).unwrap().count(), 1);
 }
 
@@ -76,11 +124,22 @@ fn bad_input_gets_a_clear_error_no_panic_and_is_kept() {
     let whole = std::fs::read(&pdf).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty.pdf", Vec::new()),
-        ("text.pdf", b"Detta \xc3\xa4r ingen skanning, bara text.\n".to_vec()),
+        (
+            "text.pdf",
+            b"Detta \xc3\xa4r ingen skanning, bara text.\n".to_vec(),
+        ),
         ("truncated.pdf", whole[..whole.len() / 3].to_vec()),
         ("enormous.png", png),
-        ("random.tif", (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect()),
-        ("broken.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01".to_vec()),
+        (
+            "random.tif",
+            (0..5000u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect(),
+        ),
+        (
+            "broken.jpg",
+            b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01".to_vec(),
+        ),
     ];
     for (name, bytes) in &cases {
         let path = dir.path().join(name);
@@ -89,7 +148,9 @@ fn bad_input_gets_a_clear_error_no_panic_and_is_kept() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
-        let reported_error = lines.iter().any(|l| l["status"] == "error" && l["error"].as_str().is_some_and(|e| !e.is_empty()))
+        let reported_error = lines
+            .iter()
+            .any(|l| l["status"] == "error" && l["error"].as_str().is_some_and(|e| !e.is_empty()))
             || lines.iter().any(|l| l["status"] == "unidentified");
         assert!(reported_error, "{name}: {lines:?}");
     }
@@ -103,19 +164,37 @@ fn a_killed_intake_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let (pdf, ids) = print_forms(dir.path(), 6);
     let data = dir.path().join("data");
-    let mut child = blankett().arg("intake").arg("--data").arg(&data).arg(&pdf).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = blankett()
+        .arg("intake")
+        .arg("--data")
+        .arg(&data)
+        .arg(&pdf)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     // Let it keep the file and get some pages done, then kill it hard.
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let _ = child.kill();
     let _ = child.wait();
     let (out, lines) = intake(&data, &[&pdf]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut seen: Vec<String> = lines.iter().filter(|l| l["status"] == "pending").map(|l| l["form_id"].as_str().unwrap().to_string()).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen: Vec<String> = lines
+        .iter()
+        .filter(|l| l["status"] == "pending")
+        .map(|l| l["form_id"].as_str().unwrap().to_string())
+        .collect();
     seen.sort();
     seen.dedup();
     let mut want = ids.clone();
     want.sort();
-    assert_eq!(seen, want, "every form is complete after the resumed run: {lines:?}");
+    assert_eq!(
+        seen, want,
+        "every form is complete after the resumed run: {lines:?}"
+    );
 }
 
 #[test]
@@ -125,10 +204,20 @@ fn a_folder_held_by_the_service_gets_the_files_in_its_inbox() {
     let data = dir.path().join("data");
     let _held = blankett::store::Store::open(&data).unwrap();
     let (out, lines) = intake(&data, &[&pdf]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(lines[0]["status"], "queued");
-    let inbox: Vec<_> = std::fs::read_dir(data.join("inbox")).unwrap().map(|e| e.unwrap().path()).collect();
+    let inbox: Vec<_> = std::fs::read_dir(data.join("inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(inbox.len(), 1);
-    assert_eq!(std::fs::read(&inbox[0]).unwrap(), std::fs::read(&pdf).unwrap());
+    assert_eq!(
+        std::fs::read(&inbox[0]).unwrap(),
+        std::fs::read(&pdf).unwrap()
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("inkorg"));
 }

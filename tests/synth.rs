@@ -9,8 +9,9 @@ use blankett::domain::identity;
 use blankett::forms::Registry;
 use blankett::forms::definition::{Check, FormKind};
 use blankett::synth::degrade::Quality;
+use blankett::synth::degrade::ScanImage;
 use blankett::synth::hand::{self, HandSource, PenStyle, TickKind};
-use blankett::synth::pack::{FileFormat, PageCodec};
+use blankett::synth::pack::{self, FileFormat, PageCodec};
 use blankett::synth::scenario::{self, IdMode, Spec};
 use blankett::synth::values::{self, Value};
 use blankett::synth::{PxRect, rng};
@@ -57,9 +58,10 @@ fn same_seed_gives_the_same_files() {
         "split into files of at most 3 pages"
     );
 
-    // Random IDs change the IDs only.
+    // Random IDs change the IDs only (and the device does not change the values).
     let random = Spec {
         ids: IdMode::Random,
+        qualities: vec![Quality::FaxNormal],
         ..spec.clone()
     };
     let c = scenario::generate(11, &random).unwrap();
@@ -68,28 +70,67 @@ fn same_seed_gives_the_same_files() {
         assert_eq!(x.form, y.form);
         assert_ne!(x.form_id, y.form_id);
     }
-    let d = scenario::generate(12, &spec).unwrap();
-    assert_ne!(a.truth_json(), d.truth_json(), "another seed, other values");
+    let d = scenario::generate(12, &random).unwrap();
+    assert_ne!(
+        a.truth.iter().map(|t| &t.values).collect::<Vec<_>>(),
+        d.truth.iter().map(|t| &t.values).collect::<Vec<_>>(),
+        "another seed, other values"
+    );
+}
+
+/// The pages of a TIFF as grey images with their resolution.
+fn tiff_pages(bytes: &[u8]) -> Vec<(GrayImage, f64, f64, u32)> {
+    let mut decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = Vec::new();
+    loop {
+        let (w, h) = decoder.dimensions().unwrap();
+        let mut rational = |t| {
+            let v = decoder.get_tag(t).unwrap().into_u32_vec().unwrap();
+            f64::from(v[0]) / f64::from(v[1])
+        };
+        let (dx, dy) = (
+            rational(tiff::tags::Tag::XResolution),
+            rational(tiff::tags::Tag::YResolution),
+        );
+        let compression = decoder.get_tag_u32(tiff::tags::Tag::Compression).unwrap();
+        let data = match decoder.read_image().unwrap() {
+            tiff::decoder::DecodingResult::U8(v) => v,
+            _ => panic!("8-bit or 1-bit pages"),
+        };
+        let img = if data.len() == (w * h) as usize {
+            GrayImage::from_raw(w, h, data).unwrap()
+        } else {
+            // One bit a pixel, rows padded to a byte; the decoder gives 1 for white.
+            let stride = (w as usize).div_ceil(8);
+            GrayImage::from_fn(w, h, |x, y| {
+                let bit = data[y as usize * stride + x as usize / 8] & (0x80 >> (x % 8));
+                Luma([if bit != 0 { 255 } else { 0 }])
+            })
+        };
+        out.push((img, dx, dy, compression));
+        if !decoder.more_images() {
+            break;
+        }
+        decoder.next_image().unwrap();
+    }
+    out
 }
 
 #[test]
 fn clean_300_dpi_page_keeps_both_qr_codes_readable() {
     let spec = Spec {
-        grey_codec: PageCodec::Jpeg(85),
-        ..small_spec(Quality::Clean300, FileFormat::Png)
+        grey_codec: PageCodec::Raw,
+        ..small_spec(Quality::Clean300, FileFormat::Tiff)
     };
     let batch = scenario::generate(3, &spec).unwrap();
     let doc = &batch.truth[0];
     assert_eq!(doc.pages.len(), 2);
+    let pages = tiff_pages(&batch.files[0].1);
     for page in &doc.pages {
-        let (_, bytes) = batch
-            .files
-            .iter()
-            .find(|(name, _)| *name == page.file)
-            .expect("the page's file");
-        let img = image::load_from_memory(bytes).unwrap().to_luma8();
+        let (img, dx, dy, _) = &pages[page.index];
         assert_eq!(img.dimensions(), (2480, 3508), "A4 at 300 dpi");
-        let stamps = stamps_in_zones(&img, 300);
+        assert_eq!((*dx, *dy), (300.0, 300.0));
+        let stamps = stamps_in_zones(img, 300);
         for (zone, stamp) in stamps.iter().enumerate() {
             let stamp = stamp.unwrap_or_else(|| panic!("page {}: QR {zone} not read", page.page));
             assert_eq!(stamp.id.to_string(), doc.form_id);
@@ -105,33 +146,32 @@ fn fax_normal_pages_are_a4_at_204_by_98_dpi() {
     assert_eq!(batch.files.len(), 1);
     let (name, bytes) = &batch.files[0];
     assert!(name.ends_with(".tif"));
-    let mut decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes.clone())).unwrap();
-    let mut pages = 0;
-    loop {
-        assert_eq!(decoder.dimensions().unwrap(), (1687, 1146));
-        let tag = |d: &mut tiff::decoder::Decoder<_>, t| {
-            let v = d.get_tag(t).unwrap().into_u32_vec().unwrap();
-            f64::from(v[0]) / f64::from(v[1])
-        };
-        assert!((tag(&mut decoder, tiff::tags::Tag::XResolution) - 204.0).abs() < 0.01);
-        assert!((tag(&mut decoder, tiff::tags::Tag::YResolution) - 98.0).abs() < 0.01);
-        assert_eq!(
-            decoder.get_tag_u32(tiff::tags::Tag::Compression).unwrap(),
-            4,
-            "CCITT G4"
+    let pages = tiff_pages(bytes);
+    assert_eq!(pages.len(), 2);
+    for (img, dx, dy, compression) in &pages {
+        assert_eq!(img.dimensions(), (1687, 1146));
+        assert!(
+            (dx - 204.0).abs() < 0.01 && (dy - 98.0).abs() < 0.01,
+            "{dx} x {dy}"
         );
-        decoder.read_image().unwrap();
-        pages += 1;
-        if !decoder.more_images() {
-            break;
-        }
-        decoder.next_image().unwrap();
+        assert_eq!(*compression, 4, "CCITT G4");
+        let black = img.pixels().filter(|p| p[0] == 0).count();
+        assert!(black > 10_000, "a printed form has ink: {black}");
+        assert!(img.pixels().all(|p| p[0] == 0 || p[0] == 255), "1 bit");
     }
-    assert_eq!(pages, 2);
 
-    // PDF: CCITT G4 with /K -1, and a MediaBox that is A4.
-    let batch = scenario::generate(5, &small_spec(Quality::FaxNormal, FileFormat::Pdf)).unwrap();
-    let doc = lopdf::Document::load_mem(&batch.files[0].1).unwrap();
+    // The same pages in a PDF: CCITT G4 with /K -1, and a MediaBox that is A4.
+    let scans: Vec<ScanImage> = pages
+        .into_iter()
+        .map(|(image, dx, dy, _)| ScanImage {
+            image,
+            dpi_x: dx as f32,
+            dpi_y: dy as f32,
+            bilevel: true,
+        })
+        .collect();
+    let pdf = pack::pack(&scans, FileFormat::Pdf, PageCodec::Jpeg(75)).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
     let pages = doc.get_pages();
     assert_eq!(pages.len(), 2);
     for (_, page_id) in pages {
@@ -161,6 +201,18 @@ fn fax_normal_pages_are_a4_at_204_by_98_dpi() {
     assert_eq!(parms.get(b"K").unwrap().as_i64().unwrap(), -1);
     assert_eq!(image.dict.get(b"Width").unwrap().as_i64().unwrap(), 1687);
     assert_eq!(image.dict.get(b"Height").unwrap().as_i64().unwrap(), 1146);
+    // Poppler decodes it, white paper as white.
+    let rendered = blankett::synth::raster::rasterise(&pdf, 50).unwrap();
+    assert_eq!(rendered.len(), 2);
+    assert!(
+        mean(&rendered[0]) > 200.0,
+        "paper is white: {}",
+        mean(&rendered[0])
+    );
+}
+
+fn mean(img: &GrayImage) -> f64 {
+    img.pixels().map(|p| f64::from(p[0])).sum::<f64>() / (img.width() * img.height()) as f64
 }
 
 #[test]
@@ -179,6 +231,11 @@ fn scanned_pdf_renders_in_poppler() {
     assert!(
         (413..=414).contains(&w) && (584..=585).contains(&h),
         "{w} x {h}"
+    );
+    assert!(
+        mean(&pages[0]) > 180.0,
+        "paper is light: {}",
+        mean(&pages[0])
     );
 }
 

@@ -238,6 +238,13 @@ fn blank_forms_in_quantity_each_with_its_own_id() {
     let too_many = server.get("/blanketter/pdf?form=klinisk&region=12&count=51");
     assert_eq!(too_many.status, 422);
     assert!(too_many.text().contains("från 1 till 50"));
+    // Every problem at once, next to its field, with the choices kept.
+    let both = server.get("/blanketter/pdf?form=paragraf-ovrig&count=99");
+    assert_eq!(both.status, 422);
+    let html = both.text();
+    assert!(html.contains("Välj regionen där blanketterna ska användas"));
+    assert!(html.contains("från 1 till 50"));
+    assert!(html.contains("<option value=\"paragraf-ovrig\" selected>"));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use crate::intake::pipeline::{Intake, Report};
 use crate::store::documents::{Document, Value};
 use crate::store::{Store, StoreError};
 use clap::Args;
-use serde_json::{json, Map};
+use serde_json::{Map, json};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -28,7 +28,10 @@ pub fn document_json(doc: &Document) -> serde_json::Value {
             Value::Ticked(v) => json!(v),
         };
         let confidence = (f64::from(f.confidence) * 1000.0).round() / 1000.0;
-        fields.insert(name.clone(), json!({"value": value, "confidence": confidence}));
+        fields.insert(
+            name.clone(),
+            json!({"value": value, "confidence": confidence}),
+        );
     }
     json!({
         "form_id": doc.form_id,
@@ -46,8 +49,14 @@ pub fn document_json(doc: &Document) -> serde_json::Value {
 pub fn report_json(report: &Report) -> serde_json::Value {
     match report {
         Report::Document(doc) => document_json(doc),
-        Report::Unidentified { source, page, reason } => json!({"status": "unidentified", "source": source, "page": page, "reason": reason}),
-        Report::FileError { source, error } => json!({"status": "error", "source": source, "error": error}),
+        Report::Unidentified {
+            source,
+            page,
+            reason,
+        } => json!({"status": "unidentified", "source": source, "page": page, "reason": reason}),
+        Report::FileError { source, error } => {
+            json!({"status": "error", "source": source, "error": error})
+        }
     }
 }
 
@@ -63,11 +72,21 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
     let emit = |out: &mut std::io::StdoutLock<'_>, r: &Report| {
         let _ = writeln!(out, "{}", report_json(r));
     };
-    for r in intake.resume().map_err(|e| CliError::Failed(e.to_string()))? {
+    for r in intake
+        .resume()
+        .map_err(|e| CliError::Failed(e.to_string()))?
+    {
         emit(&mut out, &r);
     }
-    let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
-    bar.set_style(indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} sidor").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} sidor")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let mut failed = 0;
     for file in &args.files {
         let name = file.display().to_string();
@@ -77,7 +96,13 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
             Ok(b) => b,
             Err(e) => {
                 failed += 1;
-                emit(&mut out, &Report::FileError { source: name.clone(), error: e });
+                emit(
+                    &mut out,
+                    &Report::FileError {
+                        source: name.clone(),
+                        error: e,
+                    },
+                );
                 continue;
             }
         };
@@ -85,18 +110,25 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         };
-        let reports = intake.take_in(&name, &bytes, &progress).map_err(|e| CliError::Failed(e.to_string()))?;
+        let reports = intake
+            .take_in(&name, &bytes, &progress)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
         for r in &reports {
             if matches!(r, Report::FileError { .. }) {
                 failed += 1;
-                eprintln!("blankett: {name}: {}", report_json(r)["error"].as_str().unwrap_or_default());
+                eprintln!(
+                    "blankett: {name}: {}",
+                    report_json(r)["error"].as_str().unwrap_or_default()
+                );
             }
             emit(&mut out, r);
         }
     }
     bar.finish_and_clear();
     if failed > 0 {
-        return Err(CliError::Failed(format!("{failed} fil(er) kunde inte läsas som skanningar (de är sparade i datamappen)")));
+        return Err(CliError::Failed(format!(
+            "{failed} fil(er) kunde inte läsas som skanningar (de är sparade i datamappen)"
+        )));
     }
     Ok(())
 }
@@ -107,7 +139,10 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
         return Err("är ingen vanlig fil".into());
     }
     if meta.len() > max {
-        return Err(format!("filen är för stor ({} byte, högst {max})", meta.len()));
+        return Err(format!(
+            "filen är för stor ({} byte, högst {max})",
+            meta.len()
+        ));
     }
     std::fs::read(path).map_err(|e| format!("kan inte läsa filen: {e}"))
 }
@@ -116,16 +151,38 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
 /// files there.
 fn hand_to_inbox(data_dir: &Path, files: &[PathBuf]) -> Result<(), CliError> {
     let inbox = data_dir.join("inbox");
-    std::fs::create_dir_all(&inbox).map_err(|e| CliError::Failed(format!("{}: {e}", inbox.display())))?;
-    eprintln!("blankett: datamappen används av en körande tjänst; filerna lämnas i dess inkorg {}", inbox.display());
+    std::fs::create_dir_all(&inbox)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", inbox.display())))?;
+    eprintln!(
+        "blankett: datamappen används av en körande tjänst; filerna lämnas i dess inkorg {}",
+        inbox.display()
+    );
     for file in files {
-        let bytes = read_bounded(file, u64::MAX).map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "skanning".into());
-        let target = inbox.join(format!("{}-{name}", &crate::store::scans::sha256_hex(&bytes)[..12]));
+        let bytes = read_bounded(file, u64::MAX)
+            .map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "skanning".into());
+        let target = inbox.join(format!(
+            "{}-{name}",
+            &crate::store::scans::sha256_hex(&bytes)[..12]
+        ));
         // Written under a dot name and renamed, so the service never picks up half a file.
-        let tmp = inbox.join(format!(".{}.part", target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
-        std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, &target)).map_err(|e| CliError::Failed(format!("{}: {e}", target.display())))?;
-        println!("{}", json!({"status": "queued", "source": file.display().to_string(), "inbox": target.display().to_string()}));
+        let tmp = inbox.join(format!(
+            ".{}.part",
+            target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+        std::fs::write(&tmp, &bytes)
+            .and_then(|_| std::fs::rename(&tmp, &target))
+            .map_err(|e| CliError::Failed(format!("{}: {e}", target.display())))?;
+        println!(
+            "{}",
+            json!({"status": "queued", "source": file.display().to_string(), "inbox": target.display().to_string()})
+        );
     }
     Ok(())
 }

@@ -48,11 +48,16 @@ pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
 /// per engine small images take 3-10 times longer. Commands that read scans re-start themselves with the limit
 /// set when the caller did not set it.
 fn ensure_single_threaded_ocr() {
-    let reads_scans = std::env::args().nth(1).is_some_and(|c| c == "intake" || c == "serve");
+    let reads_scans = std::env::args()
+        .nth(1)
+        .is_some_and(|c| c == "intake" || c == "serve");
     if reads_scans && std::env::var_os("OMP_THREAD_LIMIT").is_none() {
         use std::os::unix::process::CommandExt;
         if let Ok(exe) = std::env::current_exe() {
-            let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_THREAD_LIMIT", "1").exec();
+            let err = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("OMP_THREAD_LIMIT", "1")
+                .exec();
             eprintln!("blankett: kunde inte starta om med OMP_THREAD_LIMIT=1: {err}");
         }
     }

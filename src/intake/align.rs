@@ -5,7 +5,7 @@
 
 use super::decode::ScanPage;
 use super::geometry::Affine;
-use super::identify::{zone_corners_mm, Identified};
+use super::identify::{Identified, zone_corners_mm};
 use crate::forms::page::{self, Rect};
 use image::GrayImage;
 
@@ -38,7 +38,12 @@ fn coarse(id: &Identified) -> Option<Affine> {
     let mut pairs = Vec::new();
     for hit in &id.hits {
         let mm = zone_corners_mm(hit.zone);
-        let grow = [(-module, -module), (module, -module), (module, module), (-module, module)];
+        let grow = [
+            (-module, -module),
+            (module, -module),
+            (module, module),
+            (-module, module),
+        ];
         for i in 0..4 {
             pairs.push(((mm[i].0 + grow[i].0, mm[i].1 + grow[i].1), hit.corners[i]));
         }
@@ -47,7 +52,13 @@ fn coarse(id: &Identified) -> Option<Affine> {
 }
 
 /// Finds the dark blob of about `side_px` square nearest to `(px, py)` within `radius_px`. Returns its centroid.
-fn find_mark(img: &GrayImage, px: f64, py: f64, side_px: f64, radius_px: f64) -> Option<((f64, f64), u8)> {
+fn find_mark(
+    img: &GrayImage,
+    px: f64,
+    py: f64,
+    side_px: f64,
+    radius_px: f64,
+) -> Option<((f64, f64), u8)> {
     let (w, h) = (i64::from(img.width()), i64::from(img.height()));
     let x0 = ((px - radius_px) as i64).clamp(0, w - 1);
     let y0 = ((py - radius_px) as i64).clamp(0, h - 1);
@@ -96,11 +107,18 @@ fn find_mark(img: &GrayImage, px: f64, py: f64, side_px: f64, radius_px: f64) ->
                 maxx = maxx.max(cx);
                 miny = miny.min(cy);
                 maxy = maxy.max(cy);
-                let neighbours = [(cx.wrapping_sub(1), cy), (cx + 1, cy), (cx, cy.wrapping_sub(1)), (cx, cy + 1)];
+                let neighbours = [
+                    (cx.wrapping_sub(1), cy),
+                    (cx + 1, cy),
+                    (cx, cy.wrapping_sub(1)),
+                    (cx, cy + 1),
+                ];
                 for (nx, ny) in neighbours {
                     if nx < ww && ny < wh {
                         let j = ny * ww + nx;
-                        if !seen[j] && raw[(y0 as usize + ny) * stride + x0 as usize + nx] <= threshold {
+                        if !seen[j]
+                            && raw[(y0 as usize + ny) * stride + x0 as usize + nx] <= threshold
+                        {
                             seen[j] = true;
                             stack.push((nx, ny));
                         }
@@ -132,7 +150,13 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
     for mark in &page::CORNER_MARKS {
         let (mx, my) = mark.rect.center();
         let (px, py) = first.apply(f64::from(mx), f64::from(my));
-        if let Some((c, paper)) = find_mark(&page.image, px, py, f64::from(mark.rect.w) * scale, 9.0 * scale) {
+        if let Some((c, paper)) = find_mark(
+            &page.image,
+            px,
+            py,
+            f64::from(mark.rect.w) * scale,
+            9.0 * scale,
+        ) {
             pairs.push(((f64::from(mx), f64::from(my)), c));
             paper_levels.push(paper);
         }
@@ -144,13 +168,27 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
         // Too few marks (a torn or cut corner): the symbols' corners place the page, less precisely.
         first
     };
-    let residual_mm = if marks_found >= 3 { transform.residual_px(&pairs) / transform.scale() } else { f64::NAN };
+    let residual_mm = if marks_found >= 3 {
+        transform.residual_px(&pairs) / transform.scale()
+    } else {
+        f64::NAN
+    };
     if residual_mm > MAX_RESIDUAL_MM {
-        return Err(format!("sidan är för förvrängd för att läsas (avvikelse {residual_mm:.1} mm vid hörnmarkeringarna)"));
+        return Err(format!(
+            "sidan är för förvrängd för att läsas (avvikelse {residual_mm:.1} mm vid hörnmarkeringarna)"
+        ));
     }
     paper_levels.sort_unstable();
-    let paper = paper_levels.get(paper_levels.len() / 2).copied().unwrap_or(230);
-    Ok(Alignment { transform, residual_mm, marks_found, paper })
+    let paper = paper_levels
+        .get(paper_levels.len() / 2)
+        .copied()
+        .unwrap_or(230);
+    Ok(Alignment {
+        transform,
+        residual_mm,
+        marks_found,
+        paper,
+    })
 }
 
 /// Shifts `rect` (mm) by up to ±`reach` mm so that its outline lies on the darkest printed line: the local
@@ -161,7 +199,12 @@ pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f
     let mut border = Vec::new();
     let step = 0.5;
     for r in rects {
-        let (x0, y0, x1, y1) = (f64::from(r.x), f64::from(r.y), f64::from(r.right()), f64::from(r.bottom()));
+        let (x0, y0, x1, y1) = (
+            f64::from(r.x),
+            f64::from(r.y),
+            f64::from(r.right()),
+            f64::from(r.bottom()),
+        );
         let nx = ((x1 - x0) / step).ceil() as usize;
         let ny = ((y1 - y0) / step).ceil() as usize;
         for i in 0..=nx {
@@ -179,7 +222,10 @@ pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f
     let uy = (t.b, t.e);
     let darkness = |dx: f64, dy: f64| -> u64 {
         let (ox, oy) = (ux.0 * dx + uy.0 * dy, ux.1 * dx + uy.1 * dy);
-        border.iter().map(|&(x, y)| u64::from(255 - sample(img, x + ox, y + oy))).sum()
+        border
+            .iter()
+            .map(|&(x, y)| u64::from(255 - sample(img, x + ox, y + oy)))
+            .sum()
     };
     let mut best = (0.0, 0.0, darkness(0.0, 0.0));
     // Coarse then fine: a line is about 0.25 mm wide, so the fine step is a pixel or less.

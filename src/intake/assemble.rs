@@ -41,23 +41,31 @@ pub enum Placement {
 }
 
 /// Chooses the sheet a page belongs to among the documents that carry its ID, or starts a new one.
-pub fn place(existing: Vec<Document>, page: PlacedPage<'_>, main: &Form, region: Option<String>) -> Placement {
+pub fn place(
+    existing: Vec<Document>,
+    page: PlacedPage<'_>,
+    main: &Form,
+    region: Option<String>,
+) -> Placement {
     let compact = page.stamp.id.compact();
     let number = page.stamp.page;
     // The same sheet scanned again?
     for doc in &existing {
-        if let Some(p) = doc.pages.get(&number) {
-            if p.source == page.source || ink_distance(&p.ink, &page.ink) < SAME_SHEET {
-                let mut doc = doc.clone();
-                if p.source != page.source && !doc.flags.iter().any(|f| f == FLAG_RESCANNED) {
-                    doc.flags.push(FLAG_RESCANNED.to_string());
-                }
-                return Placement::Rescan(doc);
+        if let Some(p) = doc.pages.get(&number)
+            && (p.source == page.source || ink_distance(&p.ink, &page.ink) < SAME_SHEET)
+        {
+            let mut doc = doc.clone();
+            if p.source != page.source && !doc.flags.iter().any(|f| f == FLAG_RESCANNED) {
+                doc.flags.push(FLAG_RESCANNED.to_string());
             }
+            return Placement::Rescan(doc);
         }
     }
     // A sheet that lacks this page: prefer one whose other pages came in the same file.
-    let lacking: Vec<&Document> = existing.iter().filter(|d| !d.pages.contains_key(&number)).collect();
+    let lacking: Vec<&Document> = existing
+        .iter()
+        .filter(|d| !d.pages.contains_key(&number))
+        .collect();
     let chosen = lacking
         .iter()
         .find(|d| d.pages.values().any(|p| p.source.scan == page.source.scan))
@@ -65,7 +73,11 @@ pub fn place(existing: Vec<Document>, page: PlacedPage<'_>, main: &Form, region:
         .map(|d| (*d).clone());
     let copied = existing.iter().any(|d| d.pages.contains_key(&number));
     let mut doc = chosen.unwrap_or_else(|| {
-        let key = if existing.is_empty() { compact.clone() } else { format!("{compact}#{}", existing.len() + 1) };
+        let key = if existing.is_empty() {
+            compact.clone()
+        } else {
+            format!("{compact}#{}", existing.len() + 1)
+        };
         let now = crate::store::now_rfc3339();
         Document {
             key,
@@ -96,13 +108,34 @@ pub fn place(existing: Vec<Document>, page: PlacedPage<'_>, main: &Form, region:
             ink: page.ink,
         },
     );
-    for FieldReading { name, value, confidence, source, crop, notes } in page.reading.fields {
+    for FieldReading {
+        name,
+        value,
+        confidence,
+        source,
+        crop,
+        notes,
+    } in page.reading.fields
+    {
         doc.fields.insert(
             name,
-            StoredField { form: page.form.name().to_string(), page: number, value: (&value).into(), confidence, read_confidence: confidence, source, crop, notes },
+            StoredField {
+                form: page.form.name().to_string(),
+                page: number,
+                value: (&value).into(),
+                confidence,
+                read_confidence: confidence,
+                source,
+                crop,
+                notes,
+            },
         );
     }
-    doc.status = if doc.missing_pages().is_empty() { DocumentStatus::Pending } else { DocumentStatus::Incomplete };
+    doc.status = if doc.missing_pages().is_empty() {
+        DocumentStatus::Pending
+    } else {
+        DocumentStatus::Incomplete
+    };
     doc.updated_at = crate::store::now_rfc3339();
     Placement::Into(doc)
 }

@@ -16,7 +16,10 @@ pub fn check_document(doc: &mut Document, parts: &[&Form], ctx: &Context<'_>) {
     for (name, field) in &doc.fields {
         let value: validation::FieldValue = (&field.value).into();
         if !value.is_empty() {
-            values.entry(field.form.clone()).or_default().insert(name.clone(), value);
+            values
+                .entry(field.form.clone())
+                .or_default()
+                .insert(name.clone(), value);
         }
     }
     let errors = validation::check_copy(parts, &values, ctx);

@@ -6,7 +6,7 @@ use super::decode::ScanPage;
 use super::geometry::Affine;
 use super::read::cells;
 use super::read::ocr::Tesseract;
-use crate::formid::{FormId, ALPHABET};
+use crate::formid::{ALPHABET, FormId};
 use crate::forms::page::{self, Corner, Rect};
 use image::GrayImage;
 
@@ -18,7 +18,15 @@ struct Blob {
     side: f64,
 }
 
-fn blobs_in(img: &GrayImage, x0: u32, y0: u32, w: u32, h: u32, min_side: f64, max_side: f64) -> Vec<Blob> {
+fn blobs_in(
+    img: &GrayImage,
+    x0: u32,
+    y0: u32,
+    w: u32,
+    h: u32,
+    min_side: f64,
+    max_side: f64,
+) -> Vec<Blob> {
     let threshold = 110u8;
     let stride = img.width() as usize;
     let raw = img.as_raw();
@@ -44,10 +52,17 @@ fn blobs_in(img: &GrayImage, x0: u32, y0: u32, w: u32, h: u32, min_side: f64, ma
                 maxx = maxx.max(cx);
                 miny = miny.min(cy);
                 maxy = maxy.max(cy);
-                for (nx, ny) in [(cx.wrapping_sub(1), cy), (cx + 1, cy), (cx, cy.wrapping_sub(1)), (cx, cy + 1)] {
+                for (nx, ny) in [
+                    (cx.wrapping_sub(1), cy),
+                    (cx + 1, cy),
+                    (cx, cy.wrapping_sub(1)),
+                    (cx, cy + 1),
+                ] {
                     if nx < ww && ny < wh {
                         let j = ny * ww + nx;
-                        if !seen[j] && raw[(y0 as usize + ny) * stride + x0 as usize + nx] <= threshold {
+                        if !seen[j]
+                            && raw[(y0 as usize + ny) * stride + x0 as usize + nx] <= threshold
+                        {
                             seen[j] = true;
                             stack.push((nx, ny));
                         }
@@ -56,8 +71,17 @@ fn blobs_in(img: &GrayImage, x0: u32, y0: u32, w: u32, h: u32, min_side: f64, ma
             }
             let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
             let side = (n as f64).sqrt();
-            if side >= min_side && side <= max_side && bw / bh > 0.6 && bh / bw > 0.6 && n as f64 / (bw * bh) > 0.6 {
-                out.push(Blob { cx: x0 as f64 + sumx / n as f64, cy: y0 as f64 + sumy / n as f64, side });
+            if side >= min_side
+                && side <= max_side
+                && bw / bh > 0.6
+                && bh / bw > 0.6
+                && n as f64 / (bw * bh) > 0.6
+            {
+                out.push(Blob {
+                    cx: x0 as f64 + sumx / n as f64,
+                    cy: y0 as f64 + sumy / n as f64,
+                    side,
+                });
             }
         }
     }
@@ -68,11 +92,18 @@ fn blobs_in(img: &GrayImage, x0: u32, y0: u32, w: u32, h: u32, min_side: f64, ma
 pub fn place_by_marks(page: &ScanPage) -> Option<Affine> {
     let img = &page.image;
     let px_mm = f64::from(page.dpi) / 25.4;
-    let win = ((35.0 * px_mm) as u32).min(img.width() / 2).min(img.height() / 2);
+    let win = ((35.0 * px_mm) as u32)
+        .min(img.width() / 2)
+        .min(img.height() / 2);
     let (w, h) = img.dimensions();
     // Image corners in the order top-left, top-right, bottom-right, bottom-left.
     let windows = [(0, 0), (w - win, 0), (w - win, h - win), (0, h - win)];
-    let corners = [(0.0, 0.0), (f64::from(w), 0.0), (f64::from(w), f64::from(h)), (0.0, f64::from(h))];
+    let corners = [
+        (0.0, 0.0),
+        (f64::from(w), 0.0),
+        (f64::from(w), f64::from(h)),
+        (0.0, f64::from(h)),
+    ];
     let mut found = Vec::new();
     for (i, &(x, y)) in windows.iter().enumerate() {
         let blobs = blobs_in(img, x, y, win, win, 3.5 * px_mm, 10.0 * px_mm);
@@ -86,11 +117,21 @@ pub fn place_by_marks(page: &ScanPage) -> Option<Affine> {
     // The printed top-left mark is the largest; the marks follow it clockwise as the image corners do.
     let big = (0..4).max_by(|&a, &b| found[a].side.total_cmp(&found[b].side))?;
     let sizes: Vec<f64> = found.iter().map(|b| b.side).collect();
-    let others = sizes.iter().enumerate().filter(|(i, _)| *i != big).map(|(_, s)| *s).fold(0.0, f64::max);
+    let others = sizes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != big)
+        .map(|(_, s)| *s)
+        .fold(0.0, f64::max);
     if sizes[big] < others * 1.25 {
         return None;
     }
-    let order = [Corner::TopLeft, Corner::TopRight, Corner::BottomRight, Corner::BottomLeft];
+    let order = [
+        Corner::TopLeft,
+        Corner::TopRight,
+        Corner::BottomRight,
+        Corner::BottomLeft,
+    ];
     let mut pairs = Vec::new();
     for k in 0..4 {
         let blob = found[(big + k) % 4];
@@ -112,17 +153,39 @@ pub struct TextIdentity {
 pub fn read_printed_identity(page: &ScanPage, ocr: &mut Tesseract) -> Option<TextIdentity> {
     let t = place_by_marks(page)?;
     let scale = t.scale().max(8.0);
-    let id_alphabet: String = ALPHABET.iter().map(|&b| char::from(b)).chain(['-']).collect();
+    let id_alphabet: String = ALPHABET
+        .iter()
+        .map(|&b| char::from(b))
+        .chain(['-'])
+        .collect();
     // The ID under the upper QR code, and again in the footer.
     let (right, top) = page::ID_TEXT_TOP;
     let id_box = Rect::new(right - 45.0, top + 0.6, 46.0, 5.6);
     let id_img = cells::crop(&page.image, &t, &id_box, (0.0, 0.0), scale);
-    let id = ocr.read_line(&id_img, &id_alphabet).and_then(|(text, _)| FormId::parse(&text).ok());
-    let footer_box = Rect::new(page::CONTENT_RIGHT - 110.0, page::FOOTER_BASELINE - 3.4, 111.0, 4.8);
+    let id = ocr
+        .read_line(&id_img, &id_alphabet)
+        .and_then(|(text, _)| FormId::parse(&text).ok());
+    let footer_box = Rect::new(
+        page::CONTENT_RIGHT - 110.0,
+        page::FOOTER_BASELINE - 3.4,
+        111.0,
+        4.8,
+    );
     let footer_img = cells::crop(&page.image, &t, &footer_box, (0.0, 0.0), scale);
-    let footer = ocr.read_line(&footer_img, "").map(|(text, _)| text).unwrap_or_default();
-    let id = id.or_else(|| footer.split_whitespace().find_map(|w| FormId::parse(w).ok()))?;
-    Some(TextIdentity { id, page: parse_page_of(&footer), transform: t })
+    let footer = ocr
+        .read_line(&footer_img, "")
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    let id = id.or_else(|| {
+        footer
+            .split_whitespace()
+            .find_map(|w| FormId::parse(w).ok())
+    })?;
+    Some(TextIdentity {
+        id,
+        page: parse_page_of(&footer),
+        transform: t,
+    })
 }
 
 /// "sida 2 av 3" -> (2, 3).
@@ -130,7 +193,11 @@ fn parse_page_of(footer: &str) -> Option<(u32, u32)> {
     let words: Vec<&str> = footer.split_whitespace().collect();
     let i = words.iter().position(|w| w.eq_ignore_ascii_case("sida"))?;
     let page = words.get(i + 1)?.parse().ok()?;
-    let of = words.get(i + 3)?.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    let of = words
+        .get(i + 3)?
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
     (words.get(i + 2)? == &"av" && page >= 1 && page <= of).then_some((page, of))
 }
 
@@ -138,7 +205,10 @@ fn parse_page_of(footer: &str) -> Option<(u32, u32)> {
 mod tests {
     #[test]
     fn page_of_is_parsed() {
-        assert_eq!(super::parse_page_of("Klinisk anmälan · version 1 · KA1-7GQ4-M2XD-P · sida 2 av 3"), Some((2, 3)));
+        assert_eq!(
+            super::parse_page_of("Klinisk anmälan · version 1 · KA1-7GQ4-M2XD-P · sida 2 av 3"),
+            Some((2, 3))
+        );
         assert_eq!(super::parse_page_of("sida 4 av 3"), None);
         assert_eq!(super::parse_page_of("ingenting"), None);
     }

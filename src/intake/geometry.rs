@@ -1,5 +1,8 @@
 //! Affine maps from form millimetres to image pixels, fitted by least squares.
 
+/// A point on the form in millimetres and where it was found in the image, in pixels.
+pub type PointPair = ((f64, f64), (f64, f64));
+
 /// `px = a·x + b·y + c`, `py = d·x + e·y + f` for a point (x, y) in millimetres from the form's top-left.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Affine {
@@ -13,7 +16,10 @@ pub struct Affine {
 
 impl Affine {
     pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
-        (self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f)
+        (
+            self.a * x + self.b * y + self.c,
+            self.d * x + self.e * y + self.f,
+        )
     }
 
     /// Pixels per millimetre (geometric mean of the two axes' scales).
@@ -27,7 +33,7 @@ impl Affine {
     }
 
     /// Least-squares fit from at least three point pairs (mm -> px). None when the points are degenerate.
-    pub fn fit(pairs: &[((f64, f64), (f64, f64))]) -> Option<Affine> {
+    pub fn fit(pairs: &[PointPair]) -> Option<Affine> {
         if pairs.len() < 3 {
             return None;
         }
@@ -47,11 +53,18 @@ impl Affine {
         }
         let sx = solve3(m, vx)?;
         let sy = solve3(m, vy)?;
-        Some(Affine { a: sx[0], b: sx[1], c: sx[2], d: sy[0], e: sy[1], f: sy[2] })
+        Some(Affine {
+            a: sx[0],
+            b: sx[1],
+            c: sx[2],
+            d: sy[0],
+            e: sy[1],
+            f: sy[2],
+        })
     }
 
     /// Root mean square distance, in pixels, between the mapped points and where they were found.
-    pub fn residual_px(&self, pairs: &[((f64, f64), (f64, f64))]) -> f64 {
+    pub fn residual_px(&self, pairs: &[PointPair]) -> f64 {
         if pairs.is_empty() {
             return 0.0;
         }
@@ -77,8 +90,9 @@ fn solve3(mut m: [[f64; 3]; 3], mut v: [f64; 3]) -> Option<[f64; 3]> {
         for row in 0..3 {
             if row != col {
                 let factor = m[row][col] / m[col][col];
-                for k in col..3 {
-                    m[row][k] -= factor * m[col][k];
+                let pivot_row = m[col];
+                for (k, cell) in m[row].iter_mut().enumerate().skip(col) {
+                    *cell -= factor * pivot_row[k];
                 }
                 v[row] -= factor * v[col];
             }
@@ -93,14 +107,28 @@ mod tests {
 
     #[test]
     fn recovers_a_rotated_scaled_shifted_map() {
-        let truth = Affine { a: 11.0 * 0.999, b: -11.0 * 0.04, c: 35.0, d: 11.0 * 0.04, e: 11.0 * 0.999, f: -12.0 };
+        let truth = Affine {
+            a: 11.0 * 0.999,
+            b: -11.0 * 0.04,
+            c: 35.0,
+            d: 11.0 * 0.04,
+            e: 11.0 * 0.999,
+            f: -12.0,
+        };
         let pts = [(10.0, 10.0), (200.0, 10.0), (10.0, 287.0), (200.0, 287.0)];
-        let pairs: Vec<_> = pts.iter().map(|&(x, y)| ((x, y), truth.apply(x, y))).collect();
+        let pairs: Vec<_> = pts
+            .iter()
+            .map(|&(x, y)| ((x, y), truth.apply(x, y)))
+            .collect();
         let fit = Affine::fit(&pairs).unwrap();
         assert!(fit.residual_px(&pairs) < 1e-6);
         assert!((fit.rotation_deg() - 0.04f64.atan2(0.999).to_degrees()).abs() < 1e-6);
         assert!(Affine::fit(&pairs[..2]).is_none());
-        let collinear = [((0.0, 0.0), (0.0, 0.0)), ((1.0, 1.0), (1.0, 1.0)), ((2.0, 2.0), (2.0, 2.0))];
+        let collinear = [
+            ((0.0, 0.0), (0.0, 0.0)),
+            ((1.0, 1.0), (1.0, 1.0)),
+            ((2.0, 2.0), (2.0, 2.0)),
+        ];
         assert!(Affine::fit(&collinear).is_none());
     }
 }

@@ -43,7 +43,10 @@ pub fn halve(img: &GrayImage) -> GrayImage {
         let r0 = &src[2 * y * stride..];
         let r1 = &src[(2 * y + 1) * stride..];
         for x in 0..w as usize {
-            let s = u16::from(r0[2 * x]) + u16::from(r0[2 * x + 1]) + u16::from(r1[2 * x]) + u16::from(r1[2 * x + 1]);
+            let s = u16::from(r0[2 * x])
+                + u16::from(r0[2 * x + 1])
+                + u16::from(r1[2 * x])
+                + u16::from(r1[2 * x + 1]);
             out.push((s / 4) as u8);
         }
     }
@@ -61,7 +64,12 @@ fn detect(img: &GrayImage, scale: f64, offset: (u32, u32)) -> Vec<Raw> {
         .detect_grids()
         .into_iter()
         .filter_map(|grid| {
-            let corners = grid.bounds.map(|p| (f64::from(p.x) * scale + f64::from(offset.0), f64::from(p.y) * scale + f64::from(offset.1)));
+            let corners = grid.bounds.map(|p| {
+                (
+                    f64::from(p.x) * scale + f64::from(offset.0),
+                    f64::from(p.y) * scale + f64::from(offset.1),
+                )
+            });
             grid.decode().ok().map(|(_, text)| Raw { text, corners })
         })
         .collect()
@@ -73,7 +81,12 @@ fn corner_windows(img: &GrayImage, dpi: f32) -> Vec<(u32, u32, u32, u32)> {
     let (w, h) = img.dimensions();
     let sw = side.min(w);
     let sh = side.min(h);
-    vec![(w - sw, 0, sw, sh), (0, h - sh, sw, sh), (0, 0, sw, sh), (w - sw, h - sh, sw, sh)]
+    vec![
+        (w - sw, 0, sw, sh),
+        (0, h - sh, sw, sh),
+        (0, 0, sw, sh),
+        (w - sw, h - sh, sw, sh),
+    ]
 }
 
 fn read_symbols(page: &ScanPage) -> Vec<Raw> {
@@ -87,7 +100,12 @@ fn read_symbols(page: &ScanPage) -> Vec<Raw> {
         }
         found.extend(hits);
         // Both symbols of an upright or upside-down page are found in the first two windows.
-        if found.iter().filter(|r| PageStamp::decode(&r.text).is_some()).count() >= 2 {
+        if found
+            .iter()
+            .filter(|r| PageStamp::decode(&r.text).is_some())
+            .count()
+            >= 2
+        {
             return found;
         }
     }
@@ -100,10 +118,15 @@ fn read_symbols(page: &ScanPage) -> Vec<Raw> {
 
 pub fn identify(page: &ScanPage) -> Identification {
     let raws = read_symbols(page);
-    let (cx, cy) = (f64::from(page.image.width()) / 2.0, f64::from(page.image.height()) / 2.0);
+    let (cx, cy) = (
+        f64::from(page.image.width()) / 2.0,
+        f64::from(page.image.height()) / 2.0,
+    );
     let mut hits: Vec<QrHit> = Vec::new();
     for raw in &raws {
-        let Some(stamp) = PageStamp::decode(&raw.text) else { continue };
+        let Some(stamp) = PageStamp::decode(&raw.text) else {
+            continue;
+        };
         let [tl, tr, _, _] = raw.corners;
         let angle = (tr.1 - tl.1).atan2(tr.0 - tl.0);
         // Symbol centre relative to the image centre, turned back upright: the upper-right one is zone 0.
@@ -113,21 +136,32 @@ pub fn identify(page: &ScanPage) -> Identification {
         let (ux, uy) = (mx * c - my * s, mx * s + my * c);
         let zone = if ux > 0.0 && uy < 0.0 { 0 } else { 1 };
         if !hits.iter().any(|h| h.zone == zone && h.stamp == stamp) {
-            hits.push(QrHit { stamp, corners: raw.corners, zone });
+            hits.push(QrHit {
+                stamp,
+                corners: raw.corners,
+                zone,
+            });
         }
     }
     let Some(first) = hits.first() else {
         let reason = if raws.is_empty() {
             "ingen QR-kod hittades på sidan".to_string()
         } else {
-            format!("QR-koden är inte en blankett-kod: {:?}", raws[0].text.chars().take(40).collect::<String>())
+            format!(
+                "QR-koden är inte en blankett-kod: {:?}",
+                raws[0].text.chars().take(40).collect::<String>()
+            )
         };
         return Identification::Unidentified { reason };
     };
     let stamp = first.stamp;
     if let Some(other) = hits.iter().find(|h| h.stamp != stamp) {
         return Identification::Unidentified {
-            reason: format!("sidans två QR-koder säger olika: {} och {}", stamp.encode(), other.stamp.encode()),
+            reason: format!(
+                "sidans två QR-koder säger olika: {} och {}",
+                stamp.encode(),
+                other.stamp.encode()
+            ),
         };
     }
     let [tl, tr, ..] = first.corners;
@@ -135,12 +169,22 @@ pub fn identify(page: &ScanPage) -> Identification {
     // Image y grows downwards, so a symbol turned counter-clockwise on the glass has a negative angle here.
     let ccw = (-rotation).rem_euclid(360.0);
     let orientation = ((ccw / 90.0).round() as u16 % 4) * 90;
-    Identification::Identified(Identified { stamp, hits, rotation_deg: ccw, orientation })
+    Identification::Identified(Identified {
+        stamp,
+        hits,
+        rotation_deg: ccw,
+        orientation,
+    })
 }
 
 /// The symbol area in form millimetres, corners in the symbol's own order, for fitting a first transform.
 pub fn zone_corners_mm(zone: usize) -> [(f64, f64); 4] {
     let z = page::QR_ZONES[zone.min(1)];
-    let (x0, y0, x1, y1) = (f64::from(z.x), f64::from(z.y), f64::from(z.right()), f64::from(z.bottom()));
+    let (x0, y0, x1, y1) = (
+        f64::from(z.x),
+        f64::from(z.y),
+        f64::from(z.right()),
+        f64::from(z.bottom()),
+    );
     [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 }

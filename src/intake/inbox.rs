@@ -13,17 +13,29 @@ pub fn dir(data_dir: &Path) -> PathBuf {
 
 /// Takes in every complete file now in the inbox. Returns the reports, by file.
 pub fn sweep(intake: &Intake, inbox: &Path) -> Vec<(PathBuf, Vec<Report>)> {
-    let Ok(entries) = std::fs::read_dir(inbox) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(inbox) else {
+        return Vec::new();
+    };
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     files.sort();
     let mut out = Vec::new();
     for path in files {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match intake.take_in(&name, &bytes, &|_, _| {}) {
             Ok(reports) => {
                 // Kept as received under scans/: the inbox copy is no longer needed.
@@ -32,7 +44,10 @@ pub fn sweep(intake: &Intake, inbox: &Path) -> Vec<(PathBuf, Vec<Report>)> {
             }
             Err(e) => {
                 // Left in place and tried again on the next sweep; the log names no content.
-                eprintln!("blankett: inkorgen: {}: {e}", crate::store::scans::sha256_hex(&bytes));
+                eprintln!(
+                    "blankett: inkorgen: {}: {e}",
+                    crate::store::scans::sha256_hex(&bytes)
+                );
             }
         }
     }

@@ -8,13 +8,13 @@
 //! 5. check: identifiers, dates, reference data, the STI/HIV rule, cross-field order
 //! 6. assemble: pages grouped by form ID into documents; pending notifications in the store
 
-pub mod decode;
 pub mod align;
-pub mod geometry;
-pub mod identify;
-pub mod read;
 pub mod assemble;
 pub mod check;
-pub mod pipeline;
-pub mod inbox;
+pub mod decode;
 pub mod fallback;
+pub mod geometry;
+pub mod identify;
+pub mod inbox;
+pub mod pipeline;
+pub mod read;

@@ -3,13 +3,13 @@
 //! nothing. Pages are decoded and read on worker threads (one Tesseract engine each) and placed in page order.
 
 use super::align::{self, Alignment};
-use super::assemble::{self, Placement, PlacedPage, FLAG_COPIED_BLANK};
+use super::assemble::{self, FLAG_COPIED_BLANK, PlacedPage, Placement};
 use super::check;
 use super::decode::{self, Limits, PageSource, ScanPage};
 use super::fallback;
 use super::identify::{self, Identification};
-use crate::formid::PageStamp;
 use super::read::{self, PageReading, Readers};
+use crate::formid::PageStamp;
 use crate::forms::{Form, Registry};
 use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
@@ -17,7 +17,7 @@ use crate::store::{Store, StoreError};
 use crate::validation::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, mpsc};
 
 /// What intake tells its caller, one line of `blankett intake` each.
 #[derive(Debug, Clone)]
@@ -25,14 +25,23 @@ pub enum Report {
     /// A document formed or completed by this intake.
     Document(Document),
     /// A page nobody could identify, kept in the queue.
-    Unidentified { source: String, page: usize, reason: String },
+    Unidentified {
+        source: String,
+        page: usize,
+        reason: String,
+    },
     /// A file that is not a readable scan (kept all the same).
     FileError { source: String, error: String },
 }
 
 /// The result of stages 1–4 for one page, made on a worker thread.
 enum PageWork {
-    Read { stamp: PageStamp, orientation: u16, alignment: Alignment, reading: PageReading },
+    Read {
+        stamp: PageStamp,
+        orientation: u16,
+        alignment: Alignment,
+        reading: Box<PageReading>,
+    },
     Unidentified(String),
     Skipped,
 }
@@ -46,12 +55,25 @@ pub struct Intake {
 
 impl Intake {
     pub fn new(store: Store) -> Intake {
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        Intake { store, registry: Registry::embedded(), limits: Limits::default(), workers }
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        Intake {
+            store,
+            registry: Registry::embedded(),
+            limits: Limits::default(),
+            workers,
+        }
     }
 
     /// Keeps `bytes` as received, then processes them. `name` is the file's name for reports.
-    pub fn take_in(&self, name: &str, bytes: &[u8], progress: &dyn Fn(usize, usize)) -> Result<Vec<Report>, StoreError> {
+    pub fn take_in(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Report>, StoreError> {
         let (record, _new) = self.store.scans.receive(name, bytes)?;
         self.process(record, name, progress)
     }
@@ -66,14 +88,24 @@ impl Intake {
         Ok(reports)
     }
 
-    fn process(&self, mut record: ScanRecord, name: &str, progress: &dyn Fn(usize, usize)) -> Result<Vec<Report>, StoreError> {
+    fn process(
+        &self,
+        mut record: ScanRecord,
+        name: &str,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Report>, StoreError> {
         let path = self.store.scans.path(&record.sha256);
         let source = match decode::open(&path, &self.limits) {
             Ok(s) => s,
             Err(e) => {
-                record.state = ScanState::Failed { error: e.to_string() };
+                record.state = ScanState::Failed {
+                    error: e.to_string(),
+                };
                 self.store.scans.put(&record)?;
-                return Ok(vec![Report::FileError { source: name.to_string(), error: e.to_string() }]);
+                return Ok(vec![Report::FileError {
+                    source: name.to_string(),
+                    error: e.to_string(),
+                }]);
             }
         };
         let pages = source.count();
@@ -85,13 +117,18 @@ impl Intake {
             ScanState::Processing { next_page, .. } => next_page,
             _ => 0,
         };
-        record.state = ScanState::Processing { pages, next_page: start };
+        record.state = ScanState::Processing {
+            pages,
+            next_page: start,
+        };
         self.store.scans.put(&record)?;
 
         let mut touched = BTreeSet::new();
         let mut reports = Vec::new();
         let next = Arc::new(AtomicUsize::new(start));
-        let (tx, rx) = mpsc::sync_channel::<(usize, Result<PageWork, String>, Option<ScanPage>)>(self.workers * 2);
+        let (tx, rx) = mpsc::sync_channel::<(usize, Result<PageWork, String>, Option<ScanPage>)>(
+            self.workers * 2,
+        );
         let ctx = Context::now();
         let sha = record.sha256.clone();
         std::thread::scope(|scope| -> Result<(), StoreError> {
@@ -127,7 +164,10 @@ impl Intake {
                 while let Some(work) = waiting.remove(&expected) {
                     self.commit(&sha, name, expected, work, &ctx, &mut touched, &mut reports)?;
                     expected += 1;
-                    record.state = ScanState::Processing { pages, next_page: expected };
+                    record.state = ScanState::Processing {
+                        pages,
+                        next_page: expected,
+                    };
                     self.store.scans.put(&record)?;
                     progress(expected, pages);
                 }
@@ -146,8 +186,20 @@ impl Intake {
     }
 
     /// Stages 1–4 for one page, on a worker thread.
-    fn work_on(&self, source: &PageSource, scan: &str, index: usize, readers: &mut Readers) -> Result<PageWork, String> {
-        if self.store.documents.outcome(scan, index).map_err(|e| e.to_string())?.is_some() {
+    fn work_on(
+        &self,
+        source: &PageSource,
+        scan: &str,
+        index: usize,
+        readers: &mut Readers,
+    ) -> Result<PageWork, String> {
+        if self
+            .store
+            .documents
+            .outcome(scan, index)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
             return Ok(PageWork::Skipped);
         }
         let page = source.page(index).map_err(|e| e.to_string())?;
@@ -156,25 +208,53 @@ impl Intake {
                 Ok(a) => (id.stamp, id.orientation, a),
                 Err(reason) => return Ok(PageWork::Unidentified(reason)),
             },
-            Identification::Unidentified { reason } => match self.identify_by_text(&page, readers) {
-                Some(found) => found,
-                None => return Ok(PageWork::Unidentified(format!("{reason}; id-texten kunde inte heller läsas"))),
-            },
+            Identification::Unidentified { reason } => {
+                match self.identify_by_text(&page, readers) {
+                    Some(found) => found,
+                    None => {
+                        return Ok(PageWork::Unidentified(format!(
+                            "{reason}; id-texten kunde inte heller läsas"
+                        )));
+                    }
+                }
+            }
         };
         let Some(template) = self.registry.by_code(&stamp.template) else {
-            return Ok(PageWork::Unidentified(format!("okänd blankett {}", stamp.template)));
+            return Ok(PageWork::Unidentified(format!(
+                "okänd blankett {}",
+                stamp.template
+            )));
         };
         let Some(layout) = template.layout.pages.get(stamp.template_page as usize - 1) else {
-            return Ok(PageWork::Unidentified(format!("{} har ingen sida {}", template.name(), stamp.template_page)));
+            return Ok(PageWork::Unidentified(format!(
+                "{} har ingen sida {}",
+                template.name(),
+                stamp.template_page
+            )));
         };
-        let reading = read::read_page(&page, layout, &alignment, readers, self.registry);
-        Ok(PageWork::Read { stamp, orientation, alignment, reading })
+        let reading = Box::new(read::read_page(
+            &page,
+            layout,
+            &alignment,
+            readers,
+            self.registry,
+        ));
+        Ok(PageWork::Read {
+            stamp,
+            orientation,
+            alignment,
+            reading,
+        })
     }
 
     /// Without a readable QR code: the corner marks place the page and the printed ID and "sida x av y" say which
     /// it is. The copy's composition (which supplements follow the main form) comes from the register of
     /// issued IDs, or is the main form alone.
-    fn identify_by_text(&self, page: &ScanPage, readers: &mut Readers) -> Option<(PageStamp, u16, Alignment)> {
+    fn identify_by_text(
+        &self,
+        page: &ScanPage,
+        readers: &mut Readers,
+    ) -> Option<(PageStamp, u16, Alignment)> {
         let ocr = readers.printed.as_mut()?;
         let text = fallback::read_printed_identity(page, ocr)?;
         let main = self.registry.by_code(&text.id.form)?;
@@ -198,12 +278,27 @@ impl Intake {
             before += n;
             hit
         })?;
-        let stamp = PageStamp { id: text.id, page: number, pages, template: form.code, template_page };
+        let stamp = PageStamp {
+            id: text.id,
+            page: number,
+            pages,
+            template: form.code,
+            template_page,
+        };
         let rotation = text.transform.rotation_deg().rem_euclid(360.0);
         let orientation = ((rotation / 90.0).round() as u16 % 4) * 90;
         let residual_mm = f64::NAN;
         let paper = 230;
-        Some((stamp, orientation, Alignment { transform: text.transform, residual_mm, marks_found: 4, paper }))
+        Some((
+            stamp,
+            orientation,
+            Alignment {
+                transform: text.transform,
+                residual_mm,
+                marks_found: 4,
+                paper,
+            },
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -217,20 +312,41 @@ impl Intake {
         touched: &mut BTreeSet<String>,
         reports: &mut Vec<Report>,
     ) -> Result<(), StoreError> {
-        let work = work.unwrap_or_else(|e| PageWork::Unidentified(format!("sidan kunde inte avkodas: {e}")));
+        let work = work
+            .unwrap_or_else(|e| PageWork::Unidentified(format!("sidan kunde inte avkodas: {e}")));
         let (stamp, orientation, alignment, reading) = match work {
             PageWork::Skipped => return Ok(()),
             PageWork::Unidentified(reason) => {
-                self.store.documents.queue_unidentified(scan, index, &reason)?;
-                reports.push(Report::Unidentified { source: name.to_string(), page: index + 1, reason });
+                self.store
+                    .documents
+                    .queue_unidentified(scan, index, &reason)?;
+                reports.push(Report::Unidentified {
+                    source: name.to_string(),
+                    page: index + 1,
+                    reason,
+                });
                 return Ok(());
             }
-            PageWork::Read { stamp, orientation, alignment, reading } => (stamp, orientation, alignment, reading),
+            PageWork::Read {
+                stamp,
+                orientation,
+                alignment,
+                reading,
+            } => (stamp, orientation, alignment, reading),
         };
-        let (Some(main), Some(template)) = (self.registry.by_code(&stamp.id.form), self.registry.by_code(&stamp.template)) else {
+        let (Some(main), Some(template)) = (
+            self.registry.by_code(&stamp.id.form),
+            self.registry.by_code(&stamp.template),
+        ) else {
             let reason = format!("okänd blankett i id {}", stamp.id);
-            self.store.documents.queue_unidentified(scan, index, &reason)?;
-            reports.push(Report::Unidentified { source: name.to_string(), page: index + 1, reason });
+            self.store
+                .documents
+                .queue_unidentified(scan, index, &reason)?;
+            reports.push(Report::Unidentified {
+                source: name.to_string(),
+                page: index + 1,
+                reason,
+            });
             return Ok(());
         };
         let region = self.store.issued.get(&stamp.id)?.map(|r| r.region);
@@ -239,10 +355,16 @@ impl Intake {
         let placed = PlacedPage {
             stamp,
             form: template,
-            source: PageRef { scan: scan.to_string(), index },
-            residual_mm: alignment.residual_mm.is_finite().then_some(alignment.residual_mm),
+            source: PageRef {
+                scan: scan.to_string(),
+                index,
+            },
+            residual_mm: alignment
+                .residual_mm
+                .is_finite()
+                .then_some(alignment.residual_mm),
             orientation,
-            reading,
+            reading: *reading,
             ink,
         };
         let mut doc = match assemble::place(existing.clone(), placed, main, region) {
@@ -269,16 +391,21 @@ impl Intake {
         let mut parts = vec![main];
         for page in doc.pages.values() {
             let code = page.template.split('.').next().unwrap_or_default();
-            if let Some(form) = self.registry.all().find(|f| f.code.to_string() == code) {
-                if !parts.iter().any(|p| std::ptr::eq(*p, form.as_ref())) {
-                    parts.push(form.as_ref());
-                }
+            if let Some(form) = self.registry.all().find(|f| f.code.to_string() == code)
+                && !parts.iter().any(|p| std::ptr::eq(*p, form.as_ref()))
+            {
+                parts.push(form.as_ref());
             }
         }
         parts
     }
 
-    fn reports_for_done(&self, record: &ScanRecord, name: &str, pages: usize) -> Result<Vec<Report>, StoreError> {
+    fn reports_for_done(
+        &self,
+        record: &ScanRecord,
+        name: &str,
+        pages: usize,
+    ) -> Result<Vec<Report>, StoreError> {
         let mut keys = BTreeSet::new();
         let mut reports = Vec::new();
         for index in 0..pages {
@@ -286,7 +413,11 @@ impl Intake {
                 Some(PageOutcome::Placed { document, .. }) => {
                     keys.insert(document);
                 }
-                Some(PageOutcome::Unidentified { reason }) => reports.push(Report::Unidentified { source: name.to_string(), page: index + 1, reason }),
+                Some(PageOutcome::Unidentified { reason }) => reports.push(Report::Unidentified {
+                    source: name.to_string(),
+                    page: index + 1,
+                    reason,
+                }),
                 None => {}
             }
         }

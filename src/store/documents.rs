@@ -99,7 +99,9 @@ pub struct Document {
 
 impl Document {
     pub fn missing_pages(&self) -> Vec<u32> {
-        (1..=self.pages_total).filter(|p| !self.pages.contains_key(p)).collect()
+        (1..=self.pages_total)
+            .filter(|p| !self.pages.contains_key(p))
+            .collect()
     }
 }
 
@@ -132,7 +134,11 @@ fn page_key(scan: &str, index: usize) -> Vec<u8> {
 
 impl Documents {
     pub(super) fn new(db: &sled::Db) -> Result<Documents, StoreError> {
-        Ok(Documents { documents: db.open_tree("documents")?, unidentified: db.open_tree("unidentified")?, outcomes: db.open_tree("page_outcomes")? })
+        Ok(Documents {
+            documents: db.open_tree("documents")?,
+            unidentified: db.open_tree("unidentified")?,
+            outcomes: db.open_tree("page_outcomes")?,
+        })
     }
 
     pub fn get(&self, key: &str) -> Result<Option<Document>, StoreError> {
@@ -146,17 +152,22 @@ impl Documents {
             let (k, v) = item?;
             let key = String::from_utf8_lossy(&k);
             if key == compact_id || key.starts_with(&format!("{compact_id}#")) {
-                out.push(serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+                out.push(
+                    serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
             }
         }
         Ok(out)
     }
 
     pub fn all(&self) -> Result<Vec<Document>, StoreError> {
-        self.documents.iter().map(|i| {
-            let (_, v) = i?;
-            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
-        }).collect()
+        self.documents
+            .iter()
+            .map(|i| {
+                let (_, v) = i?;
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
     }
 
     pub fn outcome(&self, scan: &str, index: usize) -> Result<Option<PageOutcome>, StoreError> {
@@ -164,9 +175,19 @@ impl Documents {
     }
 
     /// Commits a placed page: the document and the page's outcome together, so a kill leaves neither or both.
-    pub fn place(&self, doc: &Document, scan: &str, index: usize, page: u32) -> Result<(), StoreError> {
+    pub fn place(
+        &self,
+        doc: &Document,
+        scan: &str,
+        index: usize,
+        page: u32,
+    ) -> Result<(), StoreError> {
         let doc_bytes = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let outcome = serde_json::to_vec(&PageOutcome::Placed { document: doc.key.clone(), page }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let outcome = serde_json::to_vec(&PageOutcome::Placed {
+            document: doc.key.clone(),
+            page,
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = page_key(scan, index);
         use sled::Transactional;
         (&self.documents, &self.outcomes)
@@ -175,7 +196,9 @@ impl Documents {
                 outcomes.insert(key.clone(), outcome.clone())?;
                 Ok(())
             })
-            .map_err(|e: sled::transaction::TransactionError<()>| StoreError::Corrupt(format!("{e:?}")))
+            .map_err(|e: sled::transaction::TransactionError<()>| {
+                StoreError::Corrupt(format!("{e:?}"))
+            })
     }
 
     /// Stores a document outside page placement (flags, corrections).
@@ -184,10 +207,25 @@ impl Documents {
     }
 
     /// Queues a page for a person, with the reason.
-    pub fn queue_unidentified(&self, scan: &str, index: usize, reason: &str) -> Result<(), StoreError> {
-        let entry = UnidentifiedPage { source: PageRef { scan: scan.to_string(), index }, reason: reason.to_string(), received_at: super::now_rfc3339() };
+    pub fn queue_unidentified(
+        &self,
+        scan: &str,
+        index: usize,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let entry = UnidentifiedPage {
+            source: PageRef {
+                scan: scan.to_string(),
+                index,
+            },
+            reason: reason.to_string(),
+            received_at: super::now_rfc3339(),
+        };
         let entry = serde_json::to_vec(&entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let outcome = serde_json::to_vec(&PageOutcome::Unidentified { reason: reason.to_string() }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let outcome = serde_json::to_vec(&PageOutcome::Unidentified {
+            reason: reason.to_string(),
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = page_key(scan, index);
         use sled::Transactional;
         (&self.unidentified, &self.outcomes)
@@ -196,13 +234,18 @@ impl Documents {
                 outcomes.insert(key.clone(), outcome.clone())?;
                 Ok(())
             })
-            .map_err(|e: sled::transaction::TransactionError<()>| StoreError::Corrupt(format!("{e:?}")))
+            .map_err(|e: sled::transaction::TransactionError<()>| {
+                StoreError::Corrupt(format!("{e:?}"))
+            })
     }
 
     pub fn unidentified(&self) -> Result<Vec<UnidentifiedPage>, StoreError> {
-        self.unidentified.iter().map(|i| {
-            let (_, v) = i?;
-            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
-        }).collect()
+        self.unidentified
+            .iter()
+            .map(|i| {
+                let (_, v) = i?;
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
     }
 }

@@ -57,7 +57,12 @@ impl Store {
         let issued = issued::Issued::new(db.open_tree("issued")?);
         let scans = scans::Scans::new(db.open_tree("scans")?, data_dir.join("scans"));
         let documents = documents::Documents::new(&db)?;
-        Ok(Store { db, issued, scans, documents })
+        Ok(Store {
+            db,
+            issued,
+            scans,
+            documents,
+        })
     }
 
     /// Waits until everything written is on disk.
@@ -68,17 +73,28 @@ impl Store {
 }
 
 pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
-pub(crate) fn get_json<T: serde::de::DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
+pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    key: &[u8],
+) -> Result<Option<T>, StoreError> {
     match tree.get(key)? {
         None => Ok(None),
-        Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| StoreError::Corrupt(e.to_string())),
+        Some(v) => serde_json::from_slice(&v)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(e.to_string())),
     }
 }
 
-pub(crate) fn put_json<T: serde::Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> Result<(), StoreError> {
+pub(crate) fn put_json<T: serde::Serialize>(
+    tree: &sled::Tree,
+    key: &[u8],
+    value: &T,
+) -> Result<(), StoreError> {
     let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tree.insert(key, bytes)?;
     Ok(())

@@ -14,10 +14,17 @@ pub enum ScanState {
     /// Stored, not yet opened.
     Received,
     /// Pages before `next_page` are done (their results are committed).
-    Processing { pages: usize, next_page: usize },
-    Done { pages: usize },
+    Processing {
+        pages: usize,
+        next_page: usize,
+    },
+    Done {
+        pages: usize,
+    },
     /// Not a readable scan; the file is kept all the same.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +75,10 @@ impl Scans {
         if let Ok(d) = std::fs::File::open(&self.dir) {
             let _ = d.sync_all();
         }
-        let name = Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = Path::new(name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let record = ScanRecord {
             sha256: sha.clone(),
             name,
@@ -94,7 +104,8 @@ impl Scans {
         let mut out = Vec::new();
         for item in self.tree.iter() {
             let (_, v) = item?;
-            let r: ScanRecord = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let r: ScanRecord =
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if matches!(r.state, ScanState::Received | ScanState::Processing { .. }) {
                 out.push(r);
             }

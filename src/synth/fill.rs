@@ -110,7 +110,9 @@ pub enum Writing {
 #[derive(Debug, Clone, Serialize)]
 pub struct Writer {
     pub writing: Writing,
-    /// Weights of check, cross, filled and dot when ticking by hand.
+    /// Weights of check, cross, filled and dot when ticking by hand. Filled is 0 for a tick: the printed
+    /// instructions ask for a box to be filled to take a tick back ("Ångra ett kryss: fyll rutan helt"), and
+    /// intake reads a filled box as cancelled.
     pub tick_weights: [f32; 4],
 }
 
@@ -118,11 +120,12 @@ impl Writer {
     pub fn hand(source: HandSource, style: PenStyle) -> Writer {
         Writer {
             writing: Writing::Hand { source, style },
-            tick_weights: [0.45, 0.4, 0.12, 0.03],
+            tick_weights: [0.5, 0.47, 0.0, 0.03],
         }
     }
 
-    /// A random writer: typed with probability `typed_rate`, else by hand with one of `sources` (typed if none).
+    /// A random writer: typed with probability `typed_rate`, else by hand with one of `sources` (typed if none;
+    /// the script hands are chosen half as often as the others, simplex block capitals half again as often).
     pub fn random<R: rand::Rng + ?Sized>(
         rng: &mut R,
         sources: &[HandSource],
@@ -150,11 +153,18 @@ impl Writer {
                 tick_weights: [0.0, 1.0, 0.0, 0.0],
             };
         }
-        let source = *sources.choose(rng).expect("a source");
+        // Most people write block capitals in boxes; the looped script hands are the exception.
+        let source = *sources
+            .choose_weighted(rng, |s| match s {
+                HandSource::HersheyScript | HandSource::HersheyCursive => 0.5,
+                HandSource::HersheySimplex => 1.5,
+                _ => 1.0,
+            })
+            .expect("a source");
         let style = PenStyle::random(rng, dpi / 25.4);
         // Each person has a favourite tick.
-        let mut tick_weights = [0.1, 0.1, 0.03, 0.01];
-        let favourite = rng.random_range(0..3);
+        let mut tick_weights = [0.1, 0.1, 0.0, 0.01];
+        let favourite = rng.random_range(0..2);
         tick_weights[favourite] += 0.8;
         Writer {
             writing: Writing::Hand { source, style },

@@ -115,6 +115,7 @@ impl Site {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::start))
         .route("/healthz", web::get().to(pages::healthz))
+        .route("/healthz", web::head().to(pages::healthz))
         .route("/klinisk", web::get().to(pages::klinisk))
         .route("/klinisk/val", web::get().to(pages::klinisk_val))
         .route("/paragraf", web::get().to(pages::paragraf))

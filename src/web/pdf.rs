@@ -273,33 +273,46 @@ pub async fn blank(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
     respond(site, order).await
 }
 
-/// `GET /blanketter/pdf?form=..&region=..&count=..[&supplement=..]`: the batch page's form. Problems are shown on
-/// the batch page next to the field.
+/// `GET /blanketter/pdf?form=..&region=..&count=..[&supplement=..]`: the batch page's form. Every problem is shown
+/// on the batch page next to its field.
 pub async fn batch(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
     let params = Params::query(&req);
     let form = params.get("form").unwrap_or_default().to_string();
-    let mut checked = order(&site, &form, &params, MAX_BATCH);
-    if let Err(p) = &checked
-        && p.param == "count"
-    {
-        checked = Err(problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "count",
-            format!("Ange ett antal från 1 till {MAX_BATCH}."),
-        ));
+    let mut errors: Vec<(&str, String)> = Vec::new();
+    match params.get("region") {
+        None => errors.push((
+            "region",
+            "Välj regionen där blanketterna ska användas.".into(),
+        )),
+        Some(code) if site.regions.get(code).is_none() => errors.push((
+            "region",
+            format!("Regionen «{code}» finns inte; välj en i listan."),
+        )),
+        Some(_) => {}
     }
+    let count_ok = params
+        .get("count")
+        .and_then(|n| n.parse::<usize>().ok())
+        .is_some_and(|n| (1..=MAX_BATCH).contains(&n));
+    if !count_ok {
+        errors.push(("count", format!("Ange ett antal från 1 till {MAX_BATCH}.")));
+    }
+    let checked = if errors.is_empty() {
+        order(&site, &form, &params, MAX_BATCH)
+    } else {
+        match order(&site, &form, &params, MAX_BATCH) {
+            Err(p) if matches!(p.param, "form" | "supplement") => Err(p),
+            _ => Err(problem(StatusCode::UNPROCESSABLE_ENTITY, "", "")),
+        }
+    };
     match checked {
         Err(p) => {
-            let field = match p.param {
-                "form" | "supplement" => "form",
-                other => other,
-            };
-            blanketter_page(
-                &site,
-                &params,
-                &[(field, p.message)],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            if matches!(p.param, "form" | "supplement" | "disease") {
+                errors.insert(0, ("form", p.message));
+            } else if errors.is_empty() {
+                errors.push(("form", p.message));
+            }
+            blanketter_page(&site, &params, &errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Ok(order) => {
             if let Some(wait) = limited(&site, &req) {

@@ -245,6 +245,8 @@ struct Decoded {
     image: GrayImage,
     /// Horizontal and vertical resolution the file declares, if any, before any plausibility check.
     declared_dpi: Option<(f32, f32)>,
+    /// The resolution is known, not declared: a page rasterised here. No plausibility check.
+    exact: bool,
     bilevel: bool,
 }
 
@@ -252,7 +254,10 @@ impl Decoded {
     /// Check the resolution, resample to square pixels, and make the [`ScanPage`].
     fn finish(self, index: usize, limits: &Limits) -> Result<ScanPage, DecodeError> {
         let (w, h) = self.image.dimensions();
-        let (dx, dy) = plausible_dpi(self.declared_dpi, w, h);
+        let (dx, dy) = match self.declared_dpi {
+            Some(d) if self.exact => d,
+            declared => plausible_dpi(declared, w, h),
+        };
         let (image, dpi) = to_square(self.image, dx, dy, self.bilevel, index, limits)?;
         Ok(ScanPage {
             index,

@@ -62,6 +62,7 @@ impl RasterFile {
         Ok(Decoded {
             image: flatten(img),
             declared_dpi: declared,
+            exact: false,
             bilevel,
         })
     }

@@ -300,6 +300,7 @@ impl TiffFile {
                 Ok(Decoded {
                     image,
                     declared_dpi: declared,
+                    exact: false,
                     bilevel: true,
                 })
             }
@@ -308,6 +309,7 @@ impl TiffFile {
                 Ok(Decoded {
                     image,
                     declared_dpi: declared,
+                    exact: false,
                     bilevel,
                 })
             }

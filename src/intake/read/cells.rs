@@ -1,13 +1,19 @@
 //! Upright crops of boxes, taken through the page transform (so a page upside down or a little turned reads the
 //! same), and the ink inside them.
 
+use crate::forms::page::Rect;
 use crate::intake::align::sample;
 use crate::intake::geometry::Affine;
-use crate::forms::page::Rect;
 use image::GrayImage;
 
 /// Resamples the part of the page under `rect` (mm, moved by `shift` mm) upright at `px_per_mm`.
-pub fn crop(img: &GrayImage, t: &Affine, rect: &Rect, shift: (f64, f64), px_per_mm: f64) -> GrayImage {
+pub fn crop(
+    img: &GrayImage,
+    t: &Affine,
+    rect: &Rect,
+    shift: (f64, f64),
+    px_per_mm: f64,
+) -> GrayImage {
     let w = (f64::from(rect.w) * px_per_mm).round().max(1.0) as u32;
     let h = (f64::from(rect.h) * px_per_mm).round().max(1.0) as u32;
     let (x0, y0) = (f64::from(rect.x) + shift.0, f64::from(rect.y) + shift.1);
@@ -20,7 +26,11 @@ pub fn crop(img: &GrayImage, t: &Affine, rect: &Rect, shift: (f64, f64), px_per_
     for j in 0..h {
         let (rx, ry) = (ox + dyx * f64::from(j), oy + dyy * f64::from(j));
         for i in 0..w {
-            out.push(sample(img, rx + dxx * f64::from(i), ry + dxy * f64::from(i)));
+            out.push(sample(
+                img,
+                rx + dxx * f64::from(i),
+                ry + dxy * f64::from(i),
+            ));
         }
     }
     GrayImage::from_raw(w, h, out).unwrap_or_default()
@@ -40,7 +50,10 @@ pub fn ink(crop: &GrayImage, paper: u8) -> f32 {
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             if dark(x, y) {
-                let n = usize::from(dark(x - 1, y)) + usize::from(dark(x + 1, y)) + usize::from(dark(x, y - 1)) + usize::from(dark(x, y + 1));
+                let n = usize::from(dark(x - 1, y))
+                    + usize::from(dark(x + 1, y))
+                    + usize::from(dark(x, y - 1))
+                    + usize::from(dark(x, y + 1));
                 if n >= 2 {
                     count += 1;
                 }
@@ -67,5 +80,10 @@ pub fn ink_bounds(crop: &GrayImage, paper: u8) -> Option<(u32, u32, u32, u32)> {
 
 /// Shrinks a box by `by` mm on every side: the interior, away from the printed outline.
 pub fn inset(rect: &Rect, by: f32) -> Rect {
-    Rect::new(rect.x + by, rect.y + by, (rect.w - 2.0 * by).max(0.5), (rect.h - 2.0 * by).max(0.5))
+    Rect::new(
+        rect.x + by,
+        rect.y + by,
+        (rect.w - 2.0 * by).max(0.5),
+        (rect.h - 2.0 * by).max(0.5),
+    )
 }

@@ -7,12 +7,12 @@ pub mod chars;
 pub mod ocr;
 pub mod ticks;
 
-use super::align::{refit, Alignment};
+use super::align::{Alignment, refit};
 use super::decode::ScanPage;
 use super::identify::halve;
+use crate::forms::Registry;
 use crate::forms::layout::{FieldLayout, Geometry, PageLayout};
 use crate::forms::page::{self, Rect};
-use crate::forms::Registry;
 use crate::render::filled::{self, PageData};
 use crate::validation::FieldValue;
 use chars::CharReader;
@@ -72,7 +72,10 @@ pub struct Readers {
 
 impl Readers {
     pub fn new() -> Readers {
-        Readers { printed: ocr::Tesseract::new(), handwriting: None }
+        Readers {
+            printed: ocr::Tesseract::new(),
+            handwriting: None,
+        }
     }
 }
 
@@ -86,7 +89,12 @@ fn crop_box(page: &ScanPage, al: &Alignment, rects: &[Rect]) -> PixelBox {
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for r in rects {
         let r = r.grow(2.0);
-        for (x, y) in [(r.x, r.y), (r.right(), r.y), (r.x, r.bottom()), (r.right(), r.bottom())] {
+        for (x, y) in [
+            (r.x, r.y),
+            (r.right(), r.y),
+            (r.x, r.bottom()),
+            (r.right(), r.bottom()),
+        ] {
             let (px, py) = al.transform.apply(f64::from(x), f64::from(y));
             x0 = x0.min(px);
             y0 = y0.min(py);
@@ -94,19 +102,37 @@ fn crop_box(page: &ScanPage, al: &Alignment, rects: &[Rect]) -> PixelBox {
             y1 = y1.max(py);
         }
     }
-    let (w, h) = (f64::from(page.image.width()), f64::from(page.image.height()));
+    let (w, h) = (
+        f64::from(page.image.width()),
+        f64::from(page.image.height()),
+    );
     let (x0, y0) = (x0.clamp(0.0, w), y0.clamp(0.0, h));
     let (x1, y1) = (x1.clamp(0.0, w), y1.clamp(0.0, h));
-    PixelBox { x: x0 as u32, y: y0 as u32, w: (x1 - x0) as u32, h: (y1 - y0) as u32 }
+    PixelBox {
+        x: x0 as u32,
+        y: y0 as u32,
+        w: (x1 - x0) as u32,
+        h: (y1 - y0) as u32,
+    }
 }
 
 fn written_confidence(ink: f32) -> f32 {
-    let margin = if ink < WRITTEN_FROM { (WRITTEN_FROM - ink) / (WRITTEN_FROM * 0.6) } else { (ink - WRITTEN_FROM) / WRITTEN_FROM };
+    let margin = if ink < WRITTEN_FROM {
+        (WRITTEN_FROM - ink) / (WRITTEN_FROM * 0.6)
+    } else {
+        (ink - WRITTEN_FROM) / WRITTEN_FROM
+    };
     (0.5 + 0.5 * margin.clamp(0.0, 1.0)).min(0.999)
 }
 
 /// Reads every field of one page.
-pub fn read_page(page: &ScanPage, layout: &PageLayout, al: &Alignment, readers: &mut Readers, registry: &Registry) -> PageReading {
+pub fn read_page(
+    page: &ScanPage,
+    layout: &PageLayout,
+    al: &Alignment,
+    readers: &mut Readers,
+    registry: &Registry,
+) -> PageReading {
     let data = read_data_qr(page, al, registry);
     let mut ink = Vec::new();
     let fields = layout
@@ -115,12 +141,27 @@ pub fn read_page(page: &ScanPage, layout: &PageLayout, al: &Alignment, readers: 
         .map(|field| {
             let crop = crop_box(page, al, &field.boxes());
             if let Some(d) = &data {
-                let value = d.values.get(&field.name).cloned().unwrap_or_else(|| empty_value(field));
-                return FieldReading { name: field.name.clone(), value, confidence: 1.0, source: Source::DataQr, crop, notes: vec![] };
+                let value = d
+                    .values
+                    .get(&field.name)
+                    .cloned()
+                    .unwrap_or_else(|| empty_value(field));
+                return FieldReading {
+                    name: field.name.clone(),
+                    value,
+                    confidence: 1.0,
+                    source: Source::DataQr,
+                    crop,
+                    notes: vec![],
+                };
             }
             match &field.geometry {
-                Geometry::Choice { multiple, options } => read_choice(page, al, field, *multiple, options, crop, &mut ink),
-                Geometry::Comb { charset, cells } => read_comb(page, al, field, *charset, cells, crop, readers, &mut ink),
+                Geometry::Choice { multiple, options } => {
+                    read_choice(page, al, field, *multiple, options, crop, &mut ink)
+                }
+                Geometry::Comb { charset, cells } => {
+                    read_comb(page, al, field, *charset, cells, crop, readers, &mut ink)
+                }
                 Geometry::Text { .. } => FieldReading {
                     name: field.name.clone(),
                     value: FieldValue::Text(String::new()),
@@ -156,15 +197,29 @@ fn read_choice(
     let mut confidence: f32 = 1.0;
     let mut notes = Vec::new();
     for option in options {
-        let shift = refit(&page.image, &al.transform, std::slice::from_ref(&option.rect), 1.0);
-        let interior = cells::crop(&page.image, &al.transform, &cells::inset(&option.rect, TICK_INSET_MM), shift, scale);
+        let shift = refit(
+            &page.image,
+            &al.transform,
+            std::slice::from_ref(&option.rect),
+            1.0,
+        );
+        let interior = cells::crop(
+            &page.image,
+            &al.transform,
+            &cells::inset(&option.rect, TICK_INSET_MM),
+            shift,
+            scale,
+        );
         let ink = cells::ink(&interior, al.paper);
         ink_out.push(ink);
         let (state, c) = ticks::classify(ink);
         confidence = confidence.min(c);
         match state {
             TickState::Ticked => ticked.push(option.value.clone()),
-            TickState::Cancelled => notes.push(format!("rutan «{}» är ifylld helt: läst som ångrad", option.label)),
+            TickState::Cancelled => notes.push(format!(
+                "rutan «{}» är ifylld helt: läst som ångrad",
+                option.label
+            )),
             TickState::Empty => {}
         }
     }
@@ -172,7 +227,14 @@ fn read_choice(
         notes.push("flera kryss där bara ett ska väljas".into());
         confidence = confidence.min(0.3);
     }
-    FieldReading { name: field.name.clone(), value: FieldValue::Ticked(ticked), confidence, source: Source::Marks, crop, notes }
+    FieldReading {
+        name: field.name.clone(),
+        value: FieldValue::Ticked(ticked),
+        confidence,
+        source: Source::Marks,
+        crop,
+        notes,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -191,7 +253,13 @@ fn read_comb(
     let mut written = Vec::new();
     let mut confidence: f32 = 1.0;
     for rect in rects {
-        let interior = cells::crop(&page.image, &al.transform, &cells::inset(rect, CELL_INSET_MM), shift, scale);
+        let interior = cells::crop(
+            &page.image,
+            &al.transform,
+            &cells::inset(rect, CELL_INSET_MM),
+            shift,
+            scale,
+        );
         let ink = cells::ink(&interior, al.paper);
         ink_out.push(ink);
         confidence = confidence.min(written_confidence(ink));
@@ -201,10 +269,20 @@ fn read_comb(
     }
     let mut notes = Vec::new();
     if written.is_empty() {
-        return FieldReading { name: field.name.clone(), value: FieldValue::Text(String::new()), confidence, source: Source::Ocr, crop, notes };
+        return FieldReading {
+            name: field.name.clone(),
+            value: FieldValue::Text(String::new()),
+            confidence,
+            source: Source::Ocr,
+            crop,
+            notes,
+        };
     }
     let mut source = Source::Ocr;
-    let mut guesses = readers.handwriting.as_mut().and_then(|r| r.read(&written, charset, al.paper));
+    let mut guesses = readers
+        .handwriting
+        .as_mut()
+        .and_then(|r| r.read(&written, charset, al.paper));
     if guesses.is_some() {
         source = Source::Handwriting;
     } else if let Some(t) = readers.printed.as_mut() {
@@ -227,7 +305,14 @@ fn read_comb(
             String::new()
         }
     };
-    FieldReading { name: field.name.clone(), value: FieldValue::Text(value), confidence, source, crop, notes }
+    FieldReading {
+        name: field.name.clone(),
+        value: FieldValue::Text(value),
+        confidence,
+        source,
+        crop,
+        notes,
+    }
 }
 
 /// The data QR code(s) of a form filled in on screen, in the footer band.
@@ -237,7 +322,11 @@ fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Option<
     let right = zones.iter().map(|z| z.right()).fold(f32::MIN, f32::max) + 4.0;
     let top = zones.iter().map(|z| z.y).fold(f32::MAX, f32::min) - 4.0;
     let bottom = zones.iter().map(|z| z.bottom()).fold(f32::MIN, f32::max) + 4.0;
-    let band = crop_box(page, al, &[Rect::new(left, top, right - left, bottom - top)]);
+    let band = crop_box(
+        page,
+        al,
+        &[Rect::new(left, top, right - left, bottom - top)],
+    );
     if band.w < 10 || band.h < 10 {
         return None;
     }
@@ -248,12 +337,20 @@ fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Option<
     }
     for candidate in [halve(&img), img] {
         let mut prepared = rqrr::PreparedImage::prepare(candidate);
-        let texts: Vec<String> = prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, t)| t)).collect();
-        let data: Vec<&str> = texts.iter().map(String::as_str).filter(|t| filled::is_data_symbol(t)).collect();
-        if !data.is_empty() {
-            if let Ok(d) = filled::decode(registry, &data) {
-                return Some(d);
-            }
+        let texts: Vec<String> = prepared
+            .detect_grids()
+            .into_iter()
+            .filter_map(|g| g.decode().ok().map(|(_, t)| t))
+            .collect();
+        let data: Vec<&str> = texts
+            .iter()
+            .map(String::as_str)
+            .filter(|t| filled::is_data_symbol(t))
+            .collect();
+        if !data.is_empty()
+            && let Ok(d) = filled::decode(registry, &data)
+        {
+            return Some(d);
         }
     }
     None

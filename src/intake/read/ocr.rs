@@ -6,12 +6,12 @@
 //! (the scripts and the CLI's re-exec see to it). One engine per worker thread.
 
 use super::cells::ink_bounds;
-use super::chars::{alphabet, CellGuess, CharReader};
+use super::chars::{CellGuess, CharReader, alphabet};
 use crate::forms::definition::Charset;
 use image::{GrayImage, Luma};
 use std::ffi::CString;
-use tesseract::plumbing::tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE;
 use tesseract::plumbing::TessBaseApi;
+use tesseract::plumbing::tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE;
 
 const LINE_HEIGHT: u32 = 40;
 const GAP: u32 = 14;
@@ -39,7 +39,10 @@ impl Tesseract {
     /// Starts the engines; None when Tesseract or its language data is missing (intake then leaves characters to
     /// the other readers and to people).
     pub fn new() -> Option<Tesseract> {
-        Some(Tesseract { digits: engine("eng")?, text: engine("swe").or_else(|| engine("eng"))? })
+        Some(Tesseract {
+            digits: engine("eng")?,
+            text: engine("swe").or_else(|| engine("eng"))?,
+        })
     }
 
     /// One line image of the cells' ink, each scaled to the same height, with the positions of the cells.
@@ -51,7 +54,12 @@ impl Tesseract {
                     let ink = image::imageops::crop_imm(cell, x, y, w, h).to_image();
                     let scale = LINE_HEIGHT as f32 / h.max(1) as f32;
                     let nw = ((w as f32 * scale).round() as u32).clamp(4, LINE_HEIGHT * 2);
-                    image::imageops::resize(&ink, nw, LINE_HEIGHT, image::imageops::FilterType::Triangle)
+                    image::imageops::resize(
+                        &ink,
+                        nw,
+                        LINE_HEIGHT,
+                        image::imageops::FilterType::Triangle,
+                    )
                 }
                 None => GrayImage::from_pixel(LINE_HEIGHT / 2, LINE_HEIGHT, Luma([255])),
             };
@@ -76,10 +84,17 @@ impl Tesseract {
         let value = CString::new(whitelist).ok()?;
         api.set_variable(&key, &value).ok()?;
         let (w, h) = line.dimensions();
-        api.set_image(line.as_raw(), w as i32, h as i32, 1, w as i32).ok()?;
+        api.set_image(line.as_raw(), w as i32, h as i32, 1, w as i32)
+            .ok()?;
         api.set_source_resolution(300);
         api.recognize().ok()?;
-        let text = api.get_utf8_text().ok()?.as_ref().to_string_lossy().trim().to_string();
+        let text = api
+            .get_utf8_text()
+            .ok()?
+            .as_ref()
+            .to_string_lossy()
+            .trim()
+            .to_string();
         Some((text, (api.mean_text_conf().clamp(0, 100) as f32) / 100.0))
     }
 }
@@ -90,19 +105,39 @@ impl CharReader for Tesseract {
             return Some(Vec::new());
         }
         let line = Tesseract::line(cells, paper);
-        let api = if charset == Charset::Digits { &mut self.digits } else { &mut self.text };
+        let api = if charset == Charset::Digits {
+            &mut self.digits
+        } else {
+            &mut self.text
+        };
         let whitelist = CString::new(alphabet(charset)).ok()?;
         let key = CString::new("tessedit_char_whitelist").ok()?;
         api.set_variable(&key, &whitelist).ok()?;
         let (w, h) = line.dimensions();
-        api.set_image(line.as_raw(), w as i32, h as i32, 1, w as i32).ok()?;
+        api.set_image(line.as_raw(), w as i32, h as i32, 1, w as i32)
+            .ok()?;
         api.set_source_resolution(300);
         api.recognize().ok()?;
         let text = api.get_utf8_text().ok()?;
-        let text: String = text.as_ref().to_string_lossy().chars().filter(|c| !c.is_whitespace()).collect();
+        let text: String = text
+            .as_ref()
+            .to_string_lossy()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let confidence = (api.mean_text_conf().clamp(0, 100) as f32) / 100.0;
-        let chars: Vec<char> = text.chars().filter(|c| alphabet(charset).contains(*c)).collect();
+        let chars: Vec<char> = text
+            .chars()
+            .filter(|c| alphabet(charset).contains(*c))
+            .collect();
         // Tesseract reads a line; only when it found one character per written cell can they be paired up.
-        (chars.len() == cells.len()).then(|| chars.into_iter().map(|c| CellGuess { candidates: vec![(c, confidence)] }).collect())
+        (chars.len() == cells.len()).then(|| {
+            chars
+                .into_iter()
+                .map(|c| CellGuess {
+                    candidates: vec![(c, confidence)],
+                })
+                .collect()
+        })
     }
 }

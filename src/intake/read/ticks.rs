@@ -22,7 +22,10 @@ pub const CANCELLED_FROM: f32 = 0.62;
 pub fn classify(ink: f32) -> (TickState, f32) {
     let squash = |margin: f32| (0.5 + 0.5 * margin.clamp(0.0, 1.0)).min(0.999);
     if ink < TICKED_FROM {
-        (TickState::Empty, squash((TICKED_FROM - ink) / (TICKED_FROM * 0.6)))
+        (
+            TickState::Empty,
+            squash((TICKED_FROM - ink) / (TICKED_FROM * 0.6)),
+        )
     } else if ink < CANCELLED_FROM {
         let m = ((ink - TICKED_FROM) / (TICKED_FROM * 0.8)).min((CANCELLED_FROM - ink) / 0.12);
         (TickState::Ticked, squash(m))

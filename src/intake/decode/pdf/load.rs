@@ -66,13 +66,13 @@ pub(super) enum LoadError {
 /// Load the document structure.
 pub(super) fn load(file: &File, size: u64, header: u64) -> Result<Document, LoadError> {
     let src = Source { file, size, header };
-    let xref = match find_startxref(&src) {
+    let mut xref = match find_startxref(&src) {
         Some(start) => read_xref(&src, start).map_err(LoadError::Broken)?,
         None => return Err(LoadError::CutOff),
     };
     let mut doc = Document::new();
     doc.version = read_version(&src).unwrap_or_else(|| "1.4".into());
-    doc.trailer = xref.trailer.clone();
+    doc.trailer = std::mem::take(&mut xref.trailer);
     if doc.trailer.get(b"Encrypt").is_ok() {
         // Strings and streams are encrypted: only the trailer is of use; Poppler reads the rest.
         return Ok(doc);
@@ -123,8 +123,10 @@ pub(super) fn load(file: &File, size: u64, header: u64) -> Result<Document, Load
     }
     for (id, length_ref) in unresolved_lengths {
         let length = doc.objects.get(&length_ref).and_then(|o| o.as_i64().ok());
-        if let Some(Object::Stream(stream)) = doc.objects.get_mut(&id) {
-            finish_stream(&src, stream, length).map_err(LoadError::Broken)?;
+        if let Some(Object::Stream(stream)) = doc.objects.get_mut(&id)
+            && finish_stream(&src, stream, length).is_err()
+        {
+            doc.objects.remove(&id);
         }
     }
     unpack_object_streams(&mut doc, &xref);
@@ -201,6 +203,13 @@ fn read_xref_section(
     src: &Source,
     offset: u64,
 ) -> Result<(Vec<(u32, XrefEntry)>, Dictionary), String> {
+    let starts_section = |b: &[u8]| b.starts_with(b"xref") || object_header(b).is_some();
+    let offset = if starts_section(src.read(offset, 32)?.trim_ascii_start()) {
+        offset
+    } else {
+        realign(src, offset, starts_section)
+            .ok_or_else(|| format!("ingen korsreferens vid byte {offset}"))?
+    };
     let mut len = HEAD;
     loop {
         let bytes = src.read(offset, len)?;
@@ -327,8 +336,17 @@ fn read_object(
     offset: u64,
     end: u64,
 ) -> Result<(Object, Option<ObjectId>), String> {
+    let mut head = src.read(offset, end.saturating_sub(offset).clamp(1, HEAD))?;
+    let (offset, end) = if object_header(head.trim_ascii_start()) == Some(id) {
+        (offset, end)
+    } else {
+        let found = realign(src, offset, |b| object_header(b) == Some(id))
+            .ok_or("objektet finns inte där korsreferensen säger")?;
+        head = src.read(found, HEAD)?;
+        (found, end.max(found + HEAD))
+    };
     let extent = end.saturating_sub(offset).max(1);
-    let head = src.read(offset, extent.min(HEAD))?;
+    head.truncate(extent.min(HEAD) as usize);
     let Some((keyword, data_start)) = stream_keyword(&head) else {
         let bytes = if (head.len() as u64) < extent && extent <= MAX_OBJECT {
             src.read(offset, extent)?
@@ -484,6 +502,18 @@ fn parse_dictionary(text: &[u8]) -> Result<Dictionary, String> {
     }
 }
 
+/// Writers sometimes miscount offsets by a few bytes: the start of a token within 512 bytes of `offset` for
+/// which `starts` holds, nearest first.
+fn realign(src: &Source, offset: u64, starts: impl Fn(&[u8]) -> bool) -> Option<u64> {
+    let low = offset.saturating_sub(512);
+    let near = src.read(low, 1024 + 64).ok()?;
+    (0..near.len().min(1024))
+        .filter(|&p| p == 0 || near[p - 1].is_ascii_whitespace())
+        .filter(|&p| starts(&near[p..]))
+        .map(|p| low + p as u64)
+        .min_by_key(|at| at.abs_diff(offset))
+}
+
 /// "n g obj" at the start of an object.
 fn object_header(bytes: &[u8]) -> Option<(u32, u16)> {
     let text = std::str::from_utf8(&bytes[..bytes.len().min(40)])
@@ -526,7 +556,10 @@ fn stream_keyword(head: &[u8]) -> Option<(usize, usize)> {
                 i += 2;
             }
             b'e' if depth == 0 && head[i..].starts_with(b"endobj") => return None,
-            b's' if depth == 0 && head[i..].starts_with(b"stream") => {
+            b's' if depth == 0
+                && head[i..].starts_with(b"stream")
+                && !(i > 0 && (head[i - 1] == b'/' || head[i - 1].is_ascii_alphanumeric())) =>
+            {
                 let data = match head.get(i + 6..) {
                     Some([b'\r', b'\n', ..]) => i + 8,
                     Some([b'\n' | b'\r', ..]) => i + 7,
@@ -661,6 +694,7 @@ mod tests {
         assert!(
             stream_keyword(b"5 0 obj\n<< /Type /Page >>\nendobj\n6 0 obj << >> stream\n").is_none()
         );
+        assert!(stream_keyword(b"7 0 obj\n/stream\nendobj\n").is_none());
     }
 
     #[test]

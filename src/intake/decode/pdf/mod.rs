@@ -163,7 +163,7 @@ impl PdfFile {
         };
         let (image, bilevel) = match xobject::decode(&source, stream, || self.image_data(stream)) {
             Ok(decoded) => decoded,
-            Err(xobject::Failure::Unsupported) => return Ok(None),
+            Err(xobject::Failure::Fallback) => return Ok(None),
             Err(xobject::Failure::Error(e)) => return Err(e),
         };
         let image = orientation.apply(image);
@@ -180,6 +180,7 @@ impl PdfFile {
         Ok(Some(Decoded {
             image,
             declared_dpi: Some((declared.0 as f32, declared.1 as f32)),
+            exact: false,
             bilevel,
         }))
     }
@@ -219,6 +220,7 @@ impl PdfFile {
         Ok(Decoded {
             image,
             declared_dpi: Some((dpi, dpi)),
+            exact: true,
             bilevel: false,
         })
     }

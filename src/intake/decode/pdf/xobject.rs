@@ -1,7 +1,10 @@
 //! An image XObject to a grey image: DCT (JPEG), CCITT fax, or raw samples behind Flate/LZW/ASCII/RunLength
 //! filters with predictors; grey, RGB, CMYK, indexed and separation colour; 1 to 16 bits; `/Decode` arrays and
-//! `/ImageMask`. JPEG 2000 and JBIG2 are `Unsupported`: the caller rasterises those pages with Poppler instead.
+//! `/ImageMask`. What is not decoded here (JPEG 2000, JBIG2, Lab colour) or fails to decode (Poppler copes with
+//! more damage and oddities, e.g. tiff2pdf's JPEGs with an end-of-image marker after each strip) is a `Fallback`:
+//! the caller rasterises the page with Poppler. Only the limits give errors here.
 
+use super::super::filters::FilterError;
 use super::super::{DecodeError, Limits, check_page_size, image_limits};
 use super::super::{ccitt, raster};
 use super::{apply_filter, filter_list, number};
@@ -10,9 +13,9 @@ use lopdf::{Dictionary, Document, Object, Stream};
 use std::io::Cursor;
 
 pub(super) enum Failure {
-    /// Not something this module decodes: let Poppler render the page.
-    Unsupported,
-    /// The image is broken or over the limits.
+    /// Not decoded here: let Poppler render the page.
+    Fallback,
+    /// Over the limits (size, decompression bomb) or without a size: refused.
     Error(DecodeError),
 }
 
@@ -61,7 +64,7 @@ pub(super) fn decode(
         )
     });
     if let Some(b"JPXDecode" | b"JBIG2Decode") = codec {
-        return Err(Failure::Unsupported);
+        return Err(Failure::Fallback);
     }
     let byte_filters = names.len() - usize::from(codec.is_some());
 
@@ -73,7 +76,7 @@ pub(super) fn decode(
         Colour::Gray
     } else {
         match dict.get(b"ColorSpace") {
-            Ok(cs) => colour_space(doc, cs, src.resources, 0).map_err(|_| Failure::Unsupported)?,
+            Ok(cs) => colour_space(doc, cs, src.resources, 0).map_err(|_| Failure::Fallback)?,
             Err(_) => Colour::Gray, // only allowed for JPEG and JPX, whose data says it
         }
     };
@@ -83,7 +86,7 @@ pub(super) fn decode(
         int(b"BitsPerComponent").map_or(8, |v| v as u32)
     };
     if !matches!(bpc, 1 | 2 | 4 | 8 | 16) {
-        return Err(src.fail(format!("{bpc} bitar per komponent stöds inte")));
+        return Err(Failure::Fallback);
     }
     let decode_array: Option<Vec<f64>> = dict
         .get(b"Decode")
@@ -109,7 +112,10 @@ pub(super) fn decode(
 
     let mut bytes = data().map_err(|r| src.fail(r))?;
     for (name, parm) in names.iter().zip(&parms).take(byte_filters) {
-        bytes = apply_filter(name, *parm, bytes, cap as usize).map_err(|e| src.fail(e.reason()))?;
+        bytes = apply_filter(name, *parm, bytes, cap as usize).map_err(|e| match e {
+            FilterError::TooLarge(_) => src.fail(e.reason()),
+            FilterError::Invalid(_) => Failure::Fallback,
+        })?;
     }
 
     match codec {
@@ -147,13 +153,10 @@ fn jpeg(src: &Source, bytes: &[u8]) -> Result<GrayImage, Failure> {
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
     reader.limits(image_limits(src.limits));
-    let decoder = reader
-        .into_decoder()
-        .map_err(|e| src.fail(format!("JPEG-bilden kunde inte läsas ({e})")))?;
+    let decoder = reader.into_decoder().map_err(|_| Failure::Fallback)?;
     let (jw, jh) = decoder.dimensions();
     check_page_size(src.page, u64::from(jw), u64::from(jh), src.limits).map_err(Failure::Error)?;
-    let img = DynamicImage::from_decoder(decoder)
-        .map_err(|e| src.fail(format!("JPEG-bilden är trasig ({e})")))?;
+    let img = DynamicImage::from_decoder(decoder).map_err(|_| Failure::Fallback)?;
     Ok(img.into_luma8())
 }
 
@@ -178,7 +181,7 @@ fn fax(
         .and_then(|o| o.as_i64().ok())
         .unwrap_or(i64::from(w));
     if columns < 1 || columns > i64::from(src.limits.max_page_side) {
-        return Err(src.fail(format!("CCITT-bilden har {columns} kolumner")));
+        return Err(Failure::Fallback);
     }
     let params = ccitt::Params {
         k: int(b"K", 0).clamp(-1, 1_000_000) as i32,
@@ -202,7 +205,7 @@ fn fax(
             black_value,
         );
     })
-    .map_err(|e| src.fail(e.reason()))?;
+    .map_err(|_| Failure::Fallback)?;
     Ok(out)
 }
 
