@@ -87,3 +87,49 @@ pub fn inset(rect: &Rect, by: f32) -> Rect {
         (rect.h - 2.0 * by).max(0.5),
     )
 }
+
+/// The largest extent (width or height, in pixels) of any connected piece of ink in the crop. A written
+/// character, even a hyphen, has a stroke at least a millimetre long; scanner specks and fax noise do not.
+pub fn longest_stroke(crop: &GrayImage, paper: u8) -> u32 {
+    let threshold = (f32::from(paper.max(96)) * 0.55) as u8;
+    let (w, h) = (crop.width() as usize, crop.height() as usize);
+    let p = crop.as_raw();
+    let mut seen = vec![false; w * h];
+    let mut best = 0;
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if seen[start] || p[start] >= threshold {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let (mut x0, mut x1, mut y0, mut y1) = (usize::MAX, 0, usize::MAX, 0);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+            let mut visit = |j: usize| {
+                if !seen[j] && p[j] < threshold {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - w);
+            }
+            if y + 1 < h {
+                visit(i + w);
+            }
+        }
+        best = best.max((x1 - x0 + 1).max(y1 - y0 + 1) as u32);
+    }
+    best
+}

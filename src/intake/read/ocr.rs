@@ -11,10 +11,12 @@ use crate::forms::definition::Charset;
 use image::{GrayImage, Luma};
 use std::ffi::CString;
 use tesseract::plumbing::TessBaseApi;
-use tesseract::plumbing::tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE;
+use tesseract::plumbing::tesseract_sys::{
+    TessPageSegMode, TessPageSegMode_PSM_SINGLE_CHAR, TessPageSegMode_PSM_SINGLE_LINE,
+};
 
-const LINE_HEIGHT: u32 = 40;
-const GAP: u32 = 14;
+const LINE_HEIGHT: u32 = 64;
+const GAP: u32 = 10;
 const PAD: u32 = 12;
 
 pub struct Tesseract {
@@ -45,15 +47,17 @@ impl Tesseract {
         })
     }
 
-    /// One line image of the cells' ink, each scaled to the same height, with the positions of the cells.
+    /// One line image of the cells, all scaled by the same factor (the cell interior's height to
+    /// `LINE_HEIGHT`), so that a hyphen stays a short dash and a typed font keeps its proportions; each cell is
+    /// trimmed to its ink left and right.
     fn line(cells: &[GrayImage], paper: u8) -> GrayImage {
         let mut glyphs = Vec::with_capacity(cells.len());
         for cell in cells {
+            let scale = LINE_HEIGHT as f32 / cell.height().max(1) as f32;
             let glyph = match ink_bounds(cell, paper) {
-                Some((x, y, w, h)) => {
-                    let ink = image::imageops::crop_imm(cell, x, y, w, h).to_image();
-                    let scale = LINE_HEIGHT as f32 / h.max(1) as f32;
-                    let nw = ((w as f32 * scale).round() as u32).clamp(4, LINE_HEIGHT * 2);
+                Some((x, _, w, _)) => {
+                    let ink = image::imageops::crop_imm(cell, x, 0, w, cell.height()).to_image();
+                    let nw = ((w as f32 * scale).round() as u32).max(2);
                     image::imageops::resize(
                         &ink,
                         nw,
@@ -80,6 +84,7 @@ impl Tesseract {
     /// Reads one line of printed text (a clear-text form ID, a footer) with the given whitelist.
     pub fn read_line(&mut self, line: &GrayImage, whitelist: &str) -> Option<(String, f32)> {
         let api = &mut self.text;
+        api.set_page_seg_mode(TessPageSegMode_PSM_SINGLE_LINE);
         let key = CString::new("tessedit_char_whitelist").ok()?;
         let value = CString::new(whitelist).ok()?;
         api.set_variable(&key, &value).ok()?;
@@ -110,34 +115,67 @@ impl CharReader for Tesseract {
         } else {
             &mut self.text
         };
-        let whitelist = CString::new(alphabet(charset)).ok()?;
-        let key = CString::new("tessedit_char_whitelist").ok()?;
-        api.set_variable(&key, &whitelist).ok()?;
-        let (w, h) = line.dimensions();
-        api.set_image(line.as_raw(), w as i32, h as i32, 1, w as i32)
-            .ok()?;
-        api.set_source_resolution(300);
-        api.recognize().ok()?;
-        let text = api.get_utf8_text().ok()?;
-        let text: String = text
-            .as_ref()
-            .to_string_lossy()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let confidence = (api.mean_text_conf().clamp(0, 100) as f32) / 100.0;
+        let (text, confidence) = recognise(
+            api,
+            &line,
+            alphabet(charset),
+            TessPageSegMode_PSM_SINGLE_LINE,
+        )?;
         let chars: Vec<char> = text
             .chars()
             .filter(|c| alphabet(charset).contains(*c))
             .collect();
-        // Tesseract reads a line; only when it found one character per written cell can they be paired up.
-        (chars.len() == cells.len()).then(|| {
-            chars
-                .into_iter()
-                .map(|c| CellGuess {
-                    candidates: vec![(c, confidence)],
-                })
-                .collect()
-        })
+        if chars.len() == cells.len() {
+            return Some(
+                chars
+                    .into_iter()
+                    .map(|c| CellGuess {
+                        candidates: vec![(c, confidence)],
+                    })
+                    .collect(),
+            );
+        }
+        // The line did not split into one character per cell (touching glyphs, a stray mark): read each cell
+        // alone, which is less sure, and say so in the confidence.
+        let mut guesses = Vec::with_capacity(cells.len());
+        for cell in cells {
+            let one = Tesseract::line(std::slice::from_ref(cell), paper);
+            let (text, c) = recognise(
+                api,
+                &one,
+                alphabet(charset),
+                TessPageSegMode_PSM_SINGLE_CHAR,
+            )?;
+            let ch = text.chars().find(|c| alphabet(charset).contains(*c))?;
+            guesses.push(CellGuess {
+                candidates: vec![(ch, c * 0.8)],
+            });
+        }
+        Some(guesses)
     }
+}
+
+fn recognise(
+    api: &mut TessBaseApi,
+    img: &GrayImage,
+    whitelist: &str,
+    mode: TessPageSegMode,
+) -> Option<(String, f32)> {
+    let key = CString::new("tessedit_char_whitelist").ok()?;
+    let value = CString::new(whitelist).ok()?;
+    api.set_variable(&key, &value).ok()?;
+    api.set_page_seg_mode(mode);
+    let (w, h) = img.dimensions();
+    api.set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
+        .ok()?;
+    api.set_source_resolution(300);
+    api.recognize().ok()?;
+    let text = api.get_utf8_text().ok()?;
+    let text: String = text
+        .as_ref()
+        .to_string_lossy()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    Some((text, (api.mean_text_conf().clamp(0, 100) as f32) / 100.0))
 }
