@@ -221,3 +221,72 @@ fn a_folder_held_by_the_service_gets_the_files_in_its_inbox() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("inkorg"));
 }
+
+/// Generated scans through the whole path: print, fill (typed), degrade like an office scanner and a fax, pages
+/// shuffled across two files and some upside down; every copy is assembled with its ticks and typed digits right.
+#[test]
+fn generated_scans_are_assembled_and_read() {
+    use blankett::synth::degrade::Quality;
+    use blankett::synth::scenario::{self, Spec};
+    use blankett::synth::values::Value as Truth;
+    let spec = Spec {
+        documents: 4,
+        forms: vec!["klinisk".into()],
+        supplement_rate: 0.5,
+        qualities: vec![Quality::Office200, Quality::FaxFine],
+        typed_rate: 1.0,
+        upside_down_rate: 0.4,
+        shuffle: true,
+        pages_per_file: Some(5),
+        ..Spec::default()
+    };
+    let batch = scenario::generate(11, &spec).expect("generate");
+    assert!(batch.files.len() >= 2, "pages spread over several files");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut paths = Vec::new();
+    for (name, bytes) in &batch.files {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        paths.push(p);
+    }
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let (out, _) = intake(&data, &refs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = blankett::store::Store::open(&data).unwrap();
+    for doc in &batch.truth {
+        let id = blankett::formid::FormId::parse(&doc.form_id).unwrap();
+        let found = store.documents.with_id(&id.compact()).unwrap();
+        assert_eq!(found.len(), 1, "{}: one document", doc.form_id);
+        let stored = &found[0];
+        assert!(
+            stored.missing_pages().is_empty(),
+            "{}: missing {:?}",
+            doc.form_id,
+            stored.missing_pages()
+        );
+        for (name, value) in &doc.values {
+            let Some(read) = stored.fields.get(name) else {
+                continue;
+            };
+            match (value, &read.value) {
+                (Truth::Choices(want), blankett::store::documents::Value::Ticked(got)) => {
+                    let (mut a, mut b) = (want.clone(), got.clone());
+                    a.sort();
+                    b.sort();
+                    assert_eq!(a, b, "{}: {name}", doc.form_id);
+                }
+                (Truth::Text(want), blankett::store::documents::Value::Text(got))
+                    if name == "patient.personnummer" =>
+                {
+                    assert_eq!(got, want, "{}: {name}", doc.form_id);
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -54,6 +54,13 @@ pub fn report_json(report: &Report) -> serde_json::Value {
             page,
             reason,
         } => json!({"status": "unidentified", "source": source, "page": page, "reason": reason}),
+        Report::Unreadable {
+            source,
+            page,
+            reason,
+        } => {
+            json!({"status": "unidentified", "source": source, "page": page, "reason": reason, "unreadable": true})
+        }
         Report::FileError { source, error } => {
             json!({"status": "error", "source": source, "error": error})
         }
@@ -114,7 +121,7 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
             .take_in(&name, &bytes, &progress)
             .map_err(|e| CliError::Failed(e.to_string()))?;
         for r in &reports {
-            if matches!(r, Report::FileError { .. }) {
+            if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {
                 failed += 1;
                 eprintln!(
                     "blankett: {name}: {}",

@@ -30,6 +30,12 @@ pub enum Report {
         page: usize,
         reason: String,
     },
+    /// A page that could not be decoded (kept, and queued for a person).
+    Unreadable {
+        source: String,
+        page: usize,
+        reason: String,
+    },
     /// A file that is not a readable scan (kept all the same).
     FileError { source: String, error: String },
 }
@@ -312,8 +318,22 @@ impl Intake {
         touched: &mut BTreeSet<String>,
         reports: &mut Vec<Report>,
     ) -> Result<(), StoreError> {
-        let work = work
-            .unwrap_or_else(|e| PageWork::Unidentified(format!("sidan kunde inte avkodas: {e}")));
+        let work = match work {
+            Ok(work) => work,
+            Err(e) => {
+                // Kept for a person like any unidentified page, and reported as unreadable.
+                let reason = format!("sidan kunde inte avkodas: {e}");
+                self.store
+                    .documents
+                    .queue_unidentified(scan, index, &reason)?;
+                reports.push(Report::Unreadable {
+                    source: name.to_string(),
+                    page: index + 1,
+                    reason,
+                });
+                return Ok(());
+            }
+        };
         let (stamp, orientation, alignment, reading) = match work {
             PageWork::Skipped => return Ok(()),
             PageWork::Unidentified(reason) => {
