@@ -111,6 +111,22 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                             s.ticks += 1;
                             if want.contains(&o.value) == got.contains(&o.value) {
                                 s.ticks_right += 1;
+                            } else if std::env::var_os("BENCH_VERBOSE").is_some() {
+                                let kind = doc
+                                    .marks
+                                    .iter()
+                                    .find(|m| m.field == field.name && m.value == o.value)
+                                    .map(|m| format!("{:?}", m.kind));
+                                println!(
+                                    "  tick  {:<28} {:<14} want {} got {} conf {:.2} mark {kind:?} {} {:?}",
+                                    field.name,
+                                    o.value,
+                                    want.contains(&o.value),
+                                    got.contains(&o.value),
+                                    read.confidence,
+                                    doc.pages[0].quality.name(),
+                                    read.notes
+                                );
                             }
                         }
                         let mut a = want.clone();
@@ -185,13 +201,19 @@ fn main() {
     let docs = env("BENCH_DOCS", 35);
     let seed = env("BENCH_SEED", 7) as u64;
     let registry = Registry::embedded();
-    let qualities = [
+    let all = [
         Quality::Clean300,
         Quality::Office200,
         Quality::Copy,
         Quality::FaxFine,
         Quality::FaxNormal,
     ];
+    // BENCH_QUALITIES=fax_normal,copy limits the run to some devices.
+    let chosen = std::env::var("BENCH_QUALITIES").unwrap_or_default();
+    let qualities: Vec<Quality> = all
+        .into_iter()
+        .filter(|q| chosen.is_empty() || chosen.split(',').any(|c| c == q.name()))
+        .collect();
     let mut total = Score::default();
     let mut rows = Vec::new();
     let mut seconds = 0.0;

@@ -128,8 +128,9 @@ fn find_mark(
             let area = n as f64;
             let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
             let squareish = bw / bh > 0.6 && bh / bw > 0.6;
-            // A rotated square fills at least half its bounding box.
-            let solid = area / (bw * bh) > 0.5;
+            // A mark is solid; the QR code's finder patterns next to two of the marks are rings (about half
+            // their box), so they are never taken for a mark. Pages lie within a few degrees of a quarter turn.
+            let solid = area / (bw * bh) > 0.75;
             if area > expected * 0.4 && area < expected * 2.2 && squareish && solid {
                 let c = (x0 as f64 + sxs / area, y0 as f64 + sys / area);
                 let dist = (c.0 - px).hypot(c.1 - py);

@@ -15,7 +15,7 @@ pub enum TickState {
 
 /// Below this share of ink the box is empty. A thin tick covers about 8 % of a 5 mm box's interior, noise and
 /// a neighbouring box's pen stroke crossing the edge well under 2 %.
-pub const TICKED_FROM: f32 = 0.035;
+pub const TICKED_FROM: f32 = 0.02;
 /// Above this the box is filled in, i.e. cancelled. Heavy crosses reach about 45 %.
 pub const CANCELLED_FROM: f32 = 0.62;
 
