@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod chars;
+pub mod hand;
 pub mod ocr;
 pub mod ticks;
 
@@ -74,7 +75,7 @@ impl Readers {
     pub fn new() -> Readers {
         Readers {
             printed: ocr::Tesseract::new(),
-            handwriting: None,
+            handwriting: Some(Box::new(hand::HandReader::new())),
         }
     }
 }
@@ -288,18 +289,13 @@ fn read_comb(
             notes,
         };
     }
-    let mut source = Source::Ocr;
-    let mut guesses = readers
-        .handwriting
-        .as_mut()
-        .and_then(|r| r.read(&written_cells, charset, al.paper));
-    if guesses.is_some() {
-        source = Source::Handwriting;
-    } else if let Some(t) = readers.printed.as_mut() {
-        guesses = t.read(&written_cells, charset, al.paper);
-    }
+    let (source, guesses) = choose_reading(readers, &written_cells, charset, al.paper, field.check);
     let value = match guesses {
-        Some(g) => {
+        Some(Reading::Checked(text, c)) => {
+            confidence = confidence.min(c);
+            text
+        }
+        Some(Reading::Cells(g)) => {
             let mut text = String::new();
             for cell in &g {
                 if let Some((c, p)) = cell.best() {
@@ -321,9 +317,23 @@ fn read_comb(
     // Tesseract's line confidence does not tell a misread letter in a name from a right one (measured with
     // `cargo bench --bench intake`, BENCH_VERBOSE=1): a name it reads is always left for a person to glance at.
     // Digits are different: their fields carry check digits and dates that the check stage verifies.
-    if source == Source::Ocr && charset != crate::forms::definition::Charset::Digits {
+    // Names and places have no check digit: a misread letter (O for 0, a letter outside the classes) is as likely
+    // as a right one at any reader confidence (measured with `cargo bench --bench intake`, BENCH_VERBOSE=1).
+    // Such a field is left for a person to glance at, unless a reference list (country, disease, county)
+    // confirms it in the check stage.
+    use crate::forms::definition::Check;
+    let confirmed_by_list = matches!(
+        field.check,
+        Some(Check::Country | Check::Disease | Check::Lan)
+    );
+    if charset != crate::forms::definition::Charset::Digits && !confirmed_by_list {
         confidence = confidence.min(OCR_TEXT_CEILING);
     }
+    let value = if charset == crate::forms::definition::Charset::Digits {
+        value
+    } else {
+        letters_for_lookalikes(&value)
+    };
     FieldReading {
         name: field.name.clone(),
         value: FieldValue::Text(value),
@@ -334,7 +344,123 @@ fn read_comb(
     }
 }
 
-/// The most a letter or text comb read by Tesseract is trusted (see `read_comb`).
+/// What a reader made of a comb: per-cell guesses, or a whole value already checked (a personnummer or date
+/// corrected with the runner-up readings of its least certain cells).
+enum Reading {
+    Cells(Vec<chars::CellGuess>),
+    Checked(String, f32),
+}
+
+fn best_string(guesses: &[chars::CellGuess]) -> (String, f32) {
+    let text = guesses
+        .iter()
+        .filter_map(|g| g.best().map(|(c, _)| c))
+        .collect();
+    let conf = guesses
+        .iter()
+        .filter_map(|g| g.best().map(|(_, p)| p))
+        .fold(1.0, f32::min);
+    (text, conf)
+}
+
+/// Handwriting or print: the classifier reads every written comb; when it is unsure, Tesseract reads the field
+/// too. Two independent readers that agree are trusted; when they disagree the field goes to a person. Identity
+/// numbers and dates the classifier read are corrected by their check digit or calendar when that is possible.
+fn choose_reading(
+    readers: &mut Readers,
+    cells: &[image::GrayImage],
+    charset: crate::forms::definition::Charset,
+    paper: u8,
+    check: Option<crate::forms::definition::Check>,
+) -> (Source, Option<Reading>) {
+    use crate::forms::definition::Check;
+    let hand = readers
+        .handwriting
+        .as_mut()
+        .and_then(|r| r.read(cells, charset, paper));
+    if let Some(h) = &hand {
+        let corrected = match check {
+            Some(Check::Identitet | Check::Personnummer) => hand::field::correct_identity(h),
+            Some(Check::Date) => hand::field::correct_date(h),
+            _ => None,
+        };
+        let (text, conf) = best_string(h);
+        if conf >= 0.9 {
+            return (Source::Handwriting, Some(Reading::Cells(h.clone())));
+        }
+        if let Some((value, c)) = &corrected
+            && (*c >= 0.9 || readers.printed.is_none())
+        {
+            return (
+                Source::Handwriting,
+                Some(Reading::Checked(value.clone(), *c)),
+            );
+        }
+        let printed = readers
+            .printed
+            .as_mut()
+            .and_then(|t| t.read(cells, charset, paper));
+        return match printed {
+            Some(p) => {
+                let (ptext, pconf) = best_string(&p);
+                if ptext == text || corrected.as_ref().is_some_and(|(v, _)| *v == ptext) {
+                    (
+                        Source::Handwriting,
+                        Some(Reading::Checked(ptext, pconf.max(conf).clamp(0.0, 0.95))),
+                    )
+                } else if pconf > conf {
+                    (Source::Ocr, Some(Reading::Checked(ptext, pconf.min(0.6))))
+                } else {
+                    match corrected {
+                        Some((v, c)) => {
+                            (Source::Handwriting, Some(Reading::Checked(v, c.min(0.6))))
+                        }
+                        None => (
+                            Source::Handwriting,
+                            Some(Reading::Checked(text, conf.min(0.6))),
+                        ),
+                    }
+                }
+            }
+            None => match corrected {
+                Some((v, c)) => (Source::Handwriting, Some(Reading::Checked(v, c))),
+                None => (Source::Handwriting, Some(Reading::Cells(h.clone()))),
+            },
+        };
+    }
+    let printed = readers
+        .printed
+        .as_mut()
+        .and_then(|t| t.read(cells, charset, paper));
+    (Source::Ocr, printed.map(Reading::Cells))
+}
+
+/// In a name or place, a digit between letters is the letter it looks like (KOTTEN, not K0TTEN).
+fn letters_for_lookalikes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let letter = |i: Option<&char>| i.is_some_and(|c| c.is_alphabetic());
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let beside_letter =
+                letter(i.checked_sub(1).and_then(|j| chars.get(j))) || letter(chars.get(i + 1));
+            let all_digits_nearby = i
+                .checked_sub(1)
+                .and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_ascii_digit())
+                || chars.get(i + 1).is_some_and(|c| c.is_ascii_digit());
+            match c {
+                '0' if beside_letter && !all_digits_nearby => 'O',
+                '1' if beside_letter && !all_digits_nearby => 'I',
+                '5' if beside_letter && !all_digits_nearby => 'S',
+                c => c,
+            }
+        })
+        .collect()
+}
+
+/// The most a letter or text comb without a reference list is trusted (see `read_comb`).
 const OCR_TEXT_CEILING: f32 = 0.85;
 
 /// The data QR code(s) of a form filled in on screen, in the footer band.

@@ -1,0 +1,847 @@
+//! Generated comb cells, as the intake crops them: one character written into a printed 6 x 8 mm box by a
+//! random writer with a random pen, warped the way hands and scanners do, and delivered by a random device
+//! (300 and 200 dpi grey scans, photocopies, fax fine and normal at 1 bit, phone photos), cropped to the cell
+//! interior with the small misalignment the intake leaves.
+//!
+//! Writing sources: the handwriting sources of [`crate::synth::hand`], the other Hershey fonts drawn with a pen,
+//! our own stroke models ([`super::strokes`]), and a few outline fonts (DejaVu, Liberation) warped and slanted.
+//! One source, [`HELD_OUT`], is never used for training: validation and the test read it.
+
+use super::strokes::{self, Canvas, PenSpec, Strokes};
+use crate::synth::hand::{self, HandSource, PenStyle};
+use crate::synth::{PxRect, normal, uniform};
+use ab_glyph::{Font, FontArc};
+use image::{GrayImage, Luma};
+use rand::RngExt;
+use std::sync::OnceLock;
+
+/// The writing source held out of training entirely.
+pub const HELD_OUT: HandSource = HandSource::HumorSans;
+
+/// Where a writer's letter shapes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shapes {
+    /// A source of `synth::hand`, written by its `draw_char`.
+    Hand(HandSource),
+    /// One of [`strokes::extra_hershey`], drawn with the pen.
+    Hershey(usize),
+    /// Our stroke models, perturbed per character.
+    Model,
+    /// One of [`extra_outlines`], filled.
+    Outline(usize),
+}
+
+impl Shapes {
+    pub fn name(self) -> String {
+        match self {
+            Shapes::Hand(s) => s.name().to_string(),
+            Shapes::Hershey(i) => format!(
+                "hershey-{}",
+                strokes::EXTRA_HERSHEY[i].trim_end_matches(".jhf")
+            ),
+            Shapes::Model => "stroke-models".into(),
+            Shapes::Outline(i) => format!("outline-{}", EXTRA_OUTLINES[i].trim_end_matches(".ttf")),
+        }
+    }
+}
+
+/// Outline fonts that are not handwriting but give more shapes of block capitals and digits once warped.
+pub const EXTRA_OUTLINES: [&str; 7] = [
+    "dejavu/DejaVuSans.ttf",
+    "dejavu/DejaVuSans-Bold.ttf",
+    "dejavu/DejaVuSansCondensed.ttf",
+    "dejavu/DejaVuSans-ExtraLight.ttf",
+    "liberation2/LiberationSans-Regular.ttf",
+    "liberation2/LiberationSans-Italic.ttf",
+    "liberation2/LiberationSerif-Regular.ttf",
+];
+
+/// The extra outline fonts, by index into [`EXTRA_OUTLINES`] (None where not installed).
+pub fn extra_outlines() -> &'static [Option<FontArc>] {
+    static F: OnceLock<Vec<Option<FontArc>>> = OnceLock::new();
+    F.get_or_init(|| {
+        EXTRA_OUTLINES
+            .iter()
+            .map(|f| {
+                let bytes = std::fs::read(format!("/usr/share/fonts/truetype/{f}")).ok()?;
+                FontArc::try_from_vec(bytes).ok()
+            })
+            .collect()
+    })
+}
+
+/// The training mixture: every installed source but [`HELD_OUT`], with weights.
+pub fn training_mixture() -> Vec<(Shapes, f32)> {
+    let mut m = Vec::new();
+    let installed = hand::sources();
+    for (s, w) in [
+        (HandSource::DkgHandwriting, 0.14),
+        (HandSource::ComicNeue, 0.12),
+        (HandSource::HersheySimplex, 0.09),
+        (HandSource::HersheyScript, 0.06),
+        (HandSource::HersheyCursive, 0.06),
+    ] {
+        if s != HELD_OUT && installed.contains(&s) {
+            m.push((Shapes::Hand(s), w));
+        }
+    }
+    let hershey = strokes::extra_hershey().len();
+    for i in 0..hershey {
+        m.push((Shapes::Hershey(i), 0.13 / hershey as f32));
+    }
+    m.push((Shapes::Model, 0.30));
+    let outlines: Vec<usize> = (0..EXTRA_OUTLINES.len())
+        .filter(|&i| extra_outlines()[i].is_some())
+        .collect();
+    for &i in &outlines {
+        m.push((Shapes::Outline(i), 0.10 / outlines.len() as f32));
+    }
+    m
+}
+
+/// Picks a source from a weighted mixture.
+pub fn pick<R: rand::Rng + ?Sized>(mix: &[(Shapes, f32)], rng: &mut R) -> Shapes {
+    let total: f32 = mix.iter().map(|m| m.1).sum();
+    let mut r = rng.random::<f32>() * total;
+    for (s, w) in mix {
+        if r < *w {
+            return *s;
+        }
+        r -= w;
+    }
+    mix[mix.len() - 1].0
+}
+
+/// The scanner or fax a page went through.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub name: &'static str,
+    pub dpi_x: f32,
+    pub dpi_y: f32,
+    /// Rows doubled after scanning (fax normal resolution made square).
+    pub double_rows: bool,
+    pub paper: u8,
+    pub blur: f32,
+    pub contrast: f32,
+    pub brightness: f32,
+    pub gamma: f32,
+    pub noise: f32,
+    pub salt_pepper: f32,
+    pub specks: f32,
+    /// 1-bit threshold, and whether with error diffusion.
+    pub binarize: Option<(u8, bool)>,
+}
+
+impl Device {
+    /// A random device, drawn like `synth::degrade`'s presets.
+    pub fn random<R: rand::Rng + ?Sized>(rng: &mut R) -> Device {
+        let r: f32 = rng.random();
+        let mut d = Device {
+            name: "clean300",
+            dpi_x: 300.0,
+            dpi_y: 300.0,
+            double_rows: false,
+            paper: uniform(rng, 245.0, 255.0) as u8,
+            blur: uniform(rng, 0.35, 0.6),
+            contrast: uniform(rng, 1.0, 1.1),
+            brightness: 0.0,
+            gamma: 1.0,
+            noise: uniform(rng, 1.0, 3.5),
+            salt_pepper: 0.0,
+            specks: 0.0,
+            binarize: None,
+        };
+        if r < 0.2 {
+            return d;
+        }
+        if r < 0.45 {
+            d.name = "office200";
+            d.dpi_x = 200.0;
+            d.dpi_y = 200.0;
+            d.paper = uniform(rng, 238.0, 255.0) as u8;
+            d.blur = uniform(rng, 0.4, 0.8);
+            d.contrast = uniform(rng, 0.95, 1.15);
+            d.brightness = uniform(rng, -8.0, 6.0);
+            d.noise = uniform(rng, 2.0, 6.0);
+            d.salt_pepper = uniform(rng, 1e-5, 1e-3);
+        } else if r < 0.6 {
+            d.name = "copy";
+            let dpi = if rng.random::<bool>() { 300.0 } else { 200.0 };
+            d.dpi_x = dpi;
+            d.dpi_y = dpi;
+            d.paper = uniform(rng, 222.0, 245.0) as u8;
+            d.blur = uniform(rng, 0.6, 1.1);
+            d.contrast = uniform(rng, 1.15, 1.5);
+            d.brightness = uniform(rng, -20.0, 0.0);
+            d.gamma = uniform(rng, 0.8, 1.0);
+            d.noise = uniform(rng, 3.0, 8.0);
+            d.salt_pepper = uniform(rng, 5e-5, 2e-3);
+            d.specks = uniform(rng, 0.0, 0.5);
+        } else if r < 0.87 {
+            let fine = r < 0.75;
+            d.name = if fine { "fax_fine" } else { "fax_normal" };
+            d.dpi_x = 204.0;
+            d.dpi_y = if fine { 196.0 } else { 98.0 };
+            d.double_rows = !fine;
+            d.paper = 255;
+            d.blur = uniform(rng, 0.4, 0.8);
+            d.contrast = uniform(rng, 1.0, 1.2);
+            d.noise = uniform(rng, 4.0, 12.0);
+            d.salt_pepper = uniform(rng, 2e-5, 1e-3);
+            d.binarize = Some((uniform(rng, 115.0, 180.0) as u8, rng.random::<f32>() < 0.2));
+        } else {
+            d.name = "photo";
+            let dpi = uniform(rng, 150.0, 220.0).round();
+            d.dpi_x = dpi;
+            d.dpi_y = dpi;
+            d.paper = uniform(rng, 200.0, 235.0) as u8;
+            d.blur = uniform(rng, 0.7, 1.4);
+            d.contrast = uniform(rng, 0.8, 1.0);
+            d.brightness = uniform(rng, -10.0, 10.0);
+            d.gamma = uniform(rng, 0.9, 1.2);
+            d.noise = uniform(rng, 3.0, 8.0);
+        }
+        d
+    }
+
+    /// The paper level the intake would measure on such a page.
+    pub fn paper_level(&self) -> u8 {
+        if self.binarize.is_some() {
+            255
+        } else {
+            self.paper
+        }
+    }
+}
+
+/// One person writing one field on one page: letter shapes, pen and habits, the device, and where the intake's
+/// crop sits relative to the printed boxes.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub shapes: Shapes,
+    pub style: PenStyle,
+    pub device: Device,
+    /// Crop misalignment in mm (right, down) and degrees.
+    pub shift_mm: (f32, f32),
+    pub turn_deg: f32,
+    /// Strength of the writer's elastic distortion, mm.
+    pub elastic_mm: f32,
+    /// Extra slant the writer's hand adds (for outline fonts mostly), as shear.
+    pub shear: f32,
+    /// Darkness of the printed box lines.
+    pub box_ink: f32,
+    pub box_half_mm: f32,
+}
+
+/// 300 dpi, the resolution cells are drawn at before the device samples them.
+const DRAW_PX_PER_MM: f32 = 300.0 / 25.4;
+/// The comb cell and the interior the intake crops (inset 0.7 mm).
+const CELL_MM: (f32, f32) = (6.0, 8.0);
+const INSET_MM: f32 = 0.7;
+const MARGIN_MM: f32 = 1.5;
+
+impl Writer {
+    pub fn random<R: rand::Rng + ?Sized>(shapes: Shapes, rng: &mut R) -> Writer {
+        let mut style = PenStyle::random(rng, DRAW_PX_PER_MM);
+        // Some people write small, some with a broad pen: strokes thick for the letter's size, where loops
+        // and hooks close up.
+        if rng.random::<f32>() < 0.25 {
+            style.size *= uniform(rng, 0.6, 0.85);
+        }
+        if rng.random::<f32>() < 0.2 {
+            let k = uniform(rng, 1.2, 1.8);
+            style.width_px *= k;
+            style.embolden_px = style.embolden_px * k + uniform(rng, 0.5, 2.0);
+        }
+        let device = Device::random(rng);
+        // The re-fit leaves the grid within a few tenths of a millimetre; now and then it is off by more and a
+        // box line shows at the edge of the crop.
+        let far = rng.random::<f32>() < 0.12;
+        let sd = if far { 0.4 } else { 0.15 };
+        let shift_mm = (
+            (sd * normal(rng)).clamp(-0.8, 0.8),
+            (sd * normal(rng)).clamp(-0.8, 0.8),
+        );
+        let outline = matches!(shapes, Shapes::Outline(_));
+        Writer {
+            shapes,
+            device,
+            shift_mm,
+            turn_deg: (0.5 * normal(rng)).clamp(-1.5, 1.5),
+            elastic_mm: uniform(rng, 0.0, 0.22),
+            shear: if outline {
+                (0.12 + 0.12 * normal(rng)).clamp(-0.1, 0.4)
+            } else {
+                0.06 * normal(rng)
+            },
+            box_ink: uniform(rng, 0.55, 1.0),
+            box_half_mm: uniform(rng, 0.08, 0.17),
+            style,
+        }
+    }
+}
+
+/// What goes into a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    Char(char),
+    /// No character: box line pieces, specks, a stray stroke, a dot (the "empty" class).
+    Noise,
+}
+
+/// A cell interior as the intake crops it, with the page's paper level.
+pub struct Cell {
+    pub image: GrayImage,
+    pub paper: u8,
+}
+
+/// Writes `content` into a cell with `writer`'s hand and delivers the crop of its interior.
+pub fn cell<R: rand::Rng + ?Sized>(content: Content, writer: &Writer, rng: &mut R) -> Cell {
+    let k = DRAW_PX_PER_MM;
+    let (cw, ch) = (
+        ((CELL_MM.0 + 2.0 * MARGIN_MM) * k).round() as usize,
+        ((CELL_MM.1 + 2.0 * MARGIN_MM) * k).round() as usize,
+    );
+    let cell_px = PxRect::new(MARGIN_MM * k, MARGIN_MM * k, CELL_MM.0 * k, CELL_MM.1 * k);
+    let mut ink = Canvas::new(cw, ch);
+    match content {
+        Content::Char(c) => draw(&mut ink, c, cell_px, writer, rng),
+        Content::Noise => draw_noise(&mut ink, cell_px, writer, rng),
+    }
+    if content != Content::Noise && rng.random::<f32>() < 0.04 {
+        intrusion(&mut ink, cell_px, writer, rng);
+    }
+    sample_device(&ink, writer, rng)
+}
+
+fn pen_of(style: &PenStyle, cap_px: f32) -> PenSpec {
+    PenSpec {
+        width: style.width_px,
+        pressure: style.pressure,
+        wobble: style.jitter * cap_px,
+        ink: 1.0 - f32::from(style.ink) / 255.0,
+    }
+}
+
+fn draw<R: rand::Rng + ?Sized>(
+    ink: &mut Canvas,
+    c: char,
+    cell_px: PxRect,
+    w: &Writer,
+    rng: &mut R,
+) {
+    match w.shapes {
+        Shapes::Hand(source) => {
+            let mut img = GrayImage::from_pixel(ink.w as u32, ink.h as u32, Luma([255]));
+            if !hand::draw_char(&mut img, c, cell_px, source, &w.style, rng) {
+                // Fall back on the stroke models for a glyph the source lacks.
+                let g = strokes::model_glyph(c, rng).unwrap_or_default();
+                place_strokes(ink, &g, cell_px, w, rng);
+                return;
+            }
+            for (d, p) in ink.data.iter_mut().zip(img.as_raw()) {
+                *d = d.max(1.0 - f32::from(*p) / 255.0);
+            }
+        }
+        Shapes::Hershey(i) => {
+            let g = strokes::extra_hershey()[i]
+                .glyph(c, rng)
+                .or_else(|| strokes::model_glyph(c, rng))
+                .unwrap_or_default();
+            place_strokes(ink, &g, cell_px, w, rng);
+        }
+        Shapes::Model => {
+            let g = strokes::model_glyph(c, rng).unwrap_or_default();
+            place_strokes(ink, &g, cell_px, w, rng);
+        }
+        Shapes::Outline(i) => match extra_outlines()[i].as_ref() {
+            Some(font) => place_outline(ink, font, c, cell_px, w, rng),
+            None => {
+                let g = strokes::model_glyph(c, rng).unwrap_or_default();
+                place_strokes(ink, &g, cell_px, w, rng);
+            }
+        },
+    }
+}
+
+/// Size, slant, rotation and position of one character in its box, following the writer's habits; returns the
+/// capital height in pixels and a map from glyph units to canvas pixels.
+fn placement<R: rand::Rng + ?Sized>(
+    bounds: (f32, f32, f32, f32),
+    cell_px: PxRect,
+    style: &PenStyle,
+    rng: &mut R,
+) -> (f32, impl Fn((f32, f32)) -> (f32, f32) + use<R>) {
+    let soft = |rng: &mut R| (normal(rng) * 0.5).clamp(-1.0, 1.0);
+    let sloppy = rng.random::<f32>() < style.sloppiness;
+    let size = (style.size + style.size_var * 2.0 * soft(rng) + if sloppy { 0.15 } else { 0.0 })
+        .clamp(0.3, 1.05);
+    let slant = style.slant + style.slant_var * 2.0 * soft(rng);
+    let rot = style.rotation_var * 2.0 * soft(rng);
+    let mut cap = size * cell_px.h / 10.0;
+    // Glyph units to unscaled page offsets (y down): slant leans the top right.
+    let (s, c) = rot.sin_cos();
+    let map0 = move |p: (f32, f32)| {
+        let x = p.0 + slant * (10.0 - p.1);
+        (x * c - p.1 * s, x * s + p.1 * c)
+    };
+    let corners = [
+        (bounds.0, bounds.1),
+        (bounds.2, bounds.1),
+        (bounds.0, bounds.3),
+        (bounds.2, bounds.3),
+    ]
+    .map(map0);
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for (x, y) in corners {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    let room = if sloppy { 1.1 } else { 0.9 };
+    let fit = (room * cell_px.w / ((x1 - x0) * cap).max(1e-3))
+        .min(room * cell_px.h / ((y1 - y0) * cap).max(1e-3))
+        .min(1.0);
+    cap *= fit;
+    let spread = if sloppy { 2.5 } else { 1.0 } * style.offset_var;
+    let (cx, cy) = cell_px.center();
+    let tx = cx + spread * cell_px.w * 2.0 * soft(rng) - (x0 + x1) / 2.0 * cap;
+    let ty = cy + spread * cell_px.h * 2.0 * soft(rng) + 0.02 * cell_px.h - (y0 + y1) / 2.0 * cap;
+    (cap * 10.0, move |p| {
+        let q = map0(p);
+        (tx + q.0 * cap, ty + q.1 * cap)
+    })
+}
+
+fn bounds_of(g: &Strokes) -> Option<(f32, f32, f32, f32)> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for p in g.iter().flatten() {
+        x0 = x0.min(p.0);
+        x1 = x1.max(p.0);
+        y0 = y0.min(p.1);
+        y1 = y1.max(p.1);
+    }
+    // A hyphen is flat: keep its height so that the fit does not blow it up.
+    (x0 <= x1).then_some((x0, y0.min(4.0).min(y1 - 0.5), x1, y1.max(6.0).max(y0 + 0.5)))
+}
+
+fn place_strokes<R: rand::Rng + ?Sized>(
+    ink: &mut Canvas,
+    g: &Strokes,
+    cell_px: PxRect,
+    w: &Writer,
+    rng: &mut R,
+) {
+    let Some(b) = bounds_of(g) else { return };
+    let b = (b.0, b.1.min(0.0), b.2, b.3.max(10.0));
+    let (cap_px, map) = placement(b, cell_px, &w.style, rng);
+    let pen = pen_of(&w.style, cap_px);
+    for s in g {
+        let pts: Vec<(f32, f32)> = s.iter().map(|&p| map(p)).collect();
+        strokes::stroke(ink, &pts, &pen, rng);
+    }
+}
+
+fn place_outline<R: rand::Rng + ?Sized>(
+    ink: &mut Canvas,
+    font: &FontArc,
+    c: char,
+    cell_px: PxRect,
+    w: &Writer,
+    rng: &mut R,
+) {
+    let id = font.glyph_id(c);
+    let Some(hb) = font.outline(font.glyph_id('H')).map(|o| o.bounds) else {
+        return;
+    };
+    let Some(ob) = font.outline(id).map(|o| o.bounds) else {
+        return;
+    };
+    let cap_units = hb.max.y.max(1.0);
+    // Glyph units: capital 0..10, y down.
+    let to_g = |x: f32, y: f32| (x / cap_units * 10.0, 10.0 - y / cap_units * 10.0);
+    let (gx0, gy1) = to_g(ob.min.x, ob.min.y);
+    let (gx1, gy0) = to_g(ob.max.x, ob.max.y);
+    let b = (gx0, gy0.min(0.0).min(gy1 - 1.0), gx1, gy1.max(10.0));
+    let (cap_px, map) = placement(b, cell_px, &w.style, rng);
+    // Rasterise upright at the fitted size: slant and rotation come from the warp.
+    let px_scale = ab_glyph::PxScale::from(cap_px * font.height_unscaled() / cap_units);
+    let origin = map((0.0, 10.0));
+    let glyph = id.with_scale_and_position(px_scale, ab_glyph::point(origin.0, origin.1));
+    if let Some(og) = font.outline_glyph(glyph) {
+        let bb = og.px_bounds();
+        let darkness = 1.0 - f32::from(w.style.ink) / 255.0;
+        let grow = (w.style.embolden_px * 0.5).round() as i32;
+        og.draw(|x, y, cov| {
+            let px = bb.min.x as i32 + x as i32;
+            let py = bb.min.y as i32 + y as i32;
+            for dy in -grow..=grow {
+                for dx in -grow..=grow {
+                    let (qx, qy) = (px + dx, py + dy);
+                    if qx >= 0 && qy >= 0 && (qx as usize) < ink.w && (qy as usize) < ink.h {
+                        let cell = &mut ink.data[qy as usize * ink.w + qx as usize];
+                        *cell = cell.max(cov.min(1.0) * darkness);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Ink that is not a character: pieces of stroke from a neighbour, specks, a dot, or nothing at all (the crop
+/// then shows box lines, misaligned).
+fn draw_noise<R: rand::Rng + ?Sized>(ink: &mut Canvas, cell_px: PxRect, w: &Writer, rng: &mut R) {
+    let pen = pen_of(&w.style, cell_px.h * 0.6);
+    match rng.random_range(0..5u32) {
+        0 => intrusion(ink, cell_px, w, rng),
+        1 => {
+            for _ in 0..rng.random_range(2..12u32) {
+                let p = (
+                    cell_px.x + uniform(rng, 0.0, cell_px.w),
+                    cell_px.y + uniform(rng, 0.0, cell_px.h),
+                );
+                let r = uniform(rng, 0.5, 2.5);
+                ink.capsule(p, p, r, r, uniform(rng, 0.5, 1.0));
+            }
+        }
+        2 => {
+            let (cx, cy) = cell_px.center();
+            let p = (
+                cx + uniform(rng, -0.3, 0.3) * cell_px.w,
+                cy + uniform(rng, -0.3, 0.3) * cell_px.h,
+            );
+            let len = uniform(rng, 0.0, 0.12) * cell_px.h;
+            let a = uniform(rng, 0.0, std::f32::consts::TAU);
+            let q = (p.0 + len * a.cos(), p.1 + len * a.sin());
+            strokes::stroke(
+                ink,
+                &[p, q],
+                &PenSpec {
+                    width: pen.width * uniform(rng, 1.0, 2.5),
+                    ..pen
+                },
+                rng,
+            );
+        }
+        3 => {
+            // A smudge: a faint blob.
+            let (cx, cy) = cell_px.center();
+            let p = (
+                cx + uniform(rng, -0.3, 0.3) * cell_px.w,
+                cy + uniform(rng, -0.3, 0.3) * cell_px.h,
+            );
+            let r = uniform(rng, 2.0, 8.0);
+            ink.capsule(p, p, r, r, uniform(rng, 0.3, 0.6));
+        }
+        _ => {}
+    }
+}
+
+/// A stroke from a neighbouring box that runs into this one over an edge.
+fn intrusion<R: rand::Rng + ?Sized>(ink: &mut Canvas, cell_px: PxRect, w: &Writer, rng: &mut R) {
+    let pen = pen_of(&w.style, cell_px.h * 0.6);
+    let side = rng.random_range(0..4u32);
+    let depth = uniform(rng, 0.1, 0.3);
+    let along = uniform(rng, 0.1, 0.9);
+    let (a, b) = match side {
+        0 => (
+            (cell_px.x - 0.1 * cell_px.w, cell_px.y + along * cell_px.h),
+            (
+                cell_px.x + depth * cell_px.w,
+                cell_px.y + (along + uniform(rng, -0.2, 0.2)) * cell_px.h,
+            ),
+        ),
+        1 => (
+            (
+                cell_px.right() + 0.1 * cell_px.w,
+                cell_px.y + along * cell_px.h,
+            ),
+            (
+                cell_px.right() - depth * cell_px.w,
+                cell_px.y + (along + uniform(rng, -0.2, 0.2)) * cell_px.h,
+            ),
+        ),
+        2 => (
+            (cell_px.x + along * cell_px.w, cell_px.y - 0.1 * cell_px.h),
+            (
+                cell_px.x + (along + uniform(rng, -0.2, 0.2)) * cell_px.w,
+                cell_px.y + depth * cell_px.h,
+            ),
+        ),
+        _ => (
+            (
+                cell_px.x + along * cell_px.w,
+                cell_px.bottom() + 0.1 * cell_px.h,
+            ),
+            (
+                cell_px.x + (along + uniform(rng, -0.2, 0.2)) * cell_px.w,
+                cell_px.bottom() - depth * cell_px.h,
+            ),
+        ),
+    };
+    let mid = (
+        (a.0 + b.0) / 2.0 + uniform(rng, -3.0, 3.0),
+        (a.1 + b.1) / 2.0 + uniform(rng, -3.0, 3.0),
+    );
+    strokes::stroke(ink, &[a, mid, b], &pen, rng);
+}
+
+fn bilinear(cv: &Canvas, x: f32, y: f32) -> f32 {
+    let (x, y) = (x - 0.5, y - 0.5);
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (xi, yi) = (x0 as i32, y0 as i32);
+    let at = |x: i32, y: i32| {
+        if x < 0 || y < 0 || x >= cv.w as i32 || y >= cv.h as i32 {
+            0.0
+        } else {
+            cv.data[y as usize * cv.w + x as usize]
+        }
+    };
+    let top = at(xi, yi) * (1.0 - fx) + at(xi + 1, yi) * fx;
+    let bottom = at(xi, yi + 1) * (1.0 - fx) + at(xi + 1, yi + 1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+/// A smooth random displacement field over the canvas: a 4 x 5 grid of offsets, bilinearly interpolated.
+struct Elastic {
+    gx: usize,
+    gy: usize,
+    dx: Vec<f32>,
+    dy: Vec<f32>,
+    w: f32,
+    h: f32,
+}
+
+impl Elastic {
+    fn new<R: rand::Rng + ?Sized>(w: f32, h: f32, amp: f32, rng: &mut R) -> Elastic {
+        let (gx, gy) = (4, 5);
+        let n = gx * gy;
+        Elastic {
+            gx,
+            gy,
+            dx: (0..n).map(|_| amp * normal(rng)).collect(),
+            dy: (0..n).map(|_| amp * normal(rng)).collect(),
+            w,
+            h,
+        }
+    }
+
+    fn at(&self, x: f32, y: f32) -> (f32, f32) {
+        let u = (x / self.w * (self.gx - 1) as f32).clamp(0.0, (self.gx - 1) as f32 - 1e-3);
+        let v = (y / self.h * (self.gy - 1) as f32).clamp(0.0, (self.gy - 1) as f32 - 1e-3);
+        let (i, j) = (u as usize, v as usize);
+        let (fu, fv) = (u - i as f32, v - j as f32);
+        let idx = |i: usize, j: usize| j * self.gx + i;
+        let lerp = |d: &[f32]| {
+            let a = d[idx(i, j)] * (1.0 - fu) + d[idx(i + 1, j)] * fu;
+            let b = d[idx(i, j + 1)] * (1.0 - fu) + d[idx(i + 1, j + 1)] * fu;
+            a * (1.0 - fv) + b * fv
+        };
+        (lerp(&self.dx), lerp(&self.dy))
+    }
+}
+
+/// Distance from a point (mm) to the outline of the printed box.
+fn box_distance(x: f32, y: f32) -> f32 {
+    let (x0, y0, x1, y1) = (
+        MARGIN_MM,
+        MARGIN_MM,
+        MARGIN_MM + CELL_MM.0,
+        MARGIN_MM + CELL_MM.1,
+    );
+    let dx = if x < x0 {
+        x0 - x
+    } else if x > x1 {
+        x - x1
+    } else {
+        0.0
+    };
+    let dy = if y < y0 {
+        y0 - y
+    } else if y > y1 {
+        y - y1
+    } else {
+        0.0
+    };
+    if dx > 0.0 || dy > 0.0 {
+        (dx * dx + dy * dy).sqrt()
+    } else {
+        (x - x0).min(x1 - x).min(y - y0).min(y1 - y)
+    }
+}
+
+/// The device samples the cell interior (through the intake's crop geometry), blurs, tones, adds noise and, for a
+/// fax, thresholds to 1 bit.
+fn sample_device<R: rand::Rng + ?Sized>(ink: &Canvas, w: &Writer, rng: &mut R) -> Cell {
+    let d = &w.device;
+    let k = DRAW_PX_PER_MM;
+    let (ppx, ppy) = (d.dpi_x / 25.4, d.dpi_y / 25.4);
+    let (iw, ih) = (CELL_MM.0 - 2.0 * INSET_MM, CELL_MM.1 - 2.0 * INSET_MM);
+    let (ow, oh) = (
+        (iw * ppx).round().max(4.0) as usize,
+        (ih * ppy).round().max(4.0) as usize,
+    );
+    let elastic = Elastic::new(ink.w as f32, ink.h as f32, w.elastic_mm * k, rng);
+    // The writer's extra distortion of the ink, about the cell centre: shear, a little scale and rotation.
+    let (cx, cy) = (
+        (MARGIN_MM + CELL_MM.0 / 2.0) * k,
+        (MARGIN_MM + CELL_MM.1 / 2.0) * k,
+    );
+    let sx = uniform(rng, 0.92, 1.08);
+    let sy = uniform(rng, 0.94, 1.06);
+    let rot = (0.03 * normal(rng)).clamp(-0.08, 0.08);
+    let (rs, rc) = rot.sin_cos();
+    let shear = w.shear;
+    let warp = |x: f32, y: f32| {
+        let (u, v) = (x - cx, y - cy);
+        let (u, v) = (u * rc - v * rs, u * rs + v * rc);
+        let (u, v) = (u / sx + shear * v, v / sy);
+        let (ex, ey) = elastic.at(x, y);
+        (cx + u + ex, cy + v + ey)
+    };
+    let (ts, tc) = (w.turn_deg.to_radians()).sin_cos();
+    let (icx, icy) = (iw / 2.0, ih / 2.0);
+    let origin = (
+        MARGIN_MM + INSET_MM + w.shift_mm.0,
+        MARGIN_MM + INSET_MM + w.shift_mm.1,
+    );
+    // One sample a pixel where the device is near the drawing's resolution (the blur follows), area sampling
+    // where it is much coarser (fax normal rows, phone photos).
+    let subsamples = |dpi: f32| {
+        if dpi >= 190.0 {
+            1
+        } else {
+            (300.0 / dpi).ceil() as usize
+        }
+    };
+    let (nx, ny) = (
+        subsamples(d.dpi_x).clamp(1, 3),
+        subsamples(d.dpi_y).clamp(1, 3),
+    );
+    let mut dark = vec![0f32; ow * oh];
+    for j in 0..oh {
+        for i in 0..ow {
+            let mut acc = 0.0;
+            for sj in 0..ny {
+                for si in 0..nx {
+                    let u = (i as f32 + (si as f32 + 0.5) / nx as f32) / ppx - icx;
+                    let v = (j as f32 + (sj as f32 + 0.5) / ny as f32) / ppy - icy;
+                    let (xm, ym) = (
+                        origin.0 + icx + u * tc - v * ts,
+                        origin.1 + icy + u * ts + v * tc,
+                    );
+                    let (xs, ys) = warp(xm * k, ym * k);
+                    let a = bilinear(ink, xs, ys);
+                    let bd = box_distance(xm, ym);
+                    let b = ((w.box_half_mm - bd) * k + 0.5).clamp(0.0, 1.0) * w.box_ink;
+                    acc += a.max(b);
+                }
+            }
+            dark[j * ow + i] = acc / (nx * ny) as f32;
+        }
+    }
+    // Toner specks and dust.
+    if d.specks > 0.0 && rng.random::<f32>() < d.specks {
+        let p = (rng.random_range(0..ow), rng.random_range(0..oh));
+        dark[p.1 * ow + p.0] = 1.0;
+    }
+    let mut grey: Vec<f32> = dark.iter().map(|&v| 255.0 * (1.0 - v)).collect();
+    blur(&mut grey, ow, oh, d.blur);
+    let paper = f32::from(d.paper);
+    for g in grey.iter_mut() {
+        let mut v = (*g - 128.0) * d.contrast + 128.0 + d.brightness;
+        v = v.clamp(0.0, 255.0) / 255.0;
+        if (d.gamma - 1.0).abs() > 1e-3 {
+            v = v.powf(d.gamma);
+        }
+        v *= paper;
+        // Near-Gaussian noise from four uniforms (cheaper than Box–Muller per pixel).
+        let u: f32 =
+            rng.random::<f32>() + rng.random::<f32>() + rng.random::<f32>() + rng.random::<f32>();
+        v += d.noise * (u - 2.0) * 1.732;
+        if d.salt_pepper > 0.0 && rng.random::<f32>() < d.salt_pepper {
+            v = if rng.random::<bool>() { 0.0 } else { 255.0 };
+        }
+        *g = v.clamp(0.0, 255.0);
+    }
+    if let Some((threshold, dither)) = d.binarize {
+        let t = f32::from(threshold);
+        if dither {
+            for j in 0..oh {
+                for i in 0..ow {
+                    let old = grey[j * ow + i];
+                    let new = if old < t { 0.0 } else { 255.0 };
+                    let e = old - new;
+                    grey[j * ow + i] = new;
+                    if i + 1 < ow {
+                        grey[j * ow + i + 1] += e * 7.0 / 16.0;
+                    }
+                    if j + 1 < oh {
+                        if i > 0 {
+                            grey[(j + 1) * ow + i - 1] += e * 3.0 / 16.0;
+                        }
+                        grey[(j + 1) * ow + i] += e * 5.0 / 16.0;
+                        if i + 1 < ow {
+                            grey[(j + 1) * ow + i + 1] += e / 16.0;
+                        }
+                    }
+                }
+            }
+        } else {
+            for g in grey.iter_mut() {
+                *g = if *g < t { 0.0 } else { 255.0 };
+            }
+        }
+    }
+    let rows = if d.double_rows { 2 } else { 1 };
+    let mut out = GrayImage::new(ow as u32, (oh * rows) as u32);
+    for j in 0..oh * rows {
+        for i in 0..ow {
+            out.put_pixel(
+                i as u32,
+                j as u32,
+                Luma([grey[(j / rows) * ow + i].round().clamp(0.0, 255.0) as u8]),
+            );
+        }
+    }
+    Cell {
+        image: out,
+        paper: d.paper_level(),
+    }
+}
+
+/// Separable Gaussian blur, sigma in pixels.
+fn blur(img: &mut [f32], w: usize, h: usize, sigma: f32) {
+    if sigma < 0.2 {
+        return;
+    }
+    let r = (sigma * 2.5).ceil() as i32;
+    let kernel: Vec<f32> = (-r..=r)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let sum: f32 = kernel.iter().sum();
+    let kernel: Vec<f32> = kernel.iter().map(|k| k / sum).collect();
+    let mut tmp = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (i, kv) in kernel.iter().enumerate() {
+                let sx = (x as i32 + i as i32 - r).clamp(0, w as i32 - 1) as usize;
+                acc += img[y * w + sx] * kv;
+            }
+            tmp[y * w + x] = acc;
+        }
+    }
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (i, kv) in kernel.iter().enumerate() {
+                let sy = (y as i32 + i as i32 - r).clamp(0, h as i32 - 1) as usize;
+                acc += tmp[sy * w + x] * kv;
+            }
+            img[y * w + x] = acc;
+        }
+    }
+}

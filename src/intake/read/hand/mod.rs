@@ -1,0 +1,206 @@
+//! Handwriting reader for comb cells: a small convolutional classifier of one boxed character, trained on
+//! generated cells (`cargo run --release --bin train_hand`, see `data/models/hand-v1.md`), with weights embedded
+//! from `data/models/hand-v1.bin`.
+//!
+//! - [`HandReader`] implements [`CharReader`]: every written cell's interior is normalised ([`prep`]), run
+//!   through the network ([`net`]) in one batch, and answered with a probability for every character the
+//!   field's charset admits. The network has a class for "no character" (box-line pieces, specks, stray
+//!   strokes): its probability is left out of the candidates, so a cell that may be empty gets a low
+//!   confidence instead of a confident character.
+//! - [`field`] uses what the field knows: the personnummer check digit, dates that exist, the disease and
+//!   country lists.
+//! - [`cellgen`], [`strokes`] and [`train`] make the training and validation data and train the network.
+
+pub mod cellgen;
+pub mod field;
+pub mod net;
+pub mod prep;
+pub mod strokes;
+pub mod train;
+
+use super::chars::{CellGuess, CharReader};
+use crate::forms::definition::Charset;
+use image::GrayImage;
+use net::{Arch, Workspace};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// The characters the classifier knows, in class order; class `CLASSES.len()` is "no character".
+pub const CLASSES: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ-";
+/// Number of classes including "no character".
+pub const N_CLASSES: usize = 41;
+/// The class index of "no character".
+pub const NOISE: usize = 40;
+
+/// The character of a class (None for "no character").
+pub fn class_char(i: usize) -> Option<char> {
+    CLASSES.chars().nth(i)
+}
+
+/// The class of a character (None if the classifier does not know it).
+pub fn class_of(c: char) -> Option<usize> {
+    CLASSES.chars().position(|k| k == c)
+}
+
+/// Whether class `i` may stand in a field of `charset`: digits; letters and hyphen; or all.
+pub fn allowed(i: usize, charset: Charset) -> bool {
+    match charset {
+        Charset::Digits => i < 10,
+        Charset::Letters => (10..NOISE).contains(&i),
+        Charset::Text => i < NOISE,
+    }
+}
+
+const MAGIC: &[u8; 8] = b"BLKHAND1";
+
+/// What the weights file says about itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub arch: Arch,
+    pub classes: String,
+    /// Divides the logits before the softmax: fitted on validation cells of the held-out source so that the
+    /// probabilities are calibrated.
+    pub temperature: f32,
+    pub seed: u64,
+}
+
+/// A trained classifier.
+pub struct Model {
+    pub header: Header,
+    pub params: Vec<f32>,
+}
+
+impl Model {
+    /// Parses a weights file: magic, header length (u32 LE), JSON header, parameters (f32 LE).
+    pub fn parse(bytes: &[u8]) -> Result<Model, String> {
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err("not a blankett handwriting model".into());
+        }
+        let n = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
+        let header: Header =
+            serde_json::from_slice(bytes.get(12..12 + n).ok_or("header cut short")?)
+                .map_err(|e| e.to_string())?;
+        if header.classes != CLASSES || header.arch.classes != N_CLASSES {
+            return Err("the model's classes are not this reader's".into());
+        }
+        let rest = &bytes[12 + n..];
+        let total = header.arch.offsets().total;
+        if rest.len() != total * 4 {
+            return Err(format!(
+                "{} parameter bytes, expected {}",
+                rest.len(),
+                total * 4
+            ));
+        }
+        let params = rest
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Ok(Model { header, params })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::to_vec(&self.header).unwrap_or_default();
+        let mut out = Vec::with_capacity(12 + header.len() + self.params.len() * 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        for p in &self.params {
+            out.extend_from_slice(&p.to_le_bytes());
+        }
+        out
+    }
+
+    /// The committed model, embedded in the binary and parsed once.
+    pub fn embedded() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            Model::parse(include_bytes!("../../../../data/models/hand-v1.bin"))
+                .expect("data/models/hand-v1.bin is a valid model (tests/hand.rs)")
+        })
+    }
+}
+
+/// Reads handwritten comb cells with a [`Model`]. Holds its own buffers: one per worker thread.
+pub struct HandReader<'m> {
+    model: &'m Model,
+    ws: Workspace,
+    input: Vec<f32>,
+}
+
+impl HandReader<'static> {
+    /// A reader with the committed model.
+    pub fn new() -> HandReader<'static> {
+        HandReader::with_model(Model::embedded())
+    }
+}
+
+impl Default for HandReader<'static> {
+    fn default() -> Self {
+        HandReader::new()
+    }
+}
+
+impl<'m> HandReader<'m> {
+    pub fn with_model(model: &'m Model) -> HandReader<'m> {
+        HandReader {
+            model,
+            ws: Workspace::default(),
+            input: Vec::new(),
+        }
+    }
+
+    /// Class probabilities (calibrated, [`N_CLASSES`] per cell, "no character" last) of each cell crop.
+    pub fn probabilities(&mut self, cells: &[GrayImage], paper: u8) -> Vec<[f32; N_CLASSES]> {
+        let side = prep::SIDE * prep::SIDE;
+        self.input.clear();
+        for c in cells {
+            let x = prep::normalize(c.as_raw(), c.width() as usize, c.height() as usize, paper);
+            self.input.extend_from_slice(&x);
+        }
+        self.probabilities_of_inputs(cells.len(), side)
+    }
+
+    /// As [`probabilities`](Self::probabilities), for inputs already normalised (`[B][SIDE*SIDE]`).
+    pub fn probabilities_of(&mut self, inputs: &[f32]) -> Vec<[f32; N_CLASSES]> {
+        let side = prep::SIDE * prep::SIDE;
+        self.input.clear();
+        self.input.extend_from_slice(inputs);
+        self.probabilities_of_inputs(inputs.len() / side, side)
+    }
+
+    fn probabilities_of_inputs(&mut self, b: usize, _side: usize) -> Vec<[f32; N_CLASSES]> {
+        if b == 0 {
+            return Vec::new();
+        }
+        let arch = self.model.header.arch;
+        net::forward(
+            &arch,
+            &self.model.params,
+            &self.input,
+            b,
+            &mut self.ws,
+            None,
+        );
+        let logits = &mut self.ws.logits[..b * N_CLASSES];
+        net::softmax(logits, N_CLASSES, self.model.header.temperature);
+        logits
+            .chunks_exact(N_CLASSES)
+            .map(|row| {
+                let mut p = [0f32; N_CLASSES];
+                p.copy_from_slice(row);
+                p
+            })
+            .collect()
+    }
+}
+
+impl CharReader for HandReader<'_> {
+    /// One guess per cell: every character the charset admits, most likely first, with its probability given
+    /// that the cell holds one of them or nothing (so the candidates sum to 1 minus the chance that the cell
+    /// holds no character).
+    fn read(&mut self, cells: &[GrayImage], charset: Charset, paper: u8) -> Option<Vec<CellGuess>> {
+        let probs = self.probabilities(cells, paper);
+        Some(probs.iter().map(|p| field::guess(p, charset)).collect())
+    }
+}

@@ -1,0 +1,129 @@
+//! The committed handwriting model (`data/models/hand-v1.bin`) reads generated cells of the writing source held
+//! out of its training, through the same crop normalisation as the intake: a broken model, a broken
+//! normalisation or a change of class order fails here.
+//!
+//! Needs the held-out source installed (`fonts-humor-sans`, see `scripts/install-deps.sh`).
+
+use blankett::forms::definition::Charset;
+use blankett::intake::read::chars::CharReader;
+use blankett::intake::read::hand::cellgen::{self, Content, HELD_OUT, Shapes, Writer};
+use blankett::intake::read::hand::train::{self, FieldKind};
+use blankett::intake::read::hand::{CLASSES, HandReader, Model};
+use blankett::synth::sub_rng;
+
+/// Seed of the fixed test set (not a training or validation seed).
+const SEED: u64 = 4242;
+
+fn require_source() {
+    assert!(
+        HELD_OUT.is_available(),
+        "the held-out writing source {} is not installed: run scripts/install-deps.sh",
+        HELD_OUT.name()
+    );
+}
+
+/// Reads `per_char` cells of each character of `chars`, each by its own random writer of the held-out source,
+/// under `charset`; returns (right, total).
+fn read_cells(
+    chars: &str,
+    per_char: usize,
+    charset: Charset,
+    stream: u64,
+) -> (usize, usize, Vec<String>) {
+    let mut reader = HandReader::new();
+    let (mut right, mut total) = (0, 0);
+    let mut misses = Vec::new();
+    for (k, c) in chars.chars().enumerate() {
+        for i in 0..per_char {
+            let mut rng = sub_rng(SEED, stream + (k * per_char + i) as u64);
+            let writer = Writer::random(Shapes::Hand(HELD_OUT), &mut rng);
+            let cell = cellgen::cell(Content::Char(c), &writer, &mut rng);
+            let guess = reader
+                .read(std::slice::from_ref(&cell.image), charset, cell.paper)
+                .expect("the reader answers");
+            let best = guess[0].best().map(|b| b.0);
+            total += 1;
+            if best == Some(c) {
+                right += 1;
+            } else {
+                misses.push(format!("{c}->{}", best.unwrap_or('?')));
+            }
+        }
+    }
+    (right, total, misses)
+}
+
+#[test]
+fn committed_model_loads() {
+    let m = Model::embedded();
+    assert_eq!(m.header.classes, CLASSES);
+    assert!(m.header.temperature > 0.2 && m.header.temperature < 10.0);
+    let bytes = m.to_bytes();
+    assert!(
+        bytes.len() < 4 << 20,
+        "the weights stay small: {} bytes",
+        bytes.len()
+    );
+}
+
+#[test]
+fn digits_of_the_held_out_source() {
+    require_source();
+    let (right, total, misses) = read_cells("0123456789", 100, Charset::Digits, 0);
+    let acc = right as f32 / total as f32;
+    eprintln!("digits: {right}/{total} = {acc:.4}; misses {misses:?}");
+    assert!(
+        acc >= 0.99,
+        "per-digit accuracy {acc:.4} below 0.99: {misses:?}"
+    );
+}
+
+#[test]
+fn capitals_of_the_held_out_source() {
+    require_source();
+    let (right, total, misses) = read_cells(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ-",
+        30,
+        Charset::Letters,
+        1 << 20,
+    );
+    let acc = right as f32 / total as f32;
+    eprintln!("capitals: {right}/{total} = {acc:.4}; misses {misses:?}");
+    // A regression floor, not the target: the committed model reads 94 % of these (hand-v1.md: about
+    // 95 % of A–Z and 82 % of Å Ä Ö on the held-out source; most misses are Humor Sans's barred J read as T and
+    // accents cut by the crop). The 85 % for letter fields needs about 98 % a letter.
+    assert!(
+        acc >= 0.92,
+        "per-letter accuracy {acc:.4} below 0.92: {misses:?}"
+    );
+}
+
+#[test]
+fn twelve_digit_fields_of_the_held_out_source() {
+    require_source();
+    let model = Model::embedded();
+    let shapes = [(Shapes::Hand(HELD_OUT), 1.0)];
+    let mut reader = HandReader::with_model(model);
+    let (mut right, mut confident, mut confident_wrong) = (0, 0, 0);
+    let n = 200;
+    for i in 0..n {
+        // Every fourth validation field is a personnummer: pick those indices.
+        let (text, cells, paper) = train::make_field(FieldKind::Personnummer, SEED, i * 4, &shapes);
+        assert_eq!(text.len(), 12);
+        let o = train::read_one(&mut reader, FieldKind::Personnummer, &text, &cells, paper);
+        right += usize::from(o.right);
+        if o.confidence >= 0.9 {
+            confident += 1;
+            confident_wrong += usize::from(!o.right);
+        }
+    }
+    let acc = right as f32 / n as f32;
+    eprintln!(
+        "personnummer fields: {right}/{n} = {acc:.3}, {confident} at confidence >= 0.9, {confident_wrong} of them wrong"
+    );
+    assert!(acc >= 0.95, "12-digit field accuracy {acc:.3} below 0.95");
+    assert_eq!(
+        confident_wrong, 0,
+        "a field read at confidence >= 0.9 was wrong"
+    );
+}
