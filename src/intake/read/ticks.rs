@@ -45,7 +45,10 @@ mod tests {
         assert_eq!(classify(0.15).0, TickState::Ticked);
         assert!(classify(0.15).1 > 0.99);
         assert_eq!(classify(0.9).0, TickState::Cancelled);
-        assert!(classify(TICKED_FROM - 0.001).1 < 0.6, "near the threshold is uncertain");
+        assert!(
+            classify(TICKED_FROM - 0.001).1 < 0.6,
+            "near the threshold is uncertain"
+        );
         assert!(classify(TICKED_FROM + 0.001).1 < 0.6);
     }
 }
