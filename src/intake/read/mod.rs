@@ -289,7 +289,14 @@ fn read_comb(
             notes,
         };
     }
-    let (source, guesses) = choose_reading(readers, &written_cells, charset, al.paper, field.check);
+    let (source, guesses) = choose_reading(
+        readers,
+        &written_cells,
+        charset,
+        al.paper,
+        field.check,
+        rects.len(),
+    );
     let value = match guesses {
         Some(Reading::Checked(text, c)) => {
             confidence = confidence.min(c);
@@ -372,6 +379,7 @@ fn choose_reading(
     charset: crate::forms::definition::Charset,
     paper: u8,
     check: Option<crate::forms::definition::Check>,
+    field_cells: usize,
 ) -> (Source, Option<Reading>) {
     use crate::forms::definition::Check;
     let hand = readers
@@ -385,8 +393,14 @@ fn choose_reading(
             _ => None,
         };
         let (text, conf) = best_string(h);
-        if conf >= 0.9 {
-            return (Source::Handwriting, Some(Reading::Cells(h.clone())));
+        // The field's own rule (check digit, calendar, reference lists) decides whether a reading is sure; a plain
+        // product of cell probabilities let wrong personnummer through (data/models/hand-v1.md).
+        let ruled = hand::field::read_field(h, charset, check, field_cells);
+        if ruled.confidence >= 0.9 {
+            return (
+                Source::Handwriting,
+                Some(Reading::Checked(ruled.text, ruled.confidence)),
+            );
         }
         if let Some((value, c)) = &corrected
             && (*c >= 0.9 || readers.printed.is_none())
