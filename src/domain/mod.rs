@@ -10,4 +10,4 @@ pub mod identity;
 pub mod regions;
 
 mod csv;
-mod text;
+pub(crate) mod text;

@@ -36,36 +36,8 @@ const COUNTY_ALIASES: [(&str, &str); 4] = [
     ("14", "VGR"),
 ];
 
-/// Lower case without diacritics, runs of white space as one space (as `domain`'s look-ups fold).
-pub(crate) fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last_space = true;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-            continue;
-        }
-        last_space = false;
-        out.push(match c {
-            'å' | 'ä' | 'à' | 'á' | 'â' | 'ã' | 'æ' => 'a',
-            'ö' | 'ø' | 'ò' | 'ó' | 'ô' | 'õ' => 'o',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ü' | 'ú' | 'ù' | 'û' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            'ý' | 'ÿ' => 'y',
-            other => other,
-        });
-    }
-    if out.ends_with(' ') {
-        out.pop();
-    }
-    out
-}
+/// Lower case without diacritics, runs of white space as one space: the fold `domain`'s look-ups use.
+pub(crate) use crate::domain::text::fold;
 
 /// The county code for a county written as its name ("Skåne", "Skåne län", "Region Skåne", "Västra Göta").
 pub fn county(text: &str) -> Result<&'static str, String> {
