@@ -8,6 +8,7 @@ pub mod formid;
 pub mod forms;
 pub mod intake;
 pub mod render;
+pub mod staff;
 pub mod store;
 pub mod synth;
 pub mod validation;
