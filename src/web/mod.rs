@@ -25,6 +25,7 @@ mod limit;
 mod pages;
 mod pdf;
 mod security;
+pub mod tls;
 mod views;
 
 use crate::domain::diseases::Diseases;
