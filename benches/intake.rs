@@ -14,7 +14,7 @@ use blankett::store::Store;
 use blankett::store::documents::{PageOutcome, Value};
 use blankett::store::scans::sha256_hex;
 use blankett::synth::degrade::Quality;
-use blankett::synth::scenario::{self, GeneratedBatch, Spec};
+use blankett::synth::scenario::{self, GeneratedBatch, IdMode, Spec};
 use blankett::synth::values::Value as TruthValue;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -37,6 +37,8 @@ struct Score {
     fields: usize,
     confident_wrong: usize,
     confident: usize,
+    /// (scan sha, page index, form, version, template page) -> fields wrong on it, for BENCH_DUMP.
+    wrong_on_page: HashMap<(String, usize, String, u32, usize), usize>,
 }
 
 fn env(name: &str, default: usize) -> usize {
@@ -177,6 +179,19 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                     _ => continue,
                 };
                 s.fields += 1;
+                if !right {
+                    if let Some(p) = doc.pages.iter().find(|p| p.page == read.page) {
+                        *s.wrong_on_page
+                            .entry((
+                                shas[p.file.as_str()].clone(),
+                                p.index,
+                                p.form.clone(),
+                                part.version,
+                                p.template_page,
+                            ))
+                            .or_default() += 1;
+                    }
+                }
                 if read.confidence >= 0.9 {
                     s.confident += 1;
                     if !right {
@@ -185,6 +200,71 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                 }
             }
         }
+    }
+}
+
+/// Draws every box of the pages with three or more wrong fields where the alignment puts it (before the local
+/// re-fit), for looking at: `BENCH_DUMP=/tmp/dump`.
+fn dump(store: &Store, registry: &Registry, dir: &std::path::Path, s: &Score) {
+    use blankett::intake::{align, decode, identify};
+    std::fs::create_dir_all(dir).expect("dump dir");
+    for ((sha, index, form, version, template_page), wrong) in &s.wrong_on_page {
+        if *wrong < 3 {
+            continue;
+        }
+        let Ok(source) = decode::open(&store.scans.path(sha), &decode::Limits::default()) else {
+            continue;
+        };
+        let Ok(page) = source.page(*index) else {
+            continue;
+        };
+        let identify::Identification::Identified(id) = identify::identify(&page) else {
+            println!("  dump {sha:.8}:{index}: not identified by QR");
+            continue;
+        };
+        let al = match align::align(&page, &id) {
+            Ok(a) => a,
+            Err(e) => {
+                println!("  dump {sha:.8}:{index}: {e}");
+                continue;
+            }
+        };
+        let mut img = image::DynamicImage::ImageLuma8(page.image.clone()).to_rgb8();
+        let f = registry.get(form, Some(*version)).expect("form");
+        for field in &f.layout.pages[template_page - 1].fields {
+            for r in field.boxes() {
+                for k in 0..=40 {
+                    let t = k as f64 / 40.0;
+                    for (x, y) in [
+                        (r.x as f64 + t * r.w as f64, r.y as f64),
+                        (r.x as f64 + t * r.w as f64, (r.y + r.h) as f64),
+                        (r.x as f64, r.y as f64 + t * r.h as f64),
+                        ((r.x + r.w) as f64, r.y as f64 + t * r.h as f64),
+                    ] {
+                        let (px, py) = al.transform.apply(x, y);
+                        if px >= 0.0
+                            && py >= 0.0
+                            && (px as u32) < img.width()
+                            && (py as u32) < img.height()
+                        {
+                            img.put_pixel(px as u32, py as u32, image::Rgb([255, 0, 0]));
+                        }
+                    }
+                }
+            }
+        }
+        let name = dir.join(format!("{}-{index}-{form}-p{template_page}.png", &sha[..8]));
+        img.save(&name).expect("save dump");
+        println!(
+            "  dump {} wrong {wrong} residual {:.2} mm marks {} orient {} dpi {} qr zones {:?} corners {:?}",
+            name.display(),
+            al.residual_mm,
+            al.marks_found,
+            id.orientation,
+            page.dpi,
+            id.hits.iter().map(|h| h.zone).collect::<Vec<_>>(),
+            id.hits.iter().map(|h| h.corners).collect::<Vec<_>>(),
+        );
     }
 }
 
@@ -218,7 +298,8 @@ fn main() {
     let mut rows = Vec::new();
     let mut seconds = 0.0;
     let mut pages_read = 0;
-    for (i, q) in qualities.iter().enumerate() {
+    for q in qualities.iter() {
+        let i = all.iter().position(|a| a == q).unwrap_or(0);
         let spec = Spec {
             documents: docs,
             forms: vec![
@@ -231,6 +312,7 @@ fn main() {
             shuffle: true,
             pages_per_file: Some(12),
             prefix: q.name().to_string(),
+            ids: IdMode::Seeded,
             ..Spec::default()
         };
         let t = Instant::now();
@@ -246,6 +328,9 @@ fn main() {
         let elapsed = t.elapsed().as_secs_f64();
         let mut s = Score::default();
         score(&batch, &store, registry, &mut s);
+        if let Ok(dir) = std::env::var("BENCH_DUMP") {
+            dump(&store, registry, std::path::Path::new(&dir), &s);
+        }
         seconds += elapsed;
         pages_read += s.pages;
         rows.push(format!(

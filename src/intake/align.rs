@@ -33,6 +33,11 @@ pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
 }
 
 fn coarse(id: &Identified) -> Option<Affine> {
+    Affine::fit(&qr_pairs(id))
+}
+
+/// Each symbol's four corners: where they are printed (mm) and where they were found (pixels).
+fn qr_pairs(id: &Identified) -> Vec<super::geometry::PointPair> {
     // rqrr's corner points lie about one module outside the symbol.
     let module = f64::from(page::QR_SIZE) / 25.0;
     let mut pairs = Vec::new();
@@ -48,7 +53,7 @@ fn coarse(id: &Identified) -> Option<Affine> {
             pairs.push(((mm[i].0 + grow[i].0, mm[i].1 + grow[i].1), hit.corners[i]));
         }
     }
-    Affine::fit(&pairs)
+    pairs
 }
 
 /// Finds the dark blob of about `side_px` square nearest to `(px, py)` within `radius_px`. Returns its centroid.
@@ -143,24 +148,77 @@ fn find_mark(
     best.map(|(_, c)| (c, paper))
 }
 
-pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
-    let first = coarse(id).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
-    let scale = first.scale();
+/// Looks for every corner mark where `t` predicts it, within `reach_mm`.
+fn find_marks(
+    img: &GrayImage,
+    t: &Affine,
+    reach_mm: f64,
+) -> (Vec<super::geometry::PointPair>, Vec<u8>) {
+    let scale = t.scale();
     let mut pairs = Vec::new();
     let mut paper_levels = Vec::new();
     for mark in &page::CORNER_MARKS {
         let (mx, my) = mark.rect.center();
-        let (px, py) = first.apply(f64::from(mx), f64::from(my));
+        let (px, py) = t.apply(f64::from(mx), f64::from(my));
         if let Some((c, paper)) = find_mark(
-            &page.image,
+            img,
             px,
             py,
             f64::from(mark.rect.w) * scale,
-            9.0 * scale,
+            reach_mm * scale,
         ) {
             pairs.push(((f64::from(mx), f64::from(my)), c));
             paper_levels.push(paper);
         }
+    }
+    (pairs, paper_levels)
+}
+
+/// The QR corners and the marks found so far in one fit. With one symbol the QR corners alone span 20 mm and
+/// place the far side of the page several millimetres off (fax at 98 lines per inch); a mark or two across the
+/// page pins it. Marks are exact to a pixel, the symbol's corners to about a module, hence the weight.
+fn refine(id: &Identified, marks: &[super::geometry::PointPair]) -> Option<Affine> {
+    let mut pairs = qr_pairs(id);
+    for _ in 0..4 {
+        pairs.extend_from_slice(marks);
+    }
+    Affine::fit(&pairs)
+}
+
+pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
+    let first = coarse(id).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
+    let (mut pairs, mut paper_levels) = find_marks(&page.image, &first, 9.0);
+    // Missing marks: place the page again with the marks that were found and look once more; then wider, since
+    // a page placed from one symbol and the marks beside it can be several millimetres off across the page.
+    for reach in [9.0, 20.0] {
+        if pairs.len() == page::CORNER_MARKS.len() {
+            break;
+        }
+        let better = if pairs.is_empty() {
+            Some(first)
+        } else {
+            refine(id, &pairs)
+        };
+        if let Some(t) = better {
+            let (again, levels) = find_marks(&page.image, &t, reach);
+            if again.len() > pairs.len() {
+                pairs = again;
+                paper_levels = levels;
+            }
+        }
+    }
+    let first = if pairs.len() < 3 {
+        refine(id, &pairs).unwrap_or(first)
+    } else {
+        first
+    };
+    // Three marks fit an affine map exactly, so one wrong blob would go unnoticed: the symbols' corners must
+    // agree with the map to within a few modules.
+    if pairs.len() == 3
+        && Affine::fit(&pairs).is_none_or(|t| t.residual_px(&qr_pairs(id)) / t.scale() > 3.0)
+    {
+        pairs.clear();
+        paper_levels.clear();
     }
     let marks_found = pairs.len();
     let transform = if marks_found >= 3 {
