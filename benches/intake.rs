@@ -179,8 +179,8 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                     _ => continue,
                 };
                 s.fields += 1;
-                if !right {
-                    if let Some(p) = doc.pages.iter().find(|p| p.page == read.page) {
+                if !right && let Some(p) = doc.pages.iter().find(|p| p.page == read.page) {
+                    {
                         *s.wrong_on_page
                             .entry((
                                 shas[p.file.as_str()].clone(),
@@ -209,7 +209,7 @@ fn dump(store: &Store, registry: &Registry, dir: &std::path::Path, s: &Score) {
     use blankett::intake::{align, decode, identify};
     std::fs::create_dir_all(dir).expect("dump dir");
     for ((sha, index, form, version, template_page), wrong) in &s.wrong_on_page {
-        if *wrong < 3 {
+        if *wrong < env("BENCH_DUMP_MIN", 3) {
             continue;
         }
         let Ok(source) = decode::open(&store.scans.path(sha), &decode::Limits::default()) else {

@@ -18,3 +18,4 @@ pub mod identify;
 pub mod inbox;
 pub mod pipeline;
 pub mod read;
+pub mod realign;

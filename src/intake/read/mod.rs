@@ -86,7 +86,6 @@ const WRITTEN_FROM: f32 = 0.004;
 const MIN_STROKE_MM: f32 = 0.8;
 /// Interiors: away from the printed outline, which the re-fit puts within a few tenths of a millimetre.
 const CELL_INSET_MM: f32 = 0.7;
-const TICK_INSET_MM: f32 = 0.85;
 
 fn crop_box(page: &ScanPage, al: &Alignment, rects: &[Rect]) -> PixelBox {
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
@@ -143,6 +142,13 @@ pub fn read_page(
     registry: &Registry,
 ) -> PageReading {
     let data = read_data_qr(page, al, registry);
+    let realigned;
+    let al = if al.marks_found < crate::forms::page::CORNER_MARKS.len() && data.is_none() {
+        realigned = crate::intake::realign::by_boxes(&page.image, al, layout);
+        &realigned
+    } else {
+        al
+    };
     let mut ink = Vec::new();
     let fields = layout
         .fields
@@ -215,13 +221,12 @@ fn read_choice(
         let interior = cells::crop(
             &page.image,
             &al.transform,
-            &cells::inset(&option.rect, TICK_INSET_MM),
+            &cells::inset(&option.rect, ticks::INSET_MM),
             shift,
             scale,
         );
-        let ink = cells::ink(&interior, al.paper);
+        let (state, c, ink) = ticks::read_box(&interior, al.paper);
         ink_out.push(ink);
-        let (state, c) = ticks::classify(ink);
         confidence = confidence.min(c);
         match state {
             TickState::Ticked => ticked.push(option.value.clone()),
