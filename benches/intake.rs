@@ -268,6 +268,94 @@ fn dump(store: &Store, registry: &Registry, dir: &std::path::Path, s: &Score) {
     }
 }
 
+/// Forms filled in on screen, printed with their data QR code, scanned by `quality` and taken in: every field must
+/// come back exactly as typed. Returns (documents exactly right, documents, fields right, fields).
+fn data_qr_row(
+    quality: Quality,
+    docs: usize,
+    seed: u64,
+    registry: &'static Registry,
+) -> (usize, usize, usize, usize) {
+    use blankett::domain::regions::Regions;
+    use blankett::formid::FormId;
+    use blankett::render::{Copy, Renderer};
+    use blankett::synth::pack::{self, FileFormat, PageCodec};
+    use blankett::synth::{degrade, raster, sub_rng, values};
+    let renderer = Renderer::new(registry);
+    let regions = Regions::embedded();
+    let region = regions.get("01").expect("region 01");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let intake = Intake::new(store.clone());
+    let forms = ["klinisk", "klinisk-sti", "paragraf-ovrig"];
+    let mut expected = Vec::new();
+    for i in 0..docs {
+        let form = registry.get(forms[i % forms.len()], None).expect("form");
+        let id = FormId::generate(form.code);
+        let copy = Copy {
+            id,
+            parts: vec![form.as_ref()],
+            region,
+        };
+        // Long free text does not fit in the data QR code (the on-screen form says so and asks to shorten it):
+        // draw values again until they fit.
+        let (mut rng, typed, pdf) = (0..50u64)
+            .find_map(|attempt| {
+                let mut rng = sub_rng(seed, 5_000_000 + i as u64 * 64 + attempt);
+                let truth = values::generate(form, &values::Options::default(), &mut rng);
+                let typed = values::to_form_values(&truth);
+                let mut all = std::collections::BTreeMap::new();
+                all.insert(form.name().to_string(), typed.clone());
+                let pdf = renderer.render_filled(&copy, &all).ok()?;
+                Some((rng, typed, pdf))
+            })
+            .expect("values that fit in the data QR code");
+        let pages: Vec<_> = raster::rasterise(&pdf, scenario::SOURCE_DPI)
+            .expect("rasterise")
+            .iter()
+            .map(|img| {
+                let params = quality.params(&mut rng);
+                let scan = degrade::degrade(img, scenario::SOURCE_DPI as f32, &params, &mut rng);
+                let codec = FileFormat::Pdf.codec(scan.bilevel, PageCodec::Jpeg(75));
+                pack::encode_page(&scan, codec)
+            })
+            .collect();
+        let file = pack::pdf(&pages).expect("pack");
+        intake
+            .take_in(&format!("dataqr-{i}.pdf"), &file, &|_, _| {})
+            .expect("intake");
+        expected.push((id, typed));
+    }
+    let (mut docs_right, mut fields_right, mut fields) = (0, 0, 0);
+    for (id, typed) in &expected {
+        let found = store.documents.with_id(&id.compact()).expect("store");
+        let Some(doc) = found.first() else {
+            fields += typed.len();
+            continue;
+        };
+        let mut all_right = doc.missing_pages().is_empty();
+        for (name, want) in typed {
+            fields += 1;
+            let got = doc.fields.get(name);
+            let ok = got.is_some_and(|f| {
+                blankett::validation::FieldValue::from(&f.value) == *want
+                    && f.source == blankett::intake::read::Source::DataQr
+            });
+            fields_right += usize::from(ok);
+            all_right &= ok;
+            if !ok && std::env::var_os("BENCH_VERBOSE").is_some() {
+                println!(
+                    "  dataqr {} {name}: want {want:?} got {:?}",
+                    id,
+                    got.map(|f| (&f.value, f.source))
+                );
+            }
+        }
+        docs_right += usize::from(all_right);
+    }
+    (docs_right, expected.len(), fields_right, fields)
+}
+
 fn pct(a: usize, b: usize) -> String {
     if b == 0 {
         "-".into()
@@ -363,6 +451,24 @@ fn main() {
         total.confident += s.confident;
         total.confident_wrong += s.confident_wrong;
     }
+    let dataqr_docs = env("BENCH_DATAQR_DOCS", 8);
+    let mut dataqr = (0, 0, 0, 0);
+    for q in &qualities {
+        let i = all.iter().position(|a| a == q).unwrap_or(0);
+        let r = data_qr_row(*q, dataqr_docs, seed + 100 + i as u64, registry);
+        rows.push(format!(
+            "{:<10} data-QR forms exactly right {:<20} fields {}",
+            q.name(),
+            pct(r.0, r.1),
+            pct(r.2, r.3)
+        ));
+        dataqr = (
+            dataqr.0 + r.0,
+            dataqr.1 + r.1,
+            dataqr.2 + r.2,
+            dataqr.3 + r.3,
+        );
+    }
     println!(
         "intake benchmark: {} copies per device, seed {seed}, {} worker threads",
         docs,
@@ -376,6 +482,11 @@ fn main() {
         total.pages,
         pct(total.identified, total.pages),
         total.misassigned
+    );
+    println!(
+        "data-QR forms right         {} (fields {})",
+        pct(dataqr.0, dataqr.1),
+        pct(dataqr.2, dataqr.3)
     );
     println!(
         "tick boxes right            {}",
