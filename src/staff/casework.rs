@@ -720,9 +720,9 @@ impl Casework {
         Ok(self.set_aside_pages.contains_key(id.as_bytes())?)
     }
 
-    /// Who may see an unidentified page: staff of its upload's region, or admins when no region is known.
-    pub fn sees_upload(&self, by: &Account, scan: &str) -> Result<bool, StaffError> {
-        Ok(sees(by, self.upload_region(scan)?.as_deref()))
+    /// Whether the account may see something of this region: its staff, or admins when the region is unknown.
+    pub fn sees(&self, by: &Account, region: Option<&str>) -> bool {
+        sees(by, region)
     }
 
     /// Takes an unidentified page (`scan:index`) out of the queue, with a reason. The scan is kept.
