@@ -22,10 +22,7 @@ pub fn apply_values(
     key: &str,
     submitted: &[(String, Value)],
 ) -> Result<usize, StaffError> {
-    let (doc, case) = site
-        .staff
-        .casework
-        .open(&site.store, key, &caller.account)?;
+    let (doc, case) = document::access(site, &caller.account, key)?;
     let mut changed = 0;
     for (field, value) in submitted {
         let now = case
@@ -59,10 +56,7 @@ fn submitted_values(
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let (doc, _) = site
-        .staff
-        .casework
-        .open(&site.store, key, &caller.account)?;
+    let (doc, _) = document::access(site, &caller.account, key)?;
     let parts = document::parts(site.registry, &doc);
     let mut out = Vec::new();
     for name in names {

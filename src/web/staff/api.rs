@@ -16,10 +16,8 @@
 use super::actions::{apply_values, document_json, register_now};
 use super::document::{self, DocView};
 use super::session::Caller;
-use super::verify::log_opened;
 use super::{Face, MAX_FORM, Site, csrf, json, refuse, segment, staff_error};
 use crate::staff::StaffError;
-use crate::staff::queues::Queues;
 use crate::store::documents::Value;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -88,11 +86,7 @@ macro_rules! body_or_return {
 }
 
 async fn pending(site: web::Data<Site>, caller: Caller) -> HttpResponse {
-    let queues = Queues {
-        store: &site.store,
-        casework: &site.staff.casework,
-    };
-    match queues.pending(&caller.account) {
+    match site.staff.queues(&site.store).pending(&caller.account) {
         Ok(items) => {
             let out: Vec<serde_json::Value> = items
                 .iter()
@@ -118,19 +112,18 @@ async fn pending(site: web::Data<Site>, caller: Caller) -> HttpResponse {
 }
 
 fn view(site: &Site, caller: &Caller, key: &str) -> Result<DocView, StaffError> {
-    let (doc, case) = site
-        .staff
-        .casework
-        .open(&site.store, key, &caller.account)?;
+    let (doc, case) = document::access(site, &caller.account, key)?;
     Ok(DocView::new(site.registry, doc, case))
 }
 
+/// `GET /api/dokument/{key}`: opening a document is written to the user log (by the model's `open`).
 async fn document(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
     let key = segment(&req, "key");
-    let result = view(&site, &caller, &key).and_then(|v| {
-        log_opened(&site, &caller, &v)?;
-        Ok(v)
-    });
+    let result = site
+        .staff
+        .casework
+        .open(&site.store, &key, &caller.account)
+        .map(|(doc, case)| DocView::new(site.registry, doc, case));
     match result {
         Ok(v) => json(StatusCode::OK, &document_json(&v)),
         Err(e) => fail(&site, &caller, e),
@@ -162,10 +155,7 @@ struct Correction {
 
 /// The submitted value in the shape the field's definition wants.
 fn shaped(site: &Site, caller: &Caller, key: &str, field: &str, value: &JsonValue) -> Result<Value, StaffError> {
-    let (doc, _) = site
-        .staff
-        .casework
-        .open(&site.store, key, &caller.account)?;
+    let (doc, _) = document::access(site, &caller.account, key)?;
     let parts = document::parts(site.registry, &doc);
     document::value_for(&parts, field, &value.raw())
         .ok_or_else(|| StaffError::Invalid(format!("Fältet {field} finns inte i blanketten.")))
@@ -220,11 +210,7 @@ async fn check(
 ) -> HttpResponse {
     let c = body_or_return!(CheckRequest, req, site, caller, bytes);
     let key = segment(&req, "key");
-    let (doc, case) = match site
-        .staff
-        .casework
-        .open(&site.store, &key, &caller.account)
-    {
+    let (doc, case) = match document::access(&site, &caller.account, &key) {
         Ok(x) => x,
         Err(e) => return fail(&site, &caller, e),
     };

@@ -2,16 +2,20 @@
 //! form definition, each with the value as read, the value now (after corrections), its confidence, and its notes:
 //! the reading notes and the checks of intake, run again over the values now.
 
+use super::Site;
 use crate::forms::layout::Geometry;
 use crate::forms::{Form, Registry};
 use crate::intake::check::check_document;
 use crate::intake::read::Source;
-use crate::staff::casework::Case;
+use crate::staff::StaffError;
+use crate::staff::accounts::Account;
+use crate::staff::casework::{Case, forms_of};
 use crate::staff::queues::NEEDS_LOOK_BELOW;
 use crate::store::documents::{Document, Value};
 use crate::validation::{self, Context};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Intake marks the notes that come from checks with this prefix (`intake::check`); they are recomputed here.
 const CHECK_PREFIX: &str = "Kontroll: ";
@@ -70,21 +74,28 @@ pub struct DocView {
     pub fields: Vec<FieldView>,
 }
 
-/// The forms of a copy: the main form and the supplements its pages were printed from.
+/// The forms of a copy (the model's `forms_of`), borrowed from the registry for as long as it lives.
 pub fn parts(registry: &'static Registry, doc: &Document) -> Vec<&'static Form> {
-    let mut parts: Vec<&'static Form> = Vec::new();
-    if let Ok(main) = registry.get(&doc.form, Some(doc.version)) {
-        parts.push(main.as_ref());
+    forms_of(registry, doc)
+        .iter()
+        .filter_map(|f| registry.all().find(|r| Arc::ptr_eq(r, f)))
+        .map(|f| f.as_ref())
+        .collect()
+}
+
+/// The document and its case if the account may see it (`NotFound` otherwise, as for a missing document),
+/// without writing `opened` to the user log: for the crops, checks and saves of a document already open.
+pub fn access(site: &Site, by: &Account, key: &str) -> Result<(Document, Case), StaffError> {
+    let doc = site
+        .store
+        .documents
+        .get(key)?
+        .ok_or(StaffError::NotFound)?;
+    let case = site.staff.casework.case(&doc)?;
+    if !site.staff.casework.sees(by, case.region.as_deref()) {
+        return Err(StaffError::NotFound);
     }
-    for page in doc.pages.values() {
-        let code = page.template.split('.').next().unwrap_or_default();
-        if let Some(form) = registry.all().find(|f| f.code.to_string() == code)
-            && !parts.iter().any(|p| std::ptr::eq(*p, form.as_ref()))
-        {
-            parts.push(form.as_ref());
-        }
-    }
-    parts
+    Ok((doc, case))
 }
 
 /// The document with the case's corrections and then `overrides` applied to its values, and every check run

@@ -8,7 +8,6 @@ use super::{Face, Site, blocking, internal, refuse, segment, staff_error};
 use crate::intake::decode::{self, Limits};
 use crate::intake::read::PixelBox;
 use crate::staff::StaffError;
-use crate::staff::queues::Queues;
 use crate::store::documents::Document;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -148,9 +147,7 @@ fn no_image(site: &Site, caller: &Caller) -> HttpResponse {
 }
 
 fn open(site: &Site, caller: &Caller, key: &str) -> Result<Document, HttpResponse> {
-    site.staff
-        .casework
-        .open(&site.store, key, &caller.account)
+    super::document::access(site, &caller.account, key)
         .map(|(doc, _)| doc)
         .map_err(|e| staff_error(site, Some(caller), caller.face, e))
 }
@@ -235,11 +232,7 @@ pub async fn unidentified_page(
         Ok(i) => i,
         Err(_) => return no_image(&site, &caller),
     };
-    let queues = Queues {
-        store: &site.store,
-        casework: &site.staff.casework,
-    };
-    let mine = match queues.unidentified(&caller.account) {
+    let mine = match site.staff.queues(&site.store).unidentified(&caller.account) {
         Ok(items) => items
             .iter()
             .any(|i| i.page.source.scan == scan && i.page.source.index == index),

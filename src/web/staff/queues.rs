@@ -6,6 +6,7 @@ use super::views::region_name;
 use super::{Face, MAX_FORM, Site, csrf, key_path, refuse, see_other, segment, staff_error};
 use crate::intake::assemble::{FLAG_COPIED_BLANK, FLAG_RESCANNED};
 use crate::intake::pipeline::{Intake, Report};
+use crate::staff::casework::unidentified_id;
 use crate::staff::queues::{QueueItem, Queues};
 use crate::web::Params;
 use actix_web::http::StatusCode;
@@ -65,10 +66,7 @@ pub fn item_view(site: &Site, item: &QueueItem) -> ItemView {
 }
 
 fn queues(site: &Site) -> Queues<'_> {
-    Queues {
-        store: &site.store,
-        casework: &site.staff.casework,
-    }
+    site.staff.queues(&site.store)
 }
 
 pub async fn overview(site: web::Data<Site>, caller: Caller) -> HttpResponse {
@@ -352,10 +350,7 @@ fn place_page(
     Err("Sidan kan inte placeras ännu: funktionen är inte klar i inläsningen. Sidan ligger kvar i kön.".into())
 }
 
-/// `POST /staff/oidentifierade/{scan}/{index}/lagg-undan`: with a reason.
-///
-/// TODO(core): the model has no call yet that takes a page out of the unidentified queue; until it has, the
-/// decision is written to the document log and the page stays listed.
+/// `POST /staff/oidentifierade/{scan}/{index}/lagg-undan`: out of the queue, with a reason (the scan is kept).
 pub async fn set_aside(
     req: HttpRequest,
     site: web::Data<Site>,
@@ -366,25 +361,14 @@ pub async fn set_aside(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let Some(reason) = params.get("reason") else {
-        return refuse(
-            &site,
-            Some(&caller),
-            Face::Page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Skriv varför sidan läggs undan.",
-        );
-    };
-    let id = format!("{scan}:{index}");
-    if let Err(e) = site.staff.audit.append(
-        crate::staff::audit::LogKind::Document,
-        caller.username(),
-        "page_put_aside",
-        Some(&id),
-        None,
-        reason,
-    ) {
-        return staff_error(&site, Some(&caller), Face::Page, e);
+    let result = site.staff.casework.set_aside_unidentified(
+        &site.store,
+        &unidentified_id(&scan, index),
+        params.get("reason").unwrap_or_default(),
+        &caller.account,
+    );
+    match result {
+        Ok(()) => see_other("/staff/oidentifierade?klart=undanlagd"),
+        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
     }
-    see_other("/staff/oidentifierade?klart=undanlagd")
 }

@@ -161,9 +161,11 @@ pub async fn receive(
             _ => None,
         })
         .collect();
-    // TODO(core): record the uploader's region for the scan (`Casework::note_upload(sha, region)`) once the
-    // model has it, so that documents whose form ID is not in the register land in that region.
     let logged = (|| -> Result<(), StaffError> {
+        if !region.is_empty() {
+            // Unidentified pages of the upload reach the uploader's region.
+            site.staff.casework.note_upload(&sha, &region)?;
+        }
         site.staff.audit.append(
             LogKind::User,
             caller.username(),
@@ -276,11 +278,7 @@ pub async fn result(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> 
 }
 
 fn doc_result(site: &Site, caller: &Caller, key: &str) -> DocResult {
-    match site
-        .staff
-        .casework
-        .open(&site.store, key, &caller.account)
-    {
+    match super::document::access(site, &caller.account, key) {
         Ok((doc, case)) => {
             let view = super::document::DocView::new(site.registry, doc, case);
             DocResult {

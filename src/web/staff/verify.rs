@@ -7,7 +7,6 @@ use super::queues::{flag_label, short_time};
 use super::session::Caller;
 use super::views::region_name;
 use super::{Face, Site, key_path, segment, staff_error};
-use crate::staff::audit::LogKind;
 use crate::staff::casework::CaseState;
 use crate::web::Params;
 use actix_web::http::StatusCode;
@@ -71,31 +70,14 @@ pub fn value_text(v: &crate::store::documents::Value) -> String {
     }
 }
 
-/// Writes the `opened` entry of the user log.
-pub fn log_opened(site: &Site, caller: &Caller, view: &DocView) -> Result<(), crate::staff::StaffError> {
-    site.staff
-        .audit
-        .append(
-            LogKind::User,
-            caller.username(),
-            "opened",
-            Some(&view.doc.key),
-            view.case.region.as_deref(),
-            "",
-        )
-        .map(|_| ())
-}
-
 pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
     let key = segment(&req, "key");
     let (doc, case) = match site.staff.casework.open(&site.store, &key, &caller.account) {
         Ok(x) => x,
         Err(e) => return staff_error(&site, Some(&caller), Face::Page, e),
     };
+    // `open` has written the `opened` entry of the user log.
     let view = DocView::new(site.registry, doc, case);
-    if let Err(e) = log_opened(&site, &caller, &view) {
-        return staff_error(&site, Some(&caller), Face::Page, e);
-    }
     let query = Params::query(&req);
     let form_order = query.get("ordning") == Some("blankett");
     let fields = if form_order {
