@@ -125,7 +125,11 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
             .await
             .unwrap();
         assert!(status.contains("Sparat: Postort"), "{status}");
-        assert_ne!(active_id(&client).await, "f-patient-postort", "Enter moved on");
+        assert_ne!(
+            active_id(&client).await,
+            "f-patient-postort",
+            "Enter moved on"
+        );
         steps.shot("rattat").await;
 
         // Ctrl+Enter registers.
@@ -158,14 +162,32 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
         wait_for(&client, "#username").await;
         log_in(&client, &mut steps, &server, "admin", "").await;
         client
-            .goto(&server.url(&format!("/staff/admin/logg?logg=dokument&document={}", doc.key)))
+            .goto(&server.url(&format!(
+                "/staff/admin/logg?logg=dokument&document={}",
+                doc.key
+            )))
             .await
             .unwrap();
         wait_for(&client, "#logg").await;
-        let log = client.find(Locator::Id("logg")).await.unwrap().text().await.unwrap();
-        assert!(log.contains("field_changed") && log.contains("Knivsta") && log.contains("anna"), "{log}");
+        let log = client
+            .find(Locator::Id("logg"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            log.contains("field_changed") && log.contains("Knivsta") && log.contains("anna"),
+            "{log}"
+        );
         assert!(log.contains("registered") && log.contains(&dnr), "{log}");
-        let chain = client.find(Locator::Id("kedja")).await.unwrap().text().await.unwrap();
+        let chain = client
+            .find(Locator::Id("kedja"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(chain.contains("obruten"), "{chain}");
         steps.shot("dokumentlogg").await;
 
@@ -195,6 +217,9 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
     let log = server.log();
     assert!(!log.contains(PASSWORD));
     if let Some(pnr) = &doc.personnummer {
-        assert!(!log.contains(pnr.as_str()), "the process log holds a personnummer");
+        assert!(
+            !log.contains(pnr.as_str()),
+            "the process log holds a personnummer"
+        );
     }
 }

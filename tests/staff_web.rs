@@ -14,7 +14,9 @@ use staff_support::*;
 use web_support::*;
 
 fn doc_in<'d>(docs: &'d [Doc], region: &str) -> &'d Doc {
-    docs.iter().find(|d| d.region == region).expect("a document")
+    docs.iter()
+        .find(|d| d.region == region)
+        .expect("a document")
 }
 
 #[test]
@@ -86,7 +88,10 @@ fn log_in_errors_are_shown_in_swedish_and_logged_without_the_password() {
     assert!(all.contains("login_failed") && all.contains(",login,"));
     for secret in ["fel-lösenord-123", PASSWORD] {
         assert!(!all.contains(secret), "the user log holds a password");
-        assert!(!server.log().contains(secret), "the process log holds a password");
+        assert!(
+            !server.log().contains(secret),
+            "the process log holds a password"
+        );
     }
 }
 
@@ -131,7 +136,11 @@ fn without_a_session_pages_redirect_and_the_api_answers_401() {
     let token = csrf_in(&page.text()).unwrap();
     let res = c.post_form(
         "/staff/login",
-        &[("csrf", &token), ("username", "anna"), ("password", PASSWORD)],
+        &[
+            ("csrf", &token),
+            ("username", "anna"),
+            ("password", PASSWORD),
+        ],
     );
     assert_eq!(res.status, 303);
     let cookie = res
@@ -148,7 +157,10 @@ fn without_a_session_pages_redirect_and_the_api_answers_401() {
     let home = c.get("/staff/");
     assert_eq!(home.status, 200);
     assert_eq!(home.header("cache-control"), Some("no-store"));
-    assert!(home.header("content-security-policy").is_some_and(|p| p.contains("script-src 'self'")));
+    assert!(
+        home.header("content-security-policy")
+            .is_some_and(|p| p.contains("script-src 'self'"))
+    );
     *c.csrf.lock().unwrap() = csrf_in(&home.text()).unwrap();
 
     // A handläggare on an admin page.
@@ -188,7 +200,10 @@ fn requests_without_the_csrf_token_are_refused_and_change_nothing() {
     assert!(v["fel"].as_str().unwrap().contains("säkerhetskod"));
     let wrong = anna.post_raw(
         &format!("/api/dokument/{key}/registrera"),
-        &[("content-type", "application/json"), ("x-csrf-token", "00ff")],
+        &[
+            ("content-type", "application/json"),
+            ("x-csrf-token", "00ff"),
+        ],
         b"{}".to_vec(),
     );
     assert_eq!(wrong.status, 403);
@@ -200,7 +215,11 @@ fn requests_without_the_csrf_token_are_refused_and_change_nothing() {
     assert!(page_form.text().contains("säkerhetskod"));
     let wrong_token = anna.post_form(
         &format!("/staff/dokument/{key}/falt"),
-        &[("csrf", "deadbeef"), ("f", "patient.postort"), ("v.patient.postort", "Knivsta")],
+        &[
+            ("csrf", "deadbeef"),
+            ("f", "patient.postort"),
+            ("v.patient.postort", "Knivsta"),
+        ],
     );
     assert_eq!(wrong_token.status, 403);
 
@@ -230,7 +249,9 @@ fn another_regions_document_is_not_found_through_pages_and_api_alike() {
     assert_eq!(image.header("cache-control"), Some("no-store"));
     let img = image::load_from_memory(&image.body).unwrap();
     assert!(img.height() > img.width(), "the page stands upright");
-    let crop = anna.get(&format!("/staff/dokument/{k}/falt/patient.personnummer.png"));
+    let crop = anna.get(&format!(
+        "/staff/dokument/{k}/falt/patient.personnummer.png"
+    ));
     assert_eq!(crop.status, 200);
     assert_eq!(crop.content_type(), "image/png");
 
@@ -253,7 +274,14 @@ fn another_regions_document_is_not_found_through_pages_and_api_alike() {
     let (status, body) = bertil.json(&format!("/api/dokument/{k}"));
     assert_eq!(status, 404);
     assert!(body["fel"].as_str().unwrap().contains("finns inte"));
-    for action in ["falt", "kontroll", "registrera", "avvisa", "vidarebefordra", "lagg-undan"] {
+    for action in [
+        "falt",
+        "kontroll",
+        "registrera",
+        "avvisa",
+        "vidarebefordra",
+        "lagg-undan",
+    ] {
         let a = bertil.post_json(
             &format!("/api/dokument/{k}/{action}"),
             &json!({"field": "patient.postort", "value": "Knivsta", "values": {}, "reason": "x", "region": "03"}),
@@ -332,7 +360,9 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     let v: serde_json::Value = serde_json::from_slice(&check.body).unwrap();
     let messages = v["fields"]["patient.personnummer"].as_array().unwrap();
     assert!(
-        messages.iter().any(|m| m.as_str().unwrap().contains("Kontrollsiffran")),
+        messages
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("Kontrollsiffran")),
         "{v}"
     );
     // A correction that fails its check is refused with the reason.
@@ -362,7 +392,10 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     let registered = anna.post_form_csrf(&format!("/staff/dokument/{key}/registrera"), &[]);
     assert_eq!(registered.status, 303, "{}", registered.text());
     let location = registered.header("location").unwrap().to_string();
-    let dnr = location.strip_prefix("/staff/registrerad/").unwrap().to_string();
+    let dnr = location
+        .strip_prefix("/staff/registrerad/")
+        .unwrap()
+        .to_string();
     assert!(dnr.starts_with("SMI-01-"), "{dnr}");
     let receipt = anna.get(&location);
     assert!(receipt.text().contains(&dnr));
@@ -380,7 +413,11 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     assert!(text.contains(&dnr), "{text}");
     assert!(text.contains("Knivsta"));
     assert!(text.contains("anna"));
-    assert_eq!(pdf_pages(&pdf_path), 3, "two form pages and the list of values");
+    assert_eq!(
+        pdf_pages(&pdf_path),
+        3,
+        "two form pages and the list of values"
+    );
     assert_eq!(
         Client::logged_in(&server, "bertil")
             .get(&format!("/staff/registrerad/{dnr}.pdf"))
@@ -397,25 +434,38 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     assert!(csv.content_type().starts_with("text/csv"));
     let csv = csv.text();
     assert!(csv.contains(&dnr) && csv.contains("Knivsta"), "{csv}");
-    let (status, json_export) = anna.json(&format!("/api/export?region=01&from=2020-01-01&to={today}&format=json"));
+    let (status, json_export) = anna.json(&format!(
+        "/api/export?region=01&from=2020-01-01&to={today}&format=json"
+    ));
     assert_eq!(status, 200);
     assert!(json_export.to_string().contains("Knivsta"));
 
     // The postlista: diarienummer, date, kind; no personal data.
-    let post = anna.get(&format!("/staff/postlista?region=01&from=2020-01-01&to={today}"));
+    let post = anna.get(&format!(
+        "/staff/postlista?region=01&from=2020-01-01&to={today}"
+    ));
     assert_eq!(post.status, 200);
     let post = post.text();
     assert!(post.contains(&dnr) && post.contains("Klinisk anmälan"));
-    for personal in [doc.personnummer.as_deref(), doc.patient_name.as_deref()].into_iter().flatten() {
+    for personal in [doc.personnummer.as_deref(), doc.patient_name.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         assert!(!post.contains(personal), "the postlista holds {personal}");
     }
     assert!(!post.contains("Knivsta"));
 
     // The logs: the change (old and new value, who), the registration, the opening and the export.
     let admin = Client::logged_in(&server, "admin");
-    let dlog = admin.get(&format!("/staff/admin/logg.csv?logg=dokument&document={}", doc.key));
+    let dlog = admin.get(&format!(
+        "/staff/admin/logg.csv?logg=dokument&document={}",
+        doc.key
+    ));
     let dlog = dlog.text();
-    assert!(dlog.contains("field_changed") && dlog.contains("Knivsta") && dlog.contains("anna"), "{dlog}");
+    assert!(
+        dlog.contains("field_changed") && dlog.contains("Knivsta") && dlog.contains("anna"),
+        "{dlog}"
+    );
     assert!(dlog.contains("registered") && dlog.contains(&dnr));
     let ulog = admin.get("/staff/admin/logg.csv?actor=anna").text();
     assert!(ulog.contains("opened") && ulog.contains("export"), "{ulog}");
@@ -434,7 +484,9 @@ fn admins_manage_accounts_and_other_actions_work() {
 
     // Approve the waiting account; it may then log in.
     assert_eq!(
-        admin.post_form_csrf("/staff/admin/anvandare/vilande", &[("action", "approve")]).status,
+        admin
+            .post_form_csrf("/staff/admin/anvandare/vilande", &[("action", "approve")])
+            .status,
         303
     );
     assert_eq!(Client::new(&server).login("vilande", PASSWORD).status, 303);
@@ -455,7 +507,12 @@ fn admins_manage_accounts_and_other_actions_work() {
     assert_eq!(cecilia.login("cecilia", "ett-långt-lösen-1").status, 303);
     // Deactivating ends the sessions at once.
     assert_eq!(
-        admin.post_form_csrf("/staff/admin/anvandare/cecilia", &[("action", "deactivate")]).status,
+        admin
+            .post_form_csrf(
+                "/staff/admin/anvandare/cecilia",
+                &[("action", "deactivate")]
+            )
+            .status,
         303
     );
     assert_eq!(cecilia.get("/staff/").status, 303);
@@ -465,7 +522,10 @@ fn admins_manage_accounts_and_other_actions_work() {
     let key = key_path(&doc.key);
     let forwarded = admin.post_form_csrf(
         &format!("/staff/dokument/{key}/vidarebefordra"),
-        &[("region", "03"), ("reason", "Patienten bor i Region Uppsala")],
+        &[
+            ("region", "03"),
+            ("reason", "Patienten bor i Region Uppsala"),
+        ],
     );
     assert_eq!(forwarded.status, 303, "{}", forwarded.text());
     assert_eq!(admin.get(&format!("/staff/dokument/{key}")).status, 404);
@@ -473,11 +533,19 @@ fn admins_manage_accounts_and_other_actions_work() {
     let (_, pending) = bertil.json("/api/pending");
     assert_eq!(pending.as_array().unwrap().len(), 2);
     // Put aside and reject through the API.
-    let aside = bertil.post_json(&format!("/api/dokument/{key}/lagg-undan"), &json!({"reason": "Väntar på komplettering"}), true);
+    let aside = bertil.post_json(
+        &format!("/api/dokument/{key}/lagg-undan"),
+        &json!({"reason": "Väntar på komplettering"}),
+        true,
+    );
     assert_eq!(aside.status, 200, "{}", aside.text());
     let no_reason = bertil.post_json(&format!("/api/dokument/{key}/avvisa"), &json!({}), true);
     assert_eq!(no_reason.status, 422);
-    let rejected = bertil.post_json(&format!("/api/dokument/{key}/avvisa"), &json!({"reason": "Dubblett"}), true);
+    let rejected = bertil.post_json(
+        &format!("/api/dokument/{key}/avvisa"),
+        &json!({"reason": "Dubblett"}),
+        true,
+    );
     assert_eq!(rejected.status, 200);
     let v: serde_json::Value = serde_json::from_slice(&rejected.body).unwrap();
     assert_eq!(v["state"]["state"], "rejected");
@@ -525,12 +593,20 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
     let result = anna.get(up.header("location").unwrap());
     assert_eq!(result.status, 200);
     let text = result.text();
-    assert!(text.contains("tom sida.png") && text.contains("kunde inte identifieras"), "{text}");
+    assert!(
+        text.contains("tom sida.png") && text.contains("kunde inte identifieras"),
+        "{text}"
+    );
 
     // The page is in the uploader's region's queue, with a thumbnail, and can be set aside.
     // Tera escapes `/` in attributes as `&#x2F;`, as a browser reads it.
-    let queue = anna.get("/staff/oidentifierade").text().replace("&#x2F;", "/");
-    let at = queue.find("/staff/oidentifierade/").unwrap_or_else(|| panic!("a queued page: {queue}"));
+    let queue = anna
+        .get("/staff/oidentifierade")
+        .text()
+        .replace("&#x2F;", "/");
+    let at = queue
+        .find("/staff/oidentifierade/")
+        .unwrap_or_else(|| panic!("a queued page: {queue}"));
     let path: String = queue[at..].chars().take_while(|c| *c != '"').collect();
     assert!(path.ends_with(".png"), "{path}");
     let thumb = anna.get(&path);
@@ -564,9 +640,13 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
     );
     assert_eq!(up.status, 303, "{}", up.text());
     let result = anna.get(up.header("location").unwrap()).text();
-    let compact = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap().compact();
+    let compact = blankett::formid::FormId::parse(&batch.truth[0].form_id)
+        .unwrap()
+        .compact();
     assert!(result.contains(&format!("blankett {compact}")), "{result}");
     let admin = Client::logged_in(&server, "admin");
-    let dlog = admin.get("/staff/admin/logg.csv?logg=dokument&action=taken_in").text();
+    let dlog = admin
+        .get("/staff/admin/logg.csv?logg=dokument&action=taken_in")
+        .text();
     assert!(dlog.contains(&compact) && dlog.contains("anna"), "{dlog}");
 }

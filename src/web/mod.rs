@@ -125,7 +125,8 @@ impl Site {
         let registry = Registry::embedded();
         let regions = Regions::from_env_or_data_dir(Some(&config.data_dir))?;
         let store = Store::open(&config.data_dir)?;
-        let settings = crate::staff::Settings::from_env().context("personalsidans inställningar")?;
+        let settings =
+            crate::staff::Settings::from_env().context("personalsidans inställningar")?;
         let staff = crate::staff::Staff::open(&store, settings)
             .context("personalsidans databas kunde inte öppnas")?;
         let intake = Arc::new(Intake::new(store.clone()));
@@ -195,8 +196,8 @@ pub fn run(config: Config) -> Result<()> {
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let mut server = HttpServer::new(move || app(site.clone()))
-        .client_request_timeout(std::time::Duration::from_secs(10))
-        .shutdown_timeout(5);
+            .client_request_timeout(std::time::Duration::from_secs(10))
+            .shutdown_timeout(5);
         if let Some(n) = config.workers {
             server = server.workers(n);
         }

@@ -58,6 +58,16 @@
         pf.querySelector("input:checked") ||
         pf.querySelector("input[type=checkbox], input[type=radio]");
     }
+    // The page image beside the fields follows the field being looked at.
+    var pages = document.getElementById("sidbilder");
+    function showPage(pf) {
+      var figure = pages && pages.querySelector(".sidbild[data-page='" + pf.getAttribute("data-page") + "']");
+      if (figure) { pages.scrollTop = figure.offsetTop - pages.offsetTop; }
+    }
+    form.addEventListener("focusin", function (ev) {
+      var pf = ev.target.closest(".pf");
+      if (pf) { showPage(pf); }
+    });
     function focusField(pf) {
       var input = inputOf(pf);
       if (!input) { return; }
@@ -87,7 +97,7 @@
       pf.busy = post(api + "/falt", token, { field: name(pf), value: value }).then(function (j) {
         pf.busy = null;
         pf.saved = value;
-        pf.classList.add("rattad");
+        pf.classList.toggle("rattad", !j.field || j.field.corrected);
         if (j.field) {
           list(pf.querySelector(".kontroller"), j.field.notes);
           list(pf.querySelector(".anteckningar"), []);

@@ -131,4 +131,3 @@ pub async fn wait_for(client: &Client, css: &str) {
         .await
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
 }
-

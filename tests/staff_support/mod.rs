@@ -54,11 +54,41 @@ pub fn add_accounts(staff: &Staff) {
         "01",
         true,
     );
-    add("anna", AccountKind::Personal, vec![Role::Handlaggare], "01", true);
-    add("bertil", AccountKind::Personal, vec![Role::Handlaggare], "03", true);
-    add("grupp", AccountKind::Group, vec![Role::Handlaggare], "01", true);
-    add("vilande", AccountKind::Personal, vec![Role::Handlaggare], "01", false);
-    add("slutat", AccountKind::Personal, vec![Role::Handlaggare], "01", true);
+    add(
+        "anna",
+        AccountKind::Personal,
+        vec![Role::Handlaggare],
+        "01",
+        true,
+    );
+    add(
+        "bertil",
+        AccountKind::Personal,
+        vec![Role::Handlaggare],
+        "03",
+        true,
+    );
+    add(
+        "grupp",
+        AccountKind::Group,
+        vec![Role::Handlaggare],
+        "01",
+        true,
+    );
+    add(
+        "vilande",
+        AccountKind::Personal,
+        vec![Role::Handlaggare],
+        "01",
+        false,
+    );
+    add(
+        "slutat",
+        AccountKind::Personal,
+        vec![Role::Handlaggare],
+        "01",
+        true,
+    );
     staff
         .accounts
         .set_status("slutat", AccountStatus::Inactive, "admin")
@@ -113,7 +143,13 @@ fn place(data: &Path, batch: &GeneratedBatch, regions: &[&str]) -> Vec<Doc> {
         let key = found[0].key.clone();
         staff
             .casework
-            .forward(&store, &key, region, "Testdata: blankett utan registrerat id", &admin)
+            .forward(
+                &store,
+                &key,
+                region,
+                "Testdata: blankett utan registrerat id",
+                &admin,
+            )
             .expect("forwarded");
         let text = |name: &str| match truth.values.get(name) {
             Some(blankett::synth::values::Value::Text(t)) => Some(t.clone()),
@@ -313,7 +349,11 @@ impl<'s> Client<'s> {
         let token = csrf_in(&page.text()).expect("the log-in form has a CSRF field");
         let res = self.post_form(
             "/staff/login",
-            &[("csrf", &token), ("username", username), ("password", password)],
+            &[
+                ("csrf", &token),
+                ("username", username),
+                ("password", password),
+            ],
         );
         if res.status == 303 {
             let home = self.get("/staff/");

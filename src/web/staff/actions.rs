@@ -61,8 +61,9 @@ fn submitted_values(
     let mut out = Vec::new();
     for name in names {
         let raw = params.all(&format!("v.{name}"));
-        let value = document::value_for(&parts, name, &raw)
-            .ok_or_else(|| StaffError::Invalid(format!("Fältet {name} finns inte i blanketten.")))?;
+        let value = document::value_for(&parts, name, &raw).ok_or_else(|| {
+            StaffError::Invalid(format!("Fältet {name} finns inte i blanketten."))
+        })?;
         out.push((name.to_string(), value));
     }
     Ok(out)
@@ -110,10 +111,7 @@ pub async fn save(
     let result = submitted_values(&site, &caller, &key, &params)
         .and_then(|values| apply_values(&site, &caller, &key, &values));
     match result {
-        Ok(n) => see_other(&format!(
-            "/staff/dokument/{}?sparat={n}",
-            key_path(&key)
-        )),
+        Ok(n) => see_other(&format!("/staff/dokument/{}?sparat={n}", key_path(&key))),
         Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
     }
 }
@@ -250,13 +248,19 @@ pub async fn registered(req: HttpRequest, site: web::Data<Site>, caller: Caller)
         .unwrap_or_else(|_| reg.form.clone());
     let mut ctx = tera::Context::new();
     ctx.insert("diarienummer", &reg.diarienummer);
-    ctx.insert("pdf", &format!("/staff/registrerad/{}.pdf", key_path(&reg.diarienummer)));
+    ctx.insert(
+        "pdf",
+        &format!("/staff/registrerad/{}.pdf", key_path(&reg.diarienummer)),
+    );
     ctx.insert("title", &title);
     ctx.insert("form_id", &reg.form_id);
     ctx.insert("registered_by", &reg.registered_by);
     ctx.insert("registered_at", &short_time(&reg.registered_at));
     ctx.insert("changes", &reg.changes.len());
-    ctx.insert("document", &format!("/staff/dokument/{}", key_path(&reg.key)));
+    ctx.insert(
+        "document",
+        &format!("/staff/dokument/{}", key_path(&reg.key)),
+    );
     site.staff_views.page(
         &site,
         Some(&caller),

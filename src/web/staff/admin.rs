@@ -341,7 +341,7 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
         .take(LOG_PAGE_MAX)
         .map(|e| EntryView {
             seq: e.seq,
-            at: e.at.clone(),
+            at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
             actor: e.actor.clone(),
             action: e.action.clone(),
             document: e.document.clone().unwrap_or_default(),
@@ -359,12 +359,24 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
     for k in ["actor", "action", "document", "from", "to"] {
         ctx.insert(k, params.get(k).unwrap_or_default());
     }
-    ctx.insert("csv", &format!("/staff/admin/logg.csv?{}", req.query_string()));
-    site.staff_views
-        .page(&site, Some(&caller), StatusCode::OK, "staff/logg.html", &mut ctx)
+    ctx.insert(
+        "csv",
+        &format!("/staff/admin/logg.csv?{}", req.query_string()),
+    );
+    site.staff_views.page(
+        &site,
+        Some(&caller),
+        StatusCode::OK,
+        "staff/logg.html",
+        &mut ctx,
+    )
 }
 
-pub async fn log_csv_export(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
+pub async fn log_csv_export(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+) -> HttpResponse {
     admin_or_return!(site, caller);
     let params = Params::query(&req);
     let (kind, filter) = log_query(&params);

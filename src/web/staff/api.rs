@@ -71,7 +71,11 @@ fn body<T: for<'de> Deserialize<'de>>(
             Some(caller),
             Face::Api,
             StatusCode::BAD_REQUEST,
-            &format!("Begäran är inte giltig JSON av rätt form: rad {}, kolumn {}.", e.line(), e.column()),
+            &format!(
+                "Begäran är inte giltig JSON av rätt form: rad {}, kolumn {}.",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }
@@ -154,7 +158,13 @@ struct Correction {
 }
 
 /// The submitted value in the shape the field's definition wants.
-fn shaped(site: &Site, caller: &Caller, key: &str, field: &str, value: &JsonValue) -> Result<Value, StaffError> {
+fn shaped(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    field: &str,
+    value: &JsonValue,
+) -> Result<Value, StaffError> {
     let (doc, _) = document::access(site, &caller.account, key)?;
     let parts = document::parts(site.registry, &doc);
     document::value_for(&parts, field, &value.raw())

@@ -3,7 +3,7 @@
 //! the reading notes and the checks of intake, run again over the values now.
 
 use super::Site;
-use crate::forms::layout::Geometry;
+use crate::forms::layout::{FieldLayout, Geometry};
 use crate::forms::{Form, Registry};
 use crate::intake::check::check_document;
 use crate::intake::read::Source;
@@ -86,11 +86,7 @@ pub fn parts(registry: &'static Registry, doc: &Document) -> Vec<&'static Form> 
 /// The document and its case if the account may see it (`NotFound` otherwise, as for a missing document),
 /// without writing `opened` to the user log: for the crops, checks and saves of a document already open.
 pub fn access(site: &Site, by: &Account, key: &str) -> Result<(Document, Case), StaffError> {
-    let doc = site
-        .store
-        .documents
-        .get(key)?
-        .ok_or(StaffError::NotFound)?;
+    let doc = site.store.documents.get(key)?.ok_or(StaffError::NotFound)?;
     let case = site.staff.casework.case(&doc)?;
     if !site.staff.casework.sees(by, case.region.as_deref()) {
         return Err(StaffError::NotFound);
@@ -166,8 +162,7 @@ impl DocView {
                             .cloned()
                             .collect()
                     };
-                    let notes: Vec<String> =
-                        reading_notes.iter().chain(&checks).cloned().collect();
+                    let notes: Vec<String> = reading_notes.iter().chain(&checks).cloned().collect();
                     let needs_look = failed_check
                         || (!corrected
                             && (read.confidence < NEEDS_LOOK_BELOW || !read.notes.is_empty()));
@@ -195,8 +190,8 @@ impl DocView {
                             ("choice", *multiple, options, 0)
                         }
                     };
-                    let shown_now = shown(&current.value, &options);
-                    let read_shown = shown(&read.value, &options);
+                    let shown_now = shown(layout, &current.value);
+                    let read_shown = shown(layout, &read.value);
                     let text = match &current.value {
                         Value::Text(t) => t.clone(),
                         Value::Ticked(t) => t.join(", "),
@@ -255,10 +250,10 @@ impl DocView {
     }
 }
 
-fn shown(value: &Value, options: &[OptionView]) -> String {
-    match value {
-        Value::Text(t) => t.clone(),
-        Value::Ticked(t) => t
+/// A value as one line of text, ticked options by their labels.
+pub fn shown(layout: &FieldLayout, value: &Value) -> String {
+    match (&layout.geometry, value) {
+        (Geometry::Choice { options, .. }, Value::Ticked(t)) => t
             .iter()
             .map(|v| {
                 options
@@ -268,7 +263,18 @@ fn shown(value: &Value, options: &[OptionView]) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
+        (_, Value::Text(t)) => t.clone(),
+        (_, Value::Ticked(t)) => t.join(", "),
     }
+}
+
+/// The layout of a field among the forms of a copy.
+pub fn layout_of<'f>(parts: &[&'f Form], name: &str) -> Option<&'f FieldLayout> {
+    parts
+        .iter()
+        .flat_map(|f| f.layout.pages.iter())
+        .flat_map(|p| p.fields.iter())
+        .find(|f| f.name == name)
 }
 
 /// A value typed or ticked for `field`, in the shape its definition wants: text normalised as the on-screen form

@@ -61,10 +61,22 @@ pub fn period(caller: &Caller, params: &Params) -> Result<Period, StaffError> {
     Ok(Period { region, from, to })
 }
 
-fn log_export(site: &Site, caller: &Caller, what: &str, region: Option<&str>) -> Result<(), StaffError> {
+fn log_export(
+    site: &Site,
+    caller: &Caller,
+    what: &str,
+    region: Option<&str>,
+) -> Result<(), StaffError> {
     site.staff
         .audit
-        .append(LogKind::User, caller.username(), "export", None, region, what)
+        .append(
+            LogKind::User,
+            caller.username(),
+            "export",
+            None,
+            region,
+            what,
+        )
         .map(|_| ())
 }
 
@@ -86,7 +98,10 @@ fn registrations(
 ) -> Result<HttpResponse, StaffError> {
     let p = period(caller, params)?;
     let format = params.get("format").unwrap_or("csv");
-    let rows: Vec<Registration> = site.staff.casework.registrations(&p.region, &p.from, &p.to)?;
+    let rows: Vec<Registration> = site
+        .staff
+        .casework
+        .registrations(&p.region, &p.from, &p.to)?;
     let (body, content_type, ext) = match format {
         "csv" => (
             export::registrations_csv(site.registry, &rows)?,
@@ -194,9 +209,10 @@ pub async fn postlista(req: HttpRequest, site: web::Data<Site>, caller: Caller) 
                 result = w.write_record([&r.diarienummer, &r.date, &r.kind]);
             }
         }
-        return match result.map_err(|e| e.to_string()).and_then(|_| {
-            w.into_inner().map_err(|e| e.to_string())
-        }) {
+        return match result
+            .map_err(|e| e.to_string())
+            .and_then(|_| w.into_inner().map_err(|e| e.to_string()))
+        {
             Ok(bytes) => download(
                 "text/csv; charset=utf-8",
                 &format!("postlista-{}-{}-{}.csv", p.region, p.from, p.to),

@@ -31,10 +31,7 @@ pub struct PageImages {
     pngs: Mutex<VecDeque<((String, usize, u16, bool), Arc<Vec<u8>>)>>,
 }
 
-fn cached<K: PartialEq + Clone, V: Clone>(
-    cache: &Mutex<VecDeque<(K, V)>>,
-    key: &K,
-) -> Option<V> {
+fn cached<K: PartialEq + Clone, V: Clone>(cache: &Mutex<VecDeque<(K, V)>>, key: &K) -> Option<V> {
     let mut c = cache
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -122,8 +119,12 @@ pub fn encode_png(img: &GrayImage) -> Result<Vec<u8>, String> {
 /// The crop of a field, clamped to the page, turned upright, with a small margin.
 pub fn crop(page: &GrayImage, b: PixelBox, orientation: u16) -> GrayImage {
     let margin = 6;
-    let x = b.x.saturating_sub(margin).min(page.width().saturating_sub(1));
-    let y = b.y.saturating_sub(margin).min(page.height().saturating_sub(1));
+    let x =
+        b.x.saturating_sub(margin)
+            .min(page.width().saturating_sub(1));
+    let y =
+        b.y.saturating_sub(margin)
+            .min(page.height().saturating_sub(1));
     let w = (b.w + 2 * margin).min(page.width() - x).max(1);
     let h = (b.h + 2 * margin).min(page.height() - y).max(1);
     let part = image::imageops::crop_imm(page, x, y, w, h).to_image();
@@ -153,7 +154,11 @@ fn open(site: &Site, caller: &Caller, key: &str) -> Result<Document, HttpRespons
 }
 
 /// `GET /staff/dokument/{key}/sida/{page}.png`
-pub async fn document_page(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
+pub async fn document_page(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+) -> HttpResponse {
     let key = segment(&req, "key");
     let doc = match open(&site, &caller, &key) {
         Ok(d) => d,

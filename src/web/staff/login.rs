@@ -56,10 +56,7 @@ pub async fn password(req: HttpRequest, site: web::Data<Site>, body: web::Bytes)
     if !csrf::login_token_ok(&req, &params) {
         return csrf::login_refused(&site);
     }
-    let username = params
-        .get("username")
-        .unwrap_or_default()
-        .to_lowercase();
+    let username = params.get("username").unwrap_or_default().to_lowercase();
     // Untrimmed: spaces may be part of a password.
     let password = params
         .0
@@ -158,10 +155,10 @@ fn failed(
         LoginError::NoHsaId => "certifikat utan HSA-id",
         LoginError::UnknownHsaId(_) => "okänt HSA-id",
     };
-    if let Err(err) = site
-        .staff
-        .audit
-        .append(LogKind::User, actor, "login_failed", None, None, reason)
+    if let Err(err) =
+        site.staff
+            .audit
+            .append(LogKind::User, actor, "login_failed", None, None, reason)
     {
         return internal(site, None, Face::Page, &err);
     }
@@ -173,7 +170,12 @@ fn failed(
     form(req, site, status, Some(&e.to_string()), username)
 }
 
-pub async fn logout(req: HttpRequest, site: web::Data<Site>, caller: Caller, body: web::Bytes) -> HttpResponse {
+pub async fn logout(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    body: web::Bytes,
+) -> HttpResponse {
     let params = Params::parse(&body);
     if let Err(res) = csrf::require(&site, &caller, &req, Some(&params)) {
         return res;
@@ -181,14 +183,10 @@ pub async fn logout(req: HttpRequest, site: web::Data<Site>, caller: Caller, bod
     if let Err(e) = site.staff.sessions.remove(&caller.session.id) {
         return internal(&site, Some(&caller), Face::Page, &e);
     }
-    let _ = site.staff.audit.append(
-        LogKind::User,
-        caller.username(),
-        "logout",
-        None,
-        None,
-        "",
-    );
+    let _ = site
+        .staff
+        .audit
+        .append(LogKind::User, caller.username(), "logout", None, None, "");
     let mut res = see_other("/staff/login");
     let _ = res.add_cookie(&removal(&req, SESSION_COOKIE, "/"));
     res

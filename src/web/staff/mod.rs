@@ -89,7 +89,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/dokument/{key}/registrera",
             web::post().to(actions::register),
         )
-        .route("/staff/dokument/{key}/avvisa", web::post().to(actions::reject))
+        .route(
+            "/staff/dokument/{key}/avvisa",
+            web::post().to(actions::reject),
+        )
         .route(
             "/staff/dokument/{key}/vidarebefordra",
             web::post().to(actions::forward),
@@ -115,7 +118,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::change_user),
         )
         .route("/staff/admin/logg", web::get().to(admin::log))
-        .route("/staff/admin/logg.csv", web::get().to(admin::log_csv_export));
+        .route(
+            "/staff/admin/logg.csv",
+            web::get().to(admin::log_csv_export),
+        );
     api::routes(cfg);
 }
 
@@ -191,7 +197,12 @@ pub const NOT_FOUND_MESSAGE: &str =
     "Dokumentet finns inte, eller hör till en region du inte arbetar i.";
 
 /// The answer to an error of the model. Database errors are logged without content.
-pub fn staff_error(site: &Site, caller: Option<&Caller>, face: Face, e: StaffError) -> HttpResponse {
+pub fn staff_error(
+    site: &Site,
+    caller: Option<&Caller>,
+    face: Face,
+    e: StaffError,
+) -> HttpResponse {
     let (status, message) = match e {
         StaffError::NotFound => (StatusCode::NOT_FOUND, NOT_FOUND_MESSAGE.to_string()),
         StaffError::Forbidden(m) => (StatusCode::FORBIDDEN, m),

@@ -79,10 +79,7 @@ pub fn parse<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<Part<'a>>, String
         let head = String::from_utf8_lossy(&body[pos..head_end]);
         let disposition = head
             .split("\r\n")
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with("content-disposition:")
-            })
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
             .ok_or_else(bad)?;
         let name = param(disposition, "name").ok_or_else(bad)?;
         let filename = param(disposition, "filename");

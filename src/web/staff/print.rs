@@ -9,8 +9,8 @@ use super::verify::value_text;
 use super::{Face, Site, internal, segment, staff_error};
 use crate::forms::Form;
 use crate::render::Copy;
-use crate::staff::casework::Registration;
 use crate::staff::audit::LogKind;
+use crate::staff::casework::Registration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use lopdf::content::{Content, Operation};
@@ -21,7 +21,11 @@ const FONT: &str = "BkReg";
 const LINES_PER_PAGE: usize = 62;
 const CHARS_PER_LINE: usize = 100;
 
-pub async fn registered_pdf(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
+pub async fn registered_pdf(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+) -> HttpResponse {
     let dnr = segment(&req, "dnr");
     let reg = match registration_for(&site, &caller, &dnr) {
         Ok(r) => r,
@@ -92,7 +96,13 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
     let mut lines = vec![
         format!("Registrerad anmälan {}", reg.diarienummer),
         String::new(),
-        format!("Blankett: {} (id {})", parts.first().map_or(reg.form.as_str(), |f| f.def.title.as_str()), reg.form_id),
+        format!(
+            "Blankett: {} (id {})",
+            parts
+                .first()
+                .map_or(reg.form.as_str(), |f| f.def.title.as_str()),
+            reg.form_id
+        ),
         format!("Region: {}", super::views::region_name(site, &reg.region)),
         format!("Inkom: {}", super::queues::short_time(&reg.received_at)),
         format!(
@@ -107,7 +117,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
         for page in &form.layout.pages {
             for field in &page.fields {
                 if let Some(v) = reg.values_registered.get(&field.name) {
-                    let text = value_text(v);
+                    let text = document::shown(field, v);
                     if !text.is_empty() {
                         lines.push(format!("  {}: {}", field.label, text));
                     }
@@ -119,11 +129,16 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
         lines.push(String::new());
         lines.push("Ändringar vid granskningen:".to_string());
         for c in &reg.changes {
+            let (label, old, new) = match document::layout_of(&parts, &c.field) {
+                Some(l) => (
+                    l.label.clone(),
+                    document::shown(l, &c.old),
+                    document::shown(l, &c.new),
+                ),
+                None => (c.field.clone(), value_text(&c.old), value_text(&c.new)),
+            };
             lines.push(format!(
-                "  {}: «{}» till «{}», {} {}",
-                c.field,
-                value_text(&c.old),
-                value_text(&c.new),
+                "  {label}: «{old}» till «{new}», {} {}",
                 c.by,
                 super::queues::short_time(&c.at)
             ));
@@ -170,7 +185,9 @@ fn wrap(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for word in line.split(' ') {
-        if current.chars().count() + word.chars().count() + 1 > CHARS_PER_LINE && !current.trim().is_empty() {
+        if current.chars().count() + word.chars().count() + 1 > CHARS_PER_LINE
+            && !current.trim().is_empty()
+        {
             out.push(std::mem::take(&mut current));
             current.push_str("    ");
         }
@@ -224,10 +241,7 @@ fn stamp_and_append(form: &[u8], stamp: &str, lines: &[String]) -> lopdf::Result
         doc.add_page_contents(*page, content)?;
     }
     // The list of values, on pages of its own after the form.
-    let tree_id = doc
-        .catalog()?
-        .get(b"Pages")?
-        .as_reference()?;
+    let tree_id = doc.catalog()?.get(b"Pages")?.as_reference()?;
     let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(l)).collect();
     for chunk in wrapped.chunks(LINES_PER_PAGE) {
         let mut ops = Vec::new();
@@ -283,6 +297,10 @@ mod tests {
         let line = "ord ".repeat(60);
         let wrapped = wrap(line.trim());
         assert!(wrapped.len() >= 2);
-        assert!(wrapped.iter().all(|l| l.chars().count() <= CHARS_PER_LINE + 4));
+        assert!(
+            wrapped
+                .iter()
+                .all(|l| l.chars().count() <= CHARS_PER_LINE + 4)
+        );
     }
 }

@@ -117,8 +117,13 @@ fn list(
     ctx.insert("items", &views);
     ctx.insert("which", which);
     ctx.insert("done", &Params::query(req).get("klart"));
-    site.staff_views
-        .page(site, Some(caller), StatusCode::OK, "staff/ko.html", &mut ctx)
+    site.staff_views.page(
+        site,
+        Some(caller),
+        StatusCode::OK,
+        "staff/ko.html",
+        &mut ctx,
+    )
 }
 
 pub async fn pending(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
@@ -317,8 +322,7 @@ pub async fn place(
         );
     }
     let intake = site.intake.clone();
-    let result =
-        super::blocking(move || place_page(&intake, &scan, index, &form_id, page)).await;
+    let result = super::blocking(move || place_page(&intake, &scan, index, &form_id, page)).await;
     match result {
         Ok(Ok(Report::Document(doc))) => {
             see_other(&format!("/staff/dokument/{}", key_path(&doc.key)))

@@ -6,7 +6,9 @@ use super::multipart;
 use super::queues::short_time;
 use super::session::Caller;
 use super::views::region_name;
-use super::{Face, MAX_UPLOAD, Site, blocking, csrf, internal, key_path, refuse, see_other, segment};
+use super::{
+    Face, MAX_UPLOAD, Site, blocking, csrf, internal, key_path, refuse, see_other, segment,
+};
 use crate::intake::pipeline::Report;
 use crate::staff::StaffError;
 use crate::staff::audit::LogKind;
@@ -86,7 +88,8 @@ pub async fn receive(
     caller: Caller,
     payload: web::Payload,
 ) -> HttpResponse {
-    let refuse_page = |status, message: &str| refuse(&site, Some(&caller), Face::Page, status, message);
+    let refuse_page =
+        |status, message: &str| refuse(&site, Some(&caller), Face::Page, status, message);
     let body = match payload.to_bytes_limited(MAX_UPLOAD).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => {
@@ -107,7 +110,12 @@ pub async fn receive(
     };
     let upload = match read_upload(&req, &body) {
         Ok(u) => u,
-        Err(e) => return refuse_page(StatusCode::BAD_REQUEST, &format!("Uppladdningen kunde inte läsas: {e}.")),
+        Err(e) => {
+            return refuse_page(
+                StatusCode::BAD_REQUEST,
+                &format!("Uppladdningen kunde inte läsas: {e}."),
+            );
+        }
     };
     let token = Params(
         upload
@@ -243,11 +251,15 @@ pub async fn result(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> 
                 if !docs.iter().any(|d| d.key == document) {
                     docs.push(doc_result(&site, &caller, &document));
                 }
-                let visible = docs
-                    .iter()
-                    .find(|d| d.key == document)
-                    .and_then(|d| d.href.clone());
-                (format!("sida {page} av blankett {document}"), visible)
+                let found = docs.iter().find(|d| d.key == document);
+                let shown = found
+                    .map(|d| d.form_id.as_str())
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or(document.as_str());
+                (
+                    format!("sida {page} av blankett {shown}"),
+                    found.and_then(|d| d.href.clone()),
+                )
             }
             Some(PageOutcome::Unidentified { reason }) => (
                 format!("kunde inte identifieras: {reason}"),

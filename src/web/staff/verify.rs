@@ -39,10 +39,7 @@ pub fn state_text(state: &CaseState) -> (String, bool) {
     match state {
         CaseState::Open => ("Väntar på granskning".into(), true),
         CaseState::PutAside { reason, by, at } => (
-            format!(
-                "Undanlagd av {by} {}: {reason}",
-                short_time(at)
-            ),
+            format!("Undanlagd av {by} {}: {reason}", short_time(at)),
             true,
         ),
         CaseState::Rejected { reason, by, at } => (
@@ -54,10 +51,7 @@ pub fn state_text(state: &CaseState) -> (String, bool) {
             by,
             at,
         } => (
-            format!(
-                "Registrerad som {diarienummer} av {by} {}",
-                short_time(at)
-            ),
+            format!("Registrerad som {diarienummer} av {by} {}", short_time(at)),
             false,
         ),
     }
@@ -99,14 +93,16 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
         .case
         .changes
         .iter()
-        .map(|c| ChangeView {
-            field: view
-                .field(&c.field)
-                .map_or(c.field.clone(), |f| f.label.clone()),
-            old: value_text(&c.old),
-            new: value_text(&c.new),
-            by: c.by.clone(),
-            at: short_time(&c.at),
+        .map(|c| {
+            let layout = super::document::layout_of(&view.parts, &c.field);
+            let text = |v| layout.map_or_else(|| value_text(v), |l| super::document::shown(l, v));
+            ChangeView {
+                field: layout.map_or(c.field.clone(), |l| l.label.clone()),
+                old: text(&c.old),
+                new: text(&c.new),
+                by: c.by.clone(),
+                at: short_time(&c.at),
+            }
         })
         .collect();
     let (state, open) = state_text(&view.case.state);
@@ -123,10 +119,7 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
     let titles: Vec<String> = view.parts.iter().map(|f| f.def.title.clone()).collect();
     let mut ctx = tera::Context::new();
     ctx.insert("base", &base);
-    ctx.insert(
-        "api",
-        &format!("/api/dokument/{}", key_path(&view.doc.key)),
-    );
+    ctx.insert("api", &format!("/api/dokument/{}", key_path(&view.doc.key)));
     ctx.insert("key", &view.doc.key);
     ctx.insert("form_id", &view.doc.form_id);
     ctx.insert("titles", &titles);

@@ -8,8 +8,14 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("staff/bas.html", include_str!("../../../templates/staff/bas.html")),
-    ("staff/fel.html", include_str!("../../../templates/staff/fel.html")),
+    (
+        "staff/bas.html",
+        include_str!("../../../templates/staff/bas.html"),
+    ),
+    (
+        "staff/fel.html",
+        include_str!("../../../templates/staff/fel.html"),
+    ),
     (
         "staff/login.html",
         include_str!("../../../templates/staff/login.html"),
@@ -18,7 +24,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "staff/oversikt.html",
         include_str!("../../../templates/staff/oversikt.html"),
     ),
-    ("staff/ko.html", include_str!("../../../templates/staff/ko.html")),
+    (
+        "staff/ko.html",
+        include_str!("../../../templates/staff/ko.html"),
+    ),
     (
         "staff/oidentifierade.html",
         include_str!("../../../templates/staff/oidentifierade.html"),
