@@ -154,7 +154,7 @@ pub async fn register(
     }
 }
 
-fn reason<'p>(params: &'p Params) -> Result<&'p str, StaffError> {
+fn reason(params: &Params) -> Result<&str, StaffError> {
     params
         .get("reason")
         .ok_or_else(|| StaffError::Invalid("Skriv en anledning.".into()))

@@ -24,11 +24,13 @@ const CACHED_PNGS: usize = 8;
 const THUMB_WIDTH: u32 = 420;
 
 type PageKey = (String, usize);
+/// Scan, page index, orientation, thumbnail.
+type PngKey = (String, usize, u16, bool);
 
 #[derive(Default)]
 pub struct PageImages {
     decoded: Mutex<VecDeque<(PageKey, Arc<GrayImage>)>>,
-    pngs: Mutex<VecDeque<((String, usize, u16, bool), Arc<Vec<u8>>)>>,
+    pngs: Mutex<VecDeque<(PngKey, Arc<Vec<u8>>)>>,
 }
 
 fn cached<K: PartialEq + Clone, V: Clone>(cache: &Mutex<VecDeque<(K, V)>>, key: &K) -> Option<V> {

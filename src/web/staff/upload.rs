@@ -49,7 +49,7 @@ fn read_upload(req: &HttpRequest, body: &[u8]) -> Result<Upload, String> {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| super::percent_decode(v))
+            .map(super::percent_decode)
     };
     match multipart::boundary(content_type) {
         Some(boundary) => {
