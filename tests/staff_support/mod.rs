@@ -263,12 +263,14 @@ impl<'s> Client<'s> {
     }
 
     fn answer(&self, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
-        let mut res = res.expect("an HTTP answer");
-        for v in res.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap_or_default();
+        let answer = Server::answer(res);
+        let mut jar = self.cookies.lock().unwrap();
+        for (k, v) in &answer.headers {
+            if !k.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
             let first = v.split(';').next().unwrap_or_default();
             if let Some((name, value)) = first.split_once('=') {
-                let mut jar = self.cookies.lock().unwrap();
                 if value.is_empty() || v.to_ascii_lowercase().contains("max-age=0") {
                     jar.remove(name.trim());
                 } else {
@@ -276,23 +278,7 @@ impl<'s> Client<'s> {
                 }
             }
         }
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-            .collect();
-        let body = res
-            .body_mut()
-            .with_config()
-            .limit(100 * 1024 * 1024)
-            .read_to_vec()
-            .expect("body");
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        answer
     }
 
     pub fn get(&self, path: &str) -> Answer {

@@ -114,7 +114,8 @@ impl Server {
         self.dir.path()
     }
 
-    fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    /// An answer read whole: status, headers, body.
+    pub fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
         let mut res = res.expect("an HTTP answer");
         let status = res.status().as_u16();
         let headers = res

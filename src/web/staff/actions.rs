@@ -5,9 +5,9 @@
 use super::document::{self, DocView};
 use super::queues::short_time;
 use super::session::Caller;
-use super::{Face, MAX_FORM, Site, csrf, key_path, refuse, see_other, segment, staff_error};
+use super::{Face, Site, csrf, key_path, see_other, segment, staff_error};
 use crate::staff::StaffError;
-use crate::staff::casework::Registration;
+use crate::staff::casework::{Case, Registration};
 use crate::store::documents::Value;
 use crate::web::Params;
 use actix_web::http::StatusCode;
@@ -69,30 +69,9 @@ fn submitted_values(
     Ok(out)
 }
 
-/// The form of a page action, after its size and CSRF checks.
-fn read_form(
-    req: &HttpRequest,
-    site: &Site,
-    caller: &Caller,
-    body: &[u8],
-) -> Result<Params, HttpResponse> {
-    if body.len() > MAX_FORM {
-        return Err(refuse(
-            site,
-            Some(caller),
-            Face::Page,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Formuläret är för stort.",
-        ));
-    }
-    let params = Params::parse(body);
-    csrf::require(site, caller, req, Some(&params))?;
-    Ok(params)
-}
-
 macro_rules! form_or_return {
     ($req:expr, $site:expr, $caller:expr, $body:expr) => {
-        match read_form(&$req, &$site, &$caller, &$body) {
+        match csrf::form(&$site, &$caller, &$req, &$body) {
             Ok(p) => p,
             Err(res) => return res,
         }
@@ -154,10 +133,66 @@ pub async fn register(
     }
 }
 
-fn reason(params: &Params) -> Result<&str, StaffError> {
-    params
-        .get("reason")
-        .ok_or_else(|| StaffError::Invalid("Skriv en anledning.".into()))
+/// The decisions that take a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Reject,
+    PutAside,
+    /// To the region given.
+    Forward,
+}
+
+impl Decision {
+    /// What the document is afterwards, for the queue's receipt.
+    fn done(self) -> &'static str {
+        match self {
+            Decision::Reject => "avvisad",
+            Decision::PutAside => "undanlagd",
+            Decision::Forward => "vidarebefordrad",
+        }
+    }
+}
+
+/// Rejects, puts aside or forwards (to `region`), with a reason; shared by the pages and the API.
+pub fn decide(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    decision: Decision,
+    reason: &str,
+    region: Option<&str>,
+) -> Result<Case, StaffError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StaffError::Invalid("Skriv en anledning.".into()));
+    }
+    let (casework, store, by) = (&site.staff.casework, &site.store, &caller.account);
+    match decision {
+        Decision::Reject => casework.reject(store, key, reason, by),
+        Decision::PutAside => casework.put_aside(store, key, reason, by),
+        Decision::Forward => match region.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(region) => casework.forward(store, key, region, reason, by),
+            None => Err(StaffError::Invalid(
+                "Välj regionen som dokumentet ska till.".into(),
+            )),
+        },
+    }
+}
+
+async fn decision_page(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    body: web::Bytes,
+    decision: Decision,
+) -> HttpResponse {
+    let params = form_or_return!(req, site, caller, body);
+    let key = segment(&req, "key");
+    let reason = params.get("reason").unwrap_or_default();
+    match decide(&site, &caller, &key, decision, reason, params.get("region")) {
+        Ok(_) => see_other(&format!("/staff/att-granska?klart={}", decision.done())),
+        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
+    }
 }
 
 pub async fn reject(
@@ -166,17 +201,7 @@ pub async fn reject(
     caller: Caller,
     body: web::Bytes,
 ) -> HttpResponse {
-    let params = form_or_return!(req, site, caller, body);
-    let key = segment(&req, "key");
-    let result = reason(&params).and_then(|r| {
-        site.staff
-            .casework
-            .reject(&site.store, &key, r, &caller.account)
-    });
-    match result {
-        Ok(_) => see_other("/staff/att-granska?klart=avvisad"),
-        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
-    }
+    decision_page(req, site, caller, body, Decision::Reject).await
 }
 
 pub async fn put_aside(
@@ -185,17 +210,7 @@ pub async fn put_aside(
     caller: Caller,
     body: web::Bytes,
 ) -> HttpResponse {
-    let params = form_or_return!(req, site, caller, body);
-    let key = segment(&req, "key");
-    let result = reason(&params).and_then(|r| {
-        site.staff
-            .casework
-            .put_aside(&site.store, &key, r, &caller.account)
-    });
-    match result {
-        Ok(_) => see_other("/staff/att-granska?klart=undanlagd"),
-        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
-    }
+    decision_page(req, site, caller, body, Decision::PutAside).await
 }
 
 pub async fn forward(
@@ -204,22 +219,7 @@ pub async fn forward(
     caller: Caller,
     body: web::Bytes,
 ) -> HttpResponse {
-    let params = form_or_return!(req, site, caller, body);
-    let key = segment(&req, "key");
-    let result = match params.get("region") {
-        None => Err(StaffError::Invalid(
-            "Välj regionen som dokumentet ska till.".into(),
-        )),
-        Some(region) => reason(&params).and_then(|r| {
-            site.staff
-                .casework
-                .forward(&site.store, &key, region, r, &caller.account)
-        }),
-    };
-    match result {
-        Ok(_) => see_other("/staff/att-granska?klart=vidarebefordrad"),
-        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
-    }
+    decision_page(req, site, caller, body, Decision::Forward).await
 }
 
 /// A registration the caller may see: in one of their regions; otherwise not found.

@@ -4,7 +4,7 @@
 use super::export::download;
 use super::queues::short_time;
 use super::session::Caller;
-use super::{Face, MAX_FORM, Site, csrf, refuse, see_other, segment, staff_error};
+use super::{Face, Site, csrf, refuse, see_other, segment, staff_error};
 use crate::staff::StaffError;
 use crate::staff::accounts::{AccountKind, AccountStatus, NewAccount, Role};
 use crate::staff::audit::{LogFilter, LogKind};
@@ -123,18 +123,7 @@ fn admin_form(
     body: &[u8],
 ) -> Result<Params, HttpResponse> {
     admin_only(site, caller)?;
-    if body.len() > MAX_FORM {
-        return Err(refuse(
-            site,
-            Some(caller),
-            Face::Page,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Formuläret är för stort.",
-        ));
-    }
-    let params = Params::parse(body);
-    csrf::require(site, caller, req, Some(&params))?;
-    Ok(params)
+    csrf::form(site, caller, req, body)
 }
 
 fn roles_of(params: &Params) -> Vec<Role> {

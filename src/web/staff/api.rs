@@ -13,7 +13,7 @@
 //! | `POST /api/dokument/{key}/vidarebefordra` | `{region, reason}` | the case |
 //! | `GET /api/export?region=&from=&to=&format=csv\|json` | | as `/staff/export` |
 
-use super::actions::{apply_values, document_json, register_now};
+use super::actions::{Decision, apply_values, decide, document_json, register_now};
 use super::document::{self, DocView};
 use super::session::Caller;
 use super::{Face, MAX_FORM, Site, csrf, json, refuse, segment, staff_error};
@@ -269,12 +269,18 @@ struct Reason {
     region: String,
 }
 
-fn reason_of(r: &Reason) -> Result<&str, StaffError> {
-    let t = r.reason.trim();
-    if t.is_empty() {
-        Err(StaffError::Invalid("Skriv en anledning.".into()))
-    } else {
-        Ok(t)
+async fn decision(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    bytes: web::Bytes,
+    decision: Decision,
+) -> HttpResponse {
+    let r = body_or_return!(Reason, req, site, caller, bytes);
+    let key = segment(&req, "key");
+    match decide(&site, &caller, &key, decision, &r.reason, Some(&r.region)) {
+        Ok(case) => json(StatusCode::OK, &case),
+        Err(e) => fail(&site, &caller, e),
     }
 }
 
@@ -284,17 +290,7 @@ async fn reject(
     caller: Caller,
     bytes: web::Bytes,
 ) -> HttpResponse {
-    let r = body_or_return!(Reason, req, site, caller, bytes);
-    let key = segment(&req, "key");
-    let result = reason_of(&r).and_then(|why| {
-        site.staff
-            .casework
-            .reject(&site.store, &key, why, &caller.account)
-    });
-    match result {
-        Ok(case) => json(StatusCode::OK, &case),
-        Err(e) => fail(&site, &caller, e),
-    }
+    decision(req, site, caller, bytes, Decision::Reject).await
 }
 
 async fn put_aside(
@@ -303,17 +299,7 @@ async fn put_aside(
     caller: Caller,
     bytes: web::Bytes,
 ) -> HttpResponse {
-    let r = body_or_return!(Reason, req, site, caller, bytes);
-    let key = segment(&req, "key");
-    let result = reason_of(&r).and_then(|why| {
-        site.staff
-            .casework
-            .put_aside(&site.store, &key, why, &caller.account)
-    });
-    match result {
-        Ok(case) => json(StatusCode::OK, &case),
-        Err(e) => fail(&site, &caller, e),
-    }
+    decision(req, site, caller, bytes, Decision::PutAside).await
 }
 
 async fn forward(
@@ -322,20 +308,5 @@ async fn forward(
     caller: Caller,
     bytes: web::Bytes,
 ) -> HttpResponse {
-    let r = body_or_return!(Reason, req, site, caller, bytes);
-    let key = segment(&req, "key");
-    let result = reason_of(&r).and_then(|why| {
-        if r.region.trim().is_empty() {
-            return Err(StaffError::Invalid(
-                "Ange regionen som dokumentet ska till.".into(),
-            ));
-        }
-        site.staff
-            .casework
-            .forward(&site.store, &key, r.region.trim(), why, &caller.account)
-    });
-    match result {
-        Ok(case) => json(StatusCode::OK, &case),
-        Err(e) => fail(&site, &caller, e),
-    }
+    decision(req, site, caller, bytes, Decision::Forward).await
 }

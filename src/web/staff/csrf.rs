@@ -49,6 +49,27 @@ pub fn require(
     }
 }
 
+/// A form posted from a staff page: its size, then the session's token; its parameters when both are right.
+pub fn form(
+    site: &Site,
+    caller: &Caller,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Params, HttpResponse> {
+    if body.len() > super::MAX_FORM {
+        return Err(refuse(
+            site,
+            Some(caller),
+            Face::Page,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Formuläret är för stort.",
+        ));
+    }
+    let params = Params::parse(body);
+    require(site, caller, req, Some(&params))?;
+    Ok(params)
+}
+
 /// The double submit of the log-in forms: the cookie and the field agree.
 pub fn login_token_ok(req: &HttpRequest, params: &Params) -> bool {
     match (req.cookie(LOGIN_COOKIE), params.get(FIELD)) {

@@ -133,10 +133,23 @@ pub fn crop(page: &GrayImage, b: PixelBox, orientation: u16) -> GrayImage {
     upright(&part, orientation)
 }
 
-fn png_answer(bytes: &[u8]) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "image/png"))
-        .body(bytes.to_vec())
+/// The PNG made on a blocking thread, or why not. A scan that does not decode any more is logged by its error,
+/// which names pages and formats, never content.
+fn image_answer<P: AsRef<Vec<u8>>>(
+    site: &Site,
+    caller: &Caller,
+    result: Result<Result<P, String>, String>,
+) -> HttpResponse {
+    match result {
+        Ok(Ok(png)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "image/png"))
+            .body(png.as_ref().clone()),
+        Ok(Err(e)) => {
+            eprintln!("blankett: bilden kunde inte göras: {e}");
+            no_image(site, caller)
+        }
+        Err(e) => internal(site, Some(caller), Face::Page, &e),
+    }
 }
 
 fn no_image(site: &Site, caller: &Caller) -> HttpResponse {
@@ -182,14 +195,7 @@ pub async fn document_page(
         )
     })
     .await;
-    match result {
-        Ok(Ok(png)) => png_answer(&png),
-        Ok(Err(e)) => {
-            eprintln!("blankett: sidbild kunde inte visas: {e}");
-            no_image(&site, &caller)
-        }
-        Err(e) => internal(&site, Some(&caller), Face::Page, &e),
-    }
+    image_answer(&site, &caller, result)
 }
 
 /// `GET /staff/dokument/{key}/falt/{field}.png`
@@ -218,14 +224,7 @@ pub async fn field_crop(req: HttpRequest, site: web::Data<Site>, caller: Caller)
         encode_png(&crop(&img, b, page.orientation))
     })
     .await;
-    match result {
-        Ok(Ok(png)) => png_answer(&png),
-        Ok(Err(e)) => {
-            eprintln!("blankett: fältbild kunde inte visas: {e}");
-            no_image(&site, &caller)
-        }
-        Err(e) => internal(&site, Some(&caller), Face::Page, &e),
-    }
+    image_answer(&site, &caller, result)
 }
 
 /// `GET /staff/oidentifierade/{scan}/{index}.png`: a thumbnail, for pages in the caller's queue only.
@@ -260,11 +259,7 @@ pub async fn unidentified_page(
         )
     })
     .await;
-    match result {
-        Ok(Ok(png)) => png_answer(&png),
-        Ok(Err(_)) => no_image(&site, &caller),
-        Err(e) => internal(&site, Some(&caller), Face::Page, &e),
-    }
+    image_answer(&site, &caller, result)
 }
 
 #[cfg(test)]

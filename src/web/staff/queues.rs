@@ -3,7 +3,7 @@
 
 use super::session::Caller;
 use super::views::region_name;
-use super::{Face, MAX_FORM, Site, csrf, key_path, refuse, see_other, segment, staff_error};
+use super::{Face, Site, csrf, key_path, refuse, see_other, segment, staff_error};
 use crate::intake::assemble::{FLAG_COPIED_BLANK, FLAG_RESCANNED};
 use crate::intake::pipeline::{Intake, Report};
 use crate::staff::casework::unidentified_id;
@@ -259,17 +259,7 @@ async fn unidentified_action(
     caller: &Caller,
     body: &[u8],
 ) -> Result<(String, usize, Params), HttpResponse> {
-    if body.len() > MAX_FORM {
-        return Err(refuse(
-            site,
-            Some(caller),
-            Face::Page,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Formuläret är för stort.",
-        ));
-    }
-    let params = Params::parse(body);
-    csrf::require(site, caller, req, Some(&params))?;
+    let params = csrf::form(site, caller, req, body)?;
     let scan = segment(req, "scan");
     let index: usize = segment(req, "index").parse().unwrap_or(usize::MAX);
     let mine = queues(site)
