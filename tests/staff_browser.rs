@@ -190,6 +190,28 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
             .unwrap();
         assert!(chain.contains("obruten"), "{chain}");
         steps.shot("dokumentlogg").await;
+        client
+            .goto(&server.url("/staff/admin/anvandare"))
+            .await
+            .unwrap();
+        wait_for(&client, "#konton").await;
+        steps.shot("anvandare").await;
+        client
+            .goto(&server.url(&format!(
+                "/staff/postlista?region=01&from=2020-01-01&to={today}"
+            )))
+            .await
+            .unwrap();
+        wait_for(&client, "#postlista").await;
+        let list = client
+            .find(Locator::Id("postlista"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains(&dnr), "{list}");
+        steps.shot("postlista").await;
 
         // A scan uploaded through the page, with the upload's progress, and what it became.
         client.goto(&server.url("/staff/inlasning")).await.unwrap();

@@ -650,3 +650,43 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
         .text();
     assert!(dlog.contains(&compact) && dlog.contains("anna"), "{dlog}");
 }
+
+#[test]
+fn the_inbox_is_watched_while_the_server_runs() {
+    let (dir, _) = prepared();
+    let inbox = dir.path().join("inbox");
+    let server = Server::start_in(dir, &[("BLANKETT_INBOX_SECONDS", "1")]);
+    let batch = generate(79, 1, "inkorg");
+    let (name, bytes) = &batch.files[0];
+    // Written under a dot name, then renamed: the watcher leaves files being written alone.
+    std::fs::create_dir_all(&inbox).unwrap();
+    let part = inbox.join(format!(".{name}"));
+    std::fs::write(&part, bytes).unwrap();
+    std::fs::rename(&part, inbox.join(name)).unwrap();
+    let compact = blankett::formid::FormId::parse(&batch.truth[0].form_id)
+        .unwrap()
+        .compact();
+    // Of no known region: the admin sees it.
+    let admin = Client::logged_in(&server, "admin");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (_, pending) = admin.json("/api/pending");
+        if pending.to_string().contains(&compact) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the inbox file was not taken in: {pending}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let (dir, _) = server.stop();
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("inbox"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the inbox is emptied once the scan is kept"
+    );
+}
