@@ -195,7 +195,11 @@ fn password_login_right_wrong_and_unknown_user() {
             .starts_with("$argon2id$")
     );
 
-    let ok = e.staff.accounts.login_password("ANNA.BERG", PASSWORD).unwrap();
+    let ok = e
+        .staff
+        .accounts
+        .login_password("ANNA.BERG", PASSWORD)
+        .unwrap();
     assert_eq!(ok.username, "anna.berg");
     assert_eq!(
         e.staff.accounts.login_password("anna.berg", "fel-lösenord"),
@@ -258,8 +262,14 @@ fn throttled_after_repeated_failures_and_reset_by_success() {
     handlaggare(&e.staff, "eva", "01");
     handlaggare(&e.staff, "olle", "01");
 
-    assert_eq!(accounts.login_password("eva", "fel-1"), Err(LoginError::WrongPassword));
-    assert_eq!(accounts.login_password("eva", "fel-2"), Err(LoginError::WrongPassword));
+    assert_eq!(
+        accounts.login_password("eva", "fel-1"),
+        Err(LoginError::WrongPassword)
+    );
+    assert_eq!(
+        accounts.login_password("eva", "fel-2"),
+        Err(LoginError::WrongPassword)
+    );
     assert_eq!(
         accounts.login_password("eva", "fel-3"),
         Err(LoginError::Throttled {
@@ -276,7 +286,10 @@ fn throttled_after_repeated_failures_and_reset_by_success() {
 
     // A name nobody has is throttled the same way, so throttling does not reveal which names exist.
     for _ in 0..2 {
-        assert_eq!(accounts.login_password("ingen", "x"), Err(LoginError::WrongPassword));
+        assert_eq!(
+            accounts.login_password("ingen", "x"),
+            Err(LoginError::WrongPassword)
+        );
     }
     assert!(matches!(
         accounts.login_password("ingen", "x"),
@@ -284,11 +297,23 @@ fn throttled_after_repeated_failures_and_reset_by_success() {
     ));
 
     // A success resets the count.
-    assert_eq!(accounts.login_password("olle", "fel"), Err(LoginError::WrongPassword));
-    assert_eq!(accounts.login_password("olle", "fel"), Err(LoginError::WrongPassword));
+    assert_eq!(
+        accounts.login_password("olle", "fel"),
+        Err(LoginError::WrongPassword)
+    );
+    assert_eq!(
+        accounts.login_password("olle", "fel"),
+        Err(LoginError::WrongPassword)
+    );
     assert!(accounts.login_password("olle", PASSWORD).is_ok());
-    assert_eq!(accounts.login_password("olle", "fel"), Err(LoginError::WrongPassword));
-    assert_eq!(accounts.login_password("olle", "fel"), Err(LoginError::WrongPassword));
+    assert_eq!(
+        accounts.login_password("olle", "fel"),
+        Err(LoginError::WrongPassword)
+    );
+    assert_eq!(
+        accounts.login_password("olle", "fel"),
+        Err(LoginError::WrongPassword)
+    );
     assert!(accounts.login_password("olle", PASSWORD).is_ok());
 }
 
@@ -324,7 +349,11 @@ fn approval_and_deactivation_are_told_only_with_the_right_password() {
     assert_eq!(approved.approved_by.as_deref(), Some("admin"));
     assert!(accounts.login_password("ny.person", PASSWORD).is_ok());
 
-    let session = e.staff.sessions.create("ny.person", LoginMethod::Password).unwrap();
+    let session = e
+        .staff
+        .sessions
+        .create("ny.person", LoginMethod::Password)
+        .unwrap();
     let idle = Duration::from_secs(600);
     assert!(e.staff.sessions.get(&session.id, idle).unwrap().is_some());
     accounts
@@ -347,8 +376,14 @@ fn approval_and_deactivation_are_told_only_with_the_right_password() {
     accounts
         .set_status("ny.person", AccountStatus::Active, "admin")
         .unwrap();
-    let session = e.staff.sessions.create("ny.person", LoginMethod::Password).unwrap();
-    accounts.set_password("ny.person", "ett-annat-langt-losen").unwrap();
+    let session = e
+        .staff
+        .sessions
+        .create("ny.person", LoginMethod::Password)
+        .unwrap();
+    accounts
+        .set_password("ny.person", "ett-annat-langt-losen")
+        .unwrap();
     assert!(e.staff.sessions.get(&session.id, idle).unwrap().is_none());
     assert_eq!(
         accounts.login_password("ny.person", PASSWORD),
@@ -429,17 +464,45 @@ fn sessions_expire_when_idle_and_tokens_compare() {
     assert_ne!(a.id, b.id);
     assert_ne!(a.id, a.csrf);
 
-    let got = sessions.get(&a.id, Duration::from_secs(60)).unwrap().unwrap();
+    let got = sessions
+        .get(&a.id, Duration::from_secs(60))
+        .unwrap()
+        .unwrap();
     assert_eq!(got.username, "eva");
-    assert!(sessions.get("not-a-session", Duration::from_secs(60)).unwrap().is_none());
+    assert!(
+        sessions
+            .get("not-a-session", Duration::from_secs(60))
+            .unwrap()
+            .is_none()
+    );
 
     std::thread::sleep(Duration::from_millis(2100));
-    assert!(sessions.get(&a.id, Duration::from_secs(1)).unwrap().is_none());
+    assert!(
+        sessions
+            .get(&a.id, Duration::from_secs(1))
+            .unwrap()
+            .is_none()
+    );
     // An expired session is gone, not only hidden.
-    assert!(sessions.get(&a.id, Duration::from_secs(3600)).unwrap().is_none());
-    assert!(sessions.get(&b.id, Duration::from_secs(3600)).unwrap().is_some());
+    assert!(
+        sessions
+            .get(&a.id, Duration::from_secs(3600))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        sessions
+            .get(&b.id, Duration::from_secs(3600))
+            .unwrap()
+            .is_some()
+    );
     sessions.remove(&b.id).unwrap();
-    assert!(sessions.get(&b.id, Duration::from_secs(3600)).unwrap().is_none());
+    assert!(
+        sessions
+            .get(&b.id, Duration::from_secs(3600))
+            .unwrap()
+            .is_none()
+    );
 
     assert!(tokens_match(&a.csrf, &a.csrf.clone()));
     assert!(!tokens_match(&a.csrf, &b.csrf));
@@ -528,7 +591,8 @@ fn audit_chain_verifies_and_tampering_is_found() {
         original = bytes.to_vec();
         let mut entry: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         entry["detail"] = "något annat".into();
-        t.insert(key(3), serde_json::to_vec(&entry).unwrap()).unwrap();
+        t.insert(key(3), serde_json::to_vec(&entry).unwrap())
+            .unwrap();
     });
     assert_eq!(
         e.staff.audit.verify(LogKind::User).unwrap().first_broken,
@@ -539,7 +603,10 @@ fn audit_chain_verifies_and_tampering_is_found() {
     e = reopen_tree(e, audit::USER_TREE, |t| {
         t.insert(key(3), saved).unwrap();
     });
-    assert_eq!(e.staff.audit.verify(LogKind::User).unwrap().first_broken, None);
+    assert_eq!(
+        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
+        None
+    );
 
     // An entry removed in the middle.
     e = reopen_tree(e, audit::USER_TREE, |t| {
@@ -551,7 +618,10 @@ fn audit_chain_verifies_and_tampering_is_found() {
     e = reopen_tree(e, audit::USER_TREE, |t| {
         t.insert(key(2), saved).unwrap();
     });
-    assert_eq!(e.staff.audit.verify(LogKind::User).unwrap().first_broken, None);
+    assert_eq!(
+        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
+        None
+    );
 
     // The newest entry removed.
     e = reopen_tree(e, audit::USER_TREE, |t| {
@@ -572,7 +642,14 @@ fn concurrent_appends_form_one_chain() {
             s.spawn(move || {
                 for i in 0..50 {
                     audit
-                        .append(LogKind::Document, "intake", "taken_in", None, None, &format!("{t}/{i}"))
+                        .append(
+                            LogKind::Document,
+                            "intake",
+                            "taken_in",
+                            None,
+                            None,
+                            &format!("{t}/{i}"),
+                        )
                         .unwrap();
                 }
             });
@@ -582,7 +659,14 @@ fn concurrent_appends_form_one_chain() {
         s.spawn(move || {
             for i in 0..50 {
                 other
-                    .append(LogKind::Document, "intake", "taken_in", None, None, &format!("x/{i}"))
+                    .append(
+                        LogKind::Document,
+                        "intake",
+                        "taken_in",
+                        None,
+                        None,
+                        &format!("x/{i}"),
+                    )
                     .unwrap();
             }
         });
@@ -613,7 +697,13 @@ fn documents_of_another_region_do_not_exist() {
         &stockholm
     )));
     assert!(not_found(cw.register(s, "DOC03", &stockholm)));
-    assert!(not_found(cw.forward(s, "DOC03", "01", "fel region", &stockholm)));
+    assert!(not_found(cw.forward(
+        s,
+        "DOC03",
+        "01",
+        "fel region",
+        &stockholm
+    )));
     assert!(not_found(cw.reject(s, "DOC03", "skäl", &stockholm)));
     assert!(not_found(cw.put_aside(s, "DOC03", "skäl", &stockholm)));
     let queue = |a: &Account| e.staff.queues(s).pending(a).unwrap();
@@ -622,7 +712,13 @@ fn documents_of_another_region_do_not_exist() {
 
     // Forwarded from 03 to 01: the case moves.
     let case = cw
-        .forward(s, "DOC03", "1", "Patienten är folkbokförd i Stockholm", &uppsala)
+        .forward(
+            s,
+            "DOC03",
+            "1",
+            "Patienten är folkbokförd i Stockholm",
+            &uppsala,
+        )
         .unwrap();
     assert_eq!(case.region.as_deref(), Some("01"));
     assert_eq!(case.state, CaseState::Open);
@@ -707,7 +803,13 @@ fn group_accounts_cannot_register() {
     // It may prepare the notification.
     e.staff
         .casework
-        .correct(&e.store, "DOC1", "patient.personnummer", text(RIGHT_PNR), &group)
+        .correct(
+            &e.store,
+            "DOC1",
+            "patient.personnummer",
+            text(RIGHT_PNR),
+            &group,
+        )
         .unwrap();
     let person = handlaggare(&e.staff, "eva", "01");
     assert!(e.staff.casework.register(&e.store, "DOC1", &person).is_ok());
@@ -722,7 +824,13 @@ fn corrections_keep_both_values_and_the_change() {
     put(&e, "DOC1", Some("01"));
 
     let case = cw
-        .correct(s, "DOC1", "patient.personnummer", text("19811218-9876"), &eva)
+        .correct(
+            s,
+            "DOC1",
+            "patient.personnummer",
+            text("19811218-9876"),
+            &eva,
+        )
         .unwrap();
     assert_eq!(case.corrections["patient.personnummer"], text(RIGHT_PNR));
     let change = &case.changes[0];
@@ -763,7 +871,10 @@ fn corrections_keep_both_values_and_the_change() {
     assert!(invalid("patient.personnummer", ticked(&["x"])));
     assert!(invalid("anmalan.typ", text("nytt_fall")));
     assert!(invalid("anmalan.typ", ticked(&["gammalt_fall"])));
-    assert!(invalid("anmalan.typ", ticked(&["nytt_fall", "kompletterande"])));
+    assert!(invalid(
+        "anmalan.typ",
+        ticked(&["nytt_fall", "kompletterande"])
+    ));
     assert!(invalid("patient.skostorlek", text("42")));
     assert!(invalid("patient.personnummer", text("198112189875")));
     // A choice, and a field nothing was read in, can be corrected.
@@ -779,7 +890,10 @@ fn corrections_keep_both_values_and_the_change() {
 
     let reg = cw.register(s, "DOC1", &eva).unwrap();
     assert_eq!(reg.values_read["patient.personnummer"], text(WRONG_PNR));
-    assert_eq!(reg.values_registered["patient.personnummer"], text(RIGHT_PNR));
+    assert_eq!(
+        reg.values_registered["patient.personnummer"],
+        text(RIGHT_PNR)
+    );
     assert_eq!(reg.values_registered["smitta.vag"], ticked(&["vatten"]));
     assert_eq!(reg.values_registered["patient.telefon"], text("0701234567"));
     assert_eq!(reg.values_read["patient.namn"], text("BERG ANNA"));
@@ -788,7 +902,10 @@ fn corrections_keep_both_values_and_the_change() {
     assert_eq!(reg.received_at, "2026-01-10T08:00:00Z");
     let year = time::OffsetDateTime::now_utc().year();
     assert_eq!(reg.diarienummer, format!("SMI-01-{year}-00001"));
-    assert_eq!(cw.registration(&reg.diarienummer).unwrap(), Some(reg.clone()));
+    assert_eq!(
+        cw.registration(&reg.diarienummer).unwrap(),
+        Some(reg.clone())
+    );
 
     // Registered: nothing more to do with it.
     for r in [
@@ -841,14 +958,18 @@ fn states_reasons_and_missing_pages() {
         cw.reject(s, "DOC2", " ", &eva),
         Err(StaffError::Invalid(_))
     ));
-    let case = cw.put_aside(s, "DOC2", "Väntar på svar från läkaren", &eva).unwrap();
+    let case = cw
+        .put_aside(s, "DOC2", "Väntar på svar från läkaren", &eva)
+        .unwrap();
     assert!(matches!(case.state, CaseState::PutAside { .. }));
     // Put aside, it may still be corrected and then resumed.
     cw.correct(s, "DOC2", "patient.namn", text("BERG ANNIKA"), &eva)
         .unwrap();
     assert_eq!(cw.resume(s, "DOC2", &eva).unwrap().state, CaseState::Open);
     let case = cw.reject(s, "DOC2", "Inte en anmälan", &eva).unwrap();
-    assert!(matches!(case.state, CaseState::Rejected { ref reason, .. } if reason == "Inte en anmälan"));
+    assert!(
+        matches!(case.state, CaseState::Rejected { ref reason, .. } if reason == "Inte en anmälan")
+    );
     assert!(matches!(
         cw.register(s, "DOC2", &eva),
         Err(StaffError::Conflict(_))
@@ -861,7 +982,10 @@ fn states_reasons_and_missing_pages() {
         .into_iter()
         .map(|x| x.action)
         .collect();
-    assert_eq!(actions, ["put_aside", "field_changed", "resumed", "rejected"]);
+    assert_eq!(
+        actions,
+        ["put_aside", "field_changed", "resumed", "rejected"]
+    );
 }
 
 #[test]
@@ -918,10 +1042,25 @@ fn concurrent_registrations_give_gap_free_numbers_per_region() {
     assert_eq!(uppsala, [1, 2, 3, 4, 5]);
 
     let today = time::OffsetDateTime::now_utc().date().to_string();
-    let listed = e.staff.casework.registrations("01", &today, &today).unwrap();
+    let listed = e
+        .staff
+        .casework
+        .registrations("01", &today, &today)
+        .unwrap();
     assert_eq!(listed.len(), 800);
-    assert!(listed.windows(2).all(|w| w[0].registered_at <= w[1].registered_at));
-    assert_eq!(e.staff.casework.registrations("03", &today, &today).unwrap().len(), 5);
+    assert!(
+        listed
+            .windows(2)
+            .all(|w| w[0].registered_at <= w[1].registered_at)
+    );
+    assert_eq!(
+        e.staff
+            .casework
+            .registrations("03", &today, &today)
+            .unwrap()
+            .len(),
+        5
+    );
     assert!(
         e.staff
             .casework
@@ -942,8 +1081,14 @@ fn export_holds_the_corrected_value_and_the_postlista_no_personal_data() {
     let eva = handlaggare(&e.staff, "eva", "01");
     put(&e, "DOC1", Some("01"));
     put(&e, "DOC2", Some("01"));
-    cw.correct(&e.store, "DOC1", "patient.personnummer", text(RIGHT_PNR), &eva)
-        .unwrap();
+    cw.correct(
+        &e.store,
+        "DOC1",
+        "patient.personnummer",
+        text(RIGHT_PNR),
+        &eva,
+    )
+    .unwrap();
     let rows = vec![
         cw.register(&e.store, "DOC1", &eva).unwrap(),
         cw.register(&e.store, "DOC2", &eva).unwrap(),
@@ -951,7 +1096,12 @@ fn export_holds_the_corrected_value_and_the_postlista_no_personal_data() {
     let registry = Registry::embedded();
     let csv_text = export::registrations_csv(registry, &rows).unwrap();
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
     assert_eq!(
         &header[..8],
         [
@@ -1029,7 +1179,12 @@ fn queues_pending_incomplete_flagged_duplicates_unidentified() {
         .push("Postorten stämmer inte med postnumret.".into());
     s.documents.put(&newer).unwrap();
     s.documents
-        .put(&document("OLDER", Some("01"), "2026-01-05T08:00:00Z", RIGHT_PNR))
+        .put(&document(
+            "OLDER",
+            Some("01"),
+            "2026-01-05T08:00:00Z",
+            RIGHT_PNR,
+        ))
         .unwrap();
     let mut far = document("FAR", Some("01"), "2025-06-01T08:00:00Z", RIGHT_PNR);
     far.flags.push("kopierad_blankett".into());
@@ -1053,7 +1208,12 @@ fn queues_pending_incomplete_flagged_duplicates_unidentified() {
     let dups = q.duplicates(&eva, 30).unwrap();
     assert_eq!(dups.len(), 1, "{dups:?}");
     assert_eq!(
-        (dups[0].key.as_str(), dups[0].other.as_str(), dups[0].disease.as_str(), dups[0].days_apart),
+        (
+            dups[0].key.as_str(),
+            dups[0].other.as_str(),
+            dups[0].disease.as_str(),
+            dups[0].days_apart
+        ),
         ("NEWER", "OLDER", "salmonella", 15)
     );
     assert!(q.duplicates(&eva, 10).unwrap().is_empty());
@@ -1065,23 +1225,37 @@ fn queues_pending_incomplete_flagged_duplicates_unidentified() {
     assert!(q.duplicates(&eva, 30).unwrap().is_empty());
 
     // Unidentified pages: by the region of their upload, admins for the unknown.
-    s.documents.queue_unidentified("scan01", 0, "ingen QR-kod").unwrap();
-    s.documents.queue_unidentified("scanXX", 3, "ingen QR-kod").unwrap();
+    s.documents
+        .queue_unidentified("scan01", 0, "ingen QR-kod")
+        .unwrap();
+    s.documents
+        .queue_unidentified("scanXX", 3, "ingen QR-kod")
+        .unwrap();
     e.staff.casework.note_upload("scan01", "01").unwrap();
     let ids = |a: &Account| -> Vec<String> {
-        q.unidentified(a).unwrap().into_iter().map(|u| u.id).collect()
+        q.unidentified(a)
+            .unwrap()
+            .into_iter()
+            .map(|u| u.id)
+            .collect()
     };
     assert_eq!(ids(&eva), ["scan01:0"]);
     assert_eq!(ids(&admin), ["scanXX:3"]);
-    assert!(not_found(e.staff.casework.set_aside_unidentified(
-        s, "scanXX:3", "tom sida", &eva
-    )));
+    assert!(not_found(
+        e.staff
+            .casework
+            .set_aside_unidentified(s, "scanXX:3", "tom sida", &eva)
+    ));
     e.staff
         .casework
         .set_aside_unidentified(s, "scan01:0", "Tom baksida", &eva)
         .unwrap();
     assert!(ids(&eva).is_empty());
-    assert_eq!(s.documents.unidentified().unwrap().len(), 2, "the page is kept");
+    assert_eq!(
+        s.documents.unidentified().unwrap().len(),
+        2,
+        "the page is kept"
+    );
 }
 
 #[test]

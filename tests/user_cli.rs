@@ -116,7 +116,11 @@ fn add_list_approve_deactivate() {
     }
     let out = user(data, &["approve", "--username", "ANNA.BERG"], None);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = user(data, &["passwd", "--username", "anna.berg"], Some("nytt långt lösenord\n"));
+    let out = user(
+        data,
+        &["passwd", "--username", "anna.berg"],
+        Some("nytt långt lösenord\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 
     let store = Store::open(data).unwrap();
@@ -150,7 +154,10 @@ fn add_list_approve_deactivate() {
             ("cli", "password_changed"),
         ]
     );
-    assert_eq!(staff.audit.verify(LogKind::User).unwrap().first_broken, None);
+    assert_eq!(
+        staff.audit.verify(LogKind::User).unwrap().first_broken,
+        None
+    );
 }
 
 #[test]
@@ -160,22 +167,71 @@ fn bad_arguments_exit_with_2() {
     let cases: [(&[&str], Option<&str>); 8] = [
         (&["add", "--username", "eva", "--name", "Eva"], None),
         (
-            &["add", "--username", "eva", "--name", "Eva", "--region", "01", "--role", "chef", "--password-stdin"],
+            &[
+                "add",
+                "--username",
+                "eva",
+                "--name",
+                "Eva",
+                "--region",
+                "01",
+                "--role",
+                "chef",
+                "--password-stdin",
+            ],
             Some("ett långt lösenord\n"),
         ),
         (
-            &["add", "--username", "eva", "--name", "Eva", "--region", "99", "--password-stdin"],
+            &[
+                "add",
+                "--username",
+                "eva",
+                "--name",
+                "Eva",
+                "--region",
+                "99",
+                "--password-stdin",
+            ],
             Some("ett långt lösenord\n"),
         ),
         // Neither password nor HSA-id.
-        (&["add", "--username", "eva", "--name", "Eva", "--region", "01"], None),
+        (
+            &[
+                "add",
+                "--username",
+                "eva",
+                "--name",
+                "Eva",
+                "--region",
+                "01",
+            ],
+            None,
+        ),
         // No password on standard input, or a short one.
         (
-            &["add", "--username", "eva", "--name", "Eva", "--region", "01", "--password-stdin"],
+            &[
+                "add",
+                "--username",
+                "eva",
+                "--name",
+                "Eva",
+                "--region",
+                "01",
+                "--password-stdin",
+            ],
             None,
         ),
         (
-            &["add", "--username", "e v a", "--name", "Eva", "--region", "01", "--password-stdin"],
+            &[
+                "add",
+                "--username",
+                "e v a",
+                "--name",
+                "Eva",
+                "--region",
+                "01",
+                "--password-stdin",
+            ],
             Some("ett långt lösenord\n"),
         ),
         (&["approve", "--username", "ingen"], None),

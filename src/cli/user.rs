@@ -107,7 +107,8 @@ pub fn run(args: UserArgs) -> Result<(), CliError> {
                 .collect::<Result<Vec<_>, _>>()?;
             if !password_stdin && hsa_id.is_none() {
                 return Err(CliError::Usage(
-                    "ange --password-stdin (lösenordet på standard in) eller --hsa-id (SITHS)".into(),
+                    "ange --password-stdin (lösenordet på standard in) eller --hsa-id (SITHS)"
+                        .into(),
                 ));
             }
             let password = password_stdin.then(read_password).transpose()?;
@@ -225,10 +226,9 @@ fn read_password() -> Result<String, CliError> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::Failed(format!("kunde inte läsa lösenordet från standard in: {e}")))?;
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        CliError::Failed(format!("kunde inte läsa lösenordet från standard in: {e}"))
+    })?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.is_empty() {
         return Err(CliError::Usage(

@@ -249,7 +249,9 @@ impl Accounts {
         let username = normalize_username(&new.username)?;
         let display_name = new.display_name.trim().to_string();
         if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(StaffError::Invalid("Ange ett namn (högst 200 tecken).".into()));
+            return Err(StaffError::Invalid(
+                "Ange ett namn (högst 200 tecken).".into(),
+            ));
         }
         let hsa_id = new.hsa_id.as_deref().map(normalize_hsa_id).transpose()?;
         let roles = normalize_roles(new.roles)?;
@@ -328,11 +330,7 @@ impl Accounts {
     }
 
     /// Reads, changes and writes one account in a transaction, so that two admins do not undo each other.
-    fn update(
-        &self,
-        username: &str,
-        change: impl Fn(&mut Account),
-    ) -> Result<Account, StaffError> {
+    fn update(&self, username: &str, change: impl Fn(&mut Account)) -> Result<Account, StaffError> {
         let username = normalize_username(username).map_err(|_| StaffError::NotFound)?;
         committed(self.accounts.transaction(|accounts| {
             let Some(bytes) = accounts.get(username.as_bytes())? else {
@@ -422,7 +420,9 @@ impl Accounts {
             return Err(self.failed(&key, now).map_err(refuse)?);
         };
         if failures.count > 0 {
-            self.failures.remove(key.as_bytes()).map_err(|e| refuse(e.into()))?;
+            self.failures
+                .remove(key.as_bytes())
+                .map_err(|e| refuse(e.into()))?;
         }
         status_check(account)
     }

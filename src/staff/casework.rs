@@ -191,7 +191,10 @@ pub fn forms_of(registry: &Registry, doc: &Document) -> Vec<Arc<Form>> {
     add(&mut forms, registry.get(&doc.form, Some(doc.version)).ok());
     for page in doc.pages.values() {
         let code = page.template.split('.').next().unwrap_or_default();
-        add(&mut forms, registry.all().find(|f| f.code.to_string() == code));
+        add(
+            &mut forms,
+            registry.all().find(|f| f.code.to_string() == code),
+        );
     }
     for field in doc.fields.values() {
         if !forms.iter().any(|f| f.name() == field.form) {
@@ -304,7 +307,12 @@ impl Casework {
     }
 
     /// The document and its case, without logging, if the account may see it.
-    fn access(&self, store: &Store, key: &str, by: &Account) -> Result<(Document, Case), StaffError> {
+    fn access(
+        &self,
+        store: &Store,
+        key: &str,
+        by: &Account,
+    ) -> Result<(Document, Case), StaffError> {
         let doc = store.documents.get(key)?.ok_or(StaffError::NotFound)?;
         let case = self.case(&doc)?;
         if !sees(by, case.region.as_deref()) {
@@ -334,13 +342,7 @@ impl Casework {
         }))
     }
 
-    fn log(
-        &self,
-        by: &Account,
-        action: &str,
-        case: &Case,
-        detail: &str,
-    ) -> Result<(), StaffError> {
+    fn log(&self, by: &Account, action: &str, case: &Case, detail: &str) -> Result<(), StaffError> {
         self.audit.append(
             LogKind::Document,
             &by.username,
@@ -460,7 +462,8 @@ impl Casework {
         workable(&case)?;
         if doc.status == DocumentStatus::Incomplete {
             return Err(StaffError::Conflict(
-                "Anmälan saknar sidor och kan inte registreras förrän alla sidor har kommit in.".into(),
+                "Anmälan saknar sidor och kan inte registreras förrän alla sidor har kommit in."
+                    .into(),
             ));
         }
         let now = time::OffsetDateTime::now_utc();
@@ -584,7 +587,9 @@ impl Casework {
             match case.state {
                 CaseState::Open => {}
                 CaseState::PutAside { .. } => {
-                    return Err(StaffError::Conflict("Anmälan är redan lagd åt sidan.".into()));
+                    return Err(StaffError::Conflict(
+                        "Anmälan är redan lagd åt sidan.".into(),
+                    ));
                 }
                 _ => workable(case)?,
             }
@@ -703,7 +708,8 @@ impl Casework {
             .ok_or_else(|| StaffError::Invalid(format!("Okänd region «{}».", region.trim())))?
             .code
             .clone();
-        self.upload_regions.insert(scan.as_bytes(), code.as_bytes())?;
+        self.upload_regions
+            .insert(scan.as_bytes(), code.as_bytes())?;
         Ok(())
     }
 

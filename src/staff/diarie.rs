@@ -70,10 +70,7 @@ impl DiarieFormat {
     /// Refuses a pattern without `{n}` (numbers would repeat) or with an unknown placeholder.
     pub fn parse(pattern: &str) -> Result<DiarieFormat, String> {
         let parsed = segments(pattern)?;
-        if !parsed
-            .iter()
-            .any(|s| matches!(s, Segment::Number { .. }))
-        {
+        if !parsed.iter().any(|s| matches!(s, Segment::Number { .. })) {
             return Err(format!(
                 "diarienummermönstret «{pattern}» saknar löpnumret {{n}}: numren skulle upprepas"
             ));

@@ -96,7 +96,12 @@ pub fn registrations_csv(registry: &Registry, rows: &[Registration]) -> Result<S
     let columns = field_columns(registry, rows);
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
-        .write_record(REGISTRATION_COLUMNS.iter().copied().chain(columns.iter().map(String::as_str)))
+        .write_record(
+            REGISTRATION_COLUMNS
+                .iter()
+                .copied()
+                .chain(columns.iter().map(String::as_str)),
+        )
         .map_err(csv_error)?;
     for r in rows {
         let mut record = vec![
@@ -116,7 +121,8 @@ pub fn registrations_csv(registry: &Registry, rows: &[Registration]) -> Result<S
 }
 
 pub fn registrations_json(rows: &[Registration]) -> Result<String, StaffError> {
-    serde_json::to_string_pretty(rows).map_err(|e| StaffError::Store(StoreError::Corrupt(e.to_string())))
+    serde_json::to_string_pretty(rows)
+        .map_err(|e| StaffError::Store(StoreError::Corrupt(e.to_string())))
 }
 
 pub fn log_csv(entries: &[LogEntry]) -> Result<String, StaffError> {

@@ -117,10 +117,7 @@ impl Queues<'_> {
             .visible(by)?
             .into_iter()
             .filter(|(_, case)| {
-                matches!(
-                    case.state,
-                    CaseState::Open | CaseState::Registered { .. }
-                )
+                matches!(case.state, CaseState::Open | CaseState::Registered { .. })
             })
             .filter_map(|(doc, case)| {
                 let values = effective_values(&doc, &case);
