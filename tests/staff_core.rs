@@ -527,6 +527,10 @@ fn reopen_tree<F: FnOnce(&sled::Tree)>(e: Env, tree: &str, f: F) -> Env {
     Env { dir, store, staff }
 }
 
+fn first_broken(e: &Env) -> Option<u64> {
+    e.staff.audit.verify(LogKind::User).unwrap().first_broken
+}
+
 #[test]
 fn audit_chain_verifies_and_tampering_is_found() {
     let mut e = env();
@@ -594,19 +598,13 @@ fn audit_chain_verifies_and_tampering_is_found() {
         t.insert(key(3), serde_json::to_vec(&entry).unwrap())
             .unwrap();
     });
-    assert_eq!(
-        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
-        Some(3)
-    );
+    assert_eq!(first_broken(&e), Some(3));
     // Put back: whole again.
     let saved = original.clone();
     e = reopen_tree(e, audit::USER_TREE, |t| {
         t.insert(key(3), saved).unwrap();
     });
-    assert_eq!(
-        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
-        None
-    );
+    assert_eq!(first_broken(&e), None);
 
     // An entry removed in the middle.
     e = reopen_tree(e, audit::USER_TREE, |t| {
@@ -618,19 +616,13 @@ fn audit_chain_verifies_and_tampering_is_found() {
     e = reopen_tree(e, audit::USER_TREE, |t| {
         t.insert(key(2), saved).unwrap();
     });
-    assert_eq!(
-        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
-        None
-    );
+    assert_eq!(first_broken(&e), None);
 
     // The newest entry removed.
     e = reopen_tree(e, audit::USER_TREE, |t| {
         t.remove(key(5)).unwrap();
     });
-    assert_eq!(
-        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
-        Some(5)
-    );
+    assert_eq!(first_broken(&e), Some(5));
 }
 
 #[test]

@@ -164,13 +164,11 @@ fn add_list_approve_deactivate() {
 fn bad_arguments_exit_with_2() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
+    const PW: Option<&str> = Some("ett långt lösenord\n");
     let cases: [(&[&str], Option<&str>); 8] = [
-        (&["add", "--username", "eva", "--name", "Eva"], None),
+        (&["--name", "Eva"], None),
         (
             &[
-                "add",
-                "--username",
-                "eva",
                 "--name",
                 "Eva",
                 "--region",
@@ -179,66 +177,42 @@ fn bad_arguments_exit_with_2() {
                 "chef",
                 "--password-stdin",
             ],
-            Some("ett långt lösenord\n"),
+            PW,
         ),
-        (
-            &[
-                "add",
-                "--username",
-                "eva",
-                "--name",
-                "Eva",
-                "--region",
-                "99",
-                "--password-stdin",
-            ],
-            Some("ett långt lösenord\n"),
-        ),
+        (&["--name", "Eva", "--region", "99", "--password-stdin"], PW),
         // Neither password nor HSA-id.
+        (&["--name", "Eva", "--region", "01"], None),
+        // No password on standard input.
         (
-            &[
-                "add",
-                "--username",
-                "eva",
-                "--name",
-                "Eva",
-                "--region",
-                "01",
-            ],
+            &["--name", "Eva", "--region", "01", "--password-stdin"],
             None,
         ),
-        // No password on standard input, or a short one.
+        // A name that cannot be a username.
         (
             &[
-                "add",
-                "--username",
-                "eva",
                 "--name",
                 "Eva",
                 "--region",
                 "01",
                 "--password-stdin",
-            ],
-            None,
-        ),
-        (
-            &[
-                "add",
                 "--username",
                 "e v a",
-                "--name",
-                "Eva",
-                "--region",
-                "01",
-                "--password-stdin",
             ],
-            Some("ett långt lösenord\n"),
+            PW,
         ),
-        (&["approve", "--username", "ingen"], None),
+        (&["approve"], None),
         (&["frobnicate"], None),
     ];
     for (args, stdin) in cases {
-        let out = user(data, args, stdin);
+        // Every command but the last two is `add`; each names a user.
+        let mut args = args.to_vec();
+        if args[0] == "--name" {
+            args.insert(0, "add");
+        }
+        if !args.contains(&"--username") && args[0] != "frobnicate" {
+            args.extend(["--username", "eva"]);
+        }
+        let out = user(data, &args, stdin);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(!stderr(&out).is_empty());
     }
