@@ -145,6 +145,97 @@ fn find_mark(
 
 pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
     let first = coarse(id).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
+    refine(page, &first, 9.0)
+}
+
+/// The page's orientation, 0, 90, 180 or 270 degrees counter-clockwise, as `identify` counts it.
+pub fn orientation(t: &Affine) -> u16 {
+    // Image y grows downwards: a page turned counter-clockwise on the glass has a negative angle in the image.
+    let ccw = (-t.rotation_deg()).rem_euclid(360.0);
+    ((ccw / 90.0).round() as u16 % 4) * 90
+}
+
+/// A page that nothing identifies (no QR code, no mark larger than the others): each quarter turn is tried on the
+/// guess that the sheet fills the image. Three marks fit any turn that finds them exactly, and the small marks
+/// are symmetric, so the turns that find marks are told apart by the printed outlines of `boxes` (the boxes of
+/// the page the sheet is said to be): under the right map they lie on ink.
+pub fn align_unguided(page: &ScanPage, boxes: &[Rect]) -> Result<Alignment, String> {
+    let k = f64::from(page.dpi) / 25.4;
+    let (cx, cy) = (
+        f64::from(page.image.width()) / 2.0,
+        f64::from(page.image.height()) / 2.0,
+    );
+    let (mx, my) = (f64::from(page::PAGE_W) / 2.0, f64::from(page::PAGE_H) / 2.0);
+    let mut best: Option<(f64, Alignment)> = None;
+    for quarter in 0..4 {
+        let (sin, cos) = (f64::from(quarter) * std::f64::consts::FRAC_PI_2).sin_cos();
+        let (a, b, d, e) = (k * cos, -k * sin, k * sin, k * cos);
+        let guess = Affine {
+            a,
+            b,
+            c: cx - (a * mx + b * my),
+            d,
+            e,
+            f: cy - (d * mx + e * my),
+        };
+        let Ok(found) = refine(page, &guess, 20.0) else {
+            continue;
+        };
+        if found.marks_found < 3 {
+            continue;
+        }
+        let score = outline_ink(&page.image, &found.transform, boxes);
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, found));
+        }
+    }
+    best.map(|(_, a)| a)
+        .ok_or_else(|| "hörnmarkeringarna hittades inte i någon riktning".to_string())
+}
+
+/// Mean darkness (0–255) along the outlines of `rects` mapped through `t`.
+fn outline_ink(img: &GrayImage, t: &Affine, rects: &[Rect]) -> f64 {
+    let points = outline_points(t, rects);
+    if points.is_empty() {
+        return 0.0;
+    }
+    let sum: u64 = points
+        .iter()
+        .map(|&(x, y)| u64::from(255 - sample(img, x, y)))
+        .sum();
+    sum as f64 / points.len() as f64
+}
+
+/// Points about every 0.5 mm along the outlines of `rects`, in pixels.
+fn outline_points(t: &Affine, rects: &[Rect]) -> Vec<(f64, f64)> {
+    let mut border = Vec::new();
+    let step = 0.5;
+    for r in rects {
+        let (x0, y0, x1, y1) = (
+            f64::from(r.x),
+            f64::from(r.y),
+            f64::from(r.right()),
+            f64::from(r.bottom()),
+        );
+        let nx = ((x1 - x0) / step).ceil().max(1.0) as usize;
+        let ny = ((y1 - y0) / step).ceil().max(1.0) as usize;
+        for i in 0..=nx {
+            let x = x0 + (x1 - x0) * i as f64 / nx as f64;
+            border.push(t.apply(x, y0));
+            border.push(t.apply(x, y1));
+        }
+        for j in 1..ny {
+            let y = y0 + (y1 - y0) * j as f64 / ny as f64;
+            border.push(t.apply(x0, y));
+            border.push(t.apply(x1, y));
+        }
+    }
+    border
+}
+
+/// From a first transform, the corner marks within `reach_mm` of where it puts them give the least-squares map.
+/// With fewer than three marks (a torn or cut corner) the first transform stands, with no residual.
+pub fn refine(page: &ScanPage, first: &Affine, reach_mm: f64) -> Result<Alignment, String> {
     let scale = first.scale();
     let mut pairs = Vec::new();
     let mut paper_levels = Vec::new();
@@ -156,7 +247,7 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
             px,
             py,
             f64::from(mark.rect.w) * scale,
-            9.0 * scale,
+            reach_mm * scale,
         ) {
             pairs.push(((f64::from(mx), f64::from(my)), c));
             paper_levels.push(paper);
@@ -167,7 +258,7 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
         Affine::fit(&pairs).ok_or("hörnmarkeringarna ligger på en linje")?
     } else {
         // Too few marks (a torn or cut corner): the symbols' corners place the page, less precisely.
-        first
+        *first
     };
     let residual_mm = if marks_found >= 3 {
         transform.residual_px(&pairs) / transform.scale()
@@ -196,29 +287,8 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
 /// re-fit of one box or of a row of cells, which move together.
 pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f64) {
     let scale = t.scale();
-    // Border points in pixels, about one every 0.5 mm, and the pixel vector of one millimetre along each axis.
-    let mut border = Vec::new();
-    let step = 0.5;
-    for r in rects {
-        let (x0, y0, x1, y1) = (
-            f64::from(r.x),
-            f64::from(r.y),
-            f64::from(r.right()),
-            f64::from(r.bottom()),
-        );
-        let nx = ((x1 - x0) / step).ceil() as usize;
-        let ny = ((y1 - y0) / step).ceil() as usize;
-        for i in 0..=nx {
-            let x = x0 + (x1 - x0) * i as f64 / nx as f64;
-            border.push(t.apply(x, y0));
-            border.push(t.apply(x, y1));
-        }
-        for j in 1..ny {
-            let y = y0 + (y1 - y0) * j as f64 / ny as f64;
-            border.push(t.apply(x0, y));
-            border.push(t.apply(x1, y));
-        }
-    }
+    // Border points in pixels, and the pixel vector of one millimetre along each axis.
+    let border = outline_points(t, rects);
     let ux = (t.a, t.d);
     let uy = (t.b, t.e);
     let darkness = |dx: f64, dy: f64| -> u64 {
