@@ -690,3 +690,104 @@ fn the_inbox_is_watched_while_the_server_runs() {
         "the inbox is emptied once the scan is kept"
     );
 }
+
+#[test]
+fn an_unidentified_page_is_placed_on_its_form_id_and_page() {
+    use blankett::forms::page::{self, Rect};
+    use blankett::synth::scenario::{self, Damage, IdMode, Spec};
+    let (dir, _) = prepared();
+    let server = Server::start_in(dir, &[]);
+    // A copy whose QR codes and printed IDs are gone: intake cannot tell which form it is.
+    let mut damage: Vec<Damage> = page::QR_ZONES
+        .iter()
+        .map(|z| Damage::WhiteOut(z.grow(page::QR_QUIET)))
+        .collect();
+    damage.push(Damage::WhiteOut(Rect::new(140.0, 31.0, 56.0, 9.0)));
+    damage.push(Damage::WhiteOut(Rect::new(80.0, 281.0, 115.5, 8.0)));
+    let spec = Spec {
+        documents: 1,
+        forms: vec!["klinisk".into()],
+        supplement_rate: 0.0,
+        typed_rate: 1.0,
+        upside_down_rate: 0.0,
+        ids: IdMode::Seeded,
+        damage,
+        ..Spec::default()
+    };
+    let batch = scenario::generate(83, &spec).unwrap();
+    let truth = &batch.truth[0];
+    let (name, bytes) = &batch.files[0];
+    let anna = Client::logged_in(&server, "anna");
+    let token = anna.csrf.lock().unwrap().clone();
+    let up = anna.post_raw(
+        "/staff/inlasning",
+        &[
+            ("x-filename", name),
+            ("x-region", "01"),
+            ("x-csrf-token", &token),
+        ],
+        bytes.clone(),
+    );
+    assert_eq!(up.status, 303, "{}", up.text());
+    let queue = anna
+        .get("/staff/oidentifierade")
+        .text()
+        .replace("&#x2F;", "/");
+    let actions: Vec<String> = queue
+        .match_indices("action=\"/staff/oidentifierade/")
+        .map(|(at, _)| {
+            queue[at + 8..]
+                .chars()
+                .take_while(|c| *c != '"')
+                .collect::<String>()
+        })
+        .filter(|a| a.ends_with("/placera"))
+        .collect();
+    assert_eq!(actions.len(), 2, "both pages are queued: {queue}");
+
+    // A wrong ID is refused with the reason; the page stays.
+    let wrong = anna.post_form_csrf(
+        &actions[0],
+        &[("form_id", "KL1-0000-0000-0"), ("page", "1")],
+    );
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.text().contains("Blankett-id:t stämmer inte"),
+        "{}",
+        wrong.text()
+    );
+
+    // Each page placed by its number in the copy (known from the generator's truth).
+    for action in &actions {
+        let index: usize = action
+            .trim_end_matches("/placera")
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let number = truth.pages.iter().find(|p| p.index == index).unwrap().page;
+        let placed = anna.post_form_csrf(
+            action,
+            &[("form_id", &truth.form_id), ("page", &number.to_string())],
+        );
+        assert_eq!(placed.status, 303, "{}", placed.text());
+    }
+    assert!(
+        anna.get("/staff/oidentifierade")
+            .text()
+            .contains("Inga oidentifierade sidor")
+    );
+    // The copy's ID is not in the register: the document is the admin's to forward.
+    let admin = Client::logged_in(&server, "admin");
+    let compact = blankett::formid::FormId::parse(&truth.form_id)
+        .unwrap()
+        .compact();
+    let (status, doc) = admin.json(&format!("/api/dokument/{compact}"));
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["missing_pages"], json!([]));
+    let log = admin
+        .get("/staff/admin/logg.csv?logg=dokument&action=page_placed")
+        .text();
+    assert_eq!(log.matches("page_placed").count(), 2, "{log}");
+}

@@ -5,7 +5,7 @@ use super::session::Caller;
 use super::views::region_name;
 use super::{Face, Site, csrf, key_path, refuse, see_other, segment, staff_error};
 use crate::intake::assemble::{FLAG_COPIED_BLANK, FLAG_RESCANNED};
-use crate::intake::pipeline::{Intake, Report};
+use crate::intake::pipeline::{PlaceError, Report};
 use crate::staff::casework::unidentified_id;
 use crate::staff::queues::{QueueItem, Queues};
 use crate::web::Params;
@@ -312,36 +312,71 @@ pub async fn place(
         );
     }
     let intake = site.intake.clone();
-    let result = super::blocking(move || place_page(&intake, &scan, index, &form_id, page)).await;
-    match result {
-        Ok(Ok(Report::Document(doc))) => {
-            see_other(&format!("/staff/dokument/{}", key_path(&doc.key)))
+    let (scan2, id2) = (scan.clone(), form_id.clone());
+    let result =
+        super::blocking(move || intake.place_unidentified(&scan2, index, &id2, page)).await;
+    let doc = match result {
+        Ok(Ok(Report::Document(doc))) => doc,
+        Ok(Ok(Report::Unidentified { reason, .. } | Report::Unreadable { reason, .. })) => {
+            return refuse(
+                &site,
+                Some(&caller),
+                Face::Page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("Sidan kunde inte placeras: {reason}. Den ligger kvar i kön."),
+            );
         }
-        Ok(Ok(_)) => see_other("/staff/oidentifierade?klart=placerad"),
-        Ok(Err(message)) => refuse(
-            &site,
-            Some(&caller),
-            Face::Page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &message,
+        Ok(Ok(Report::FileError { error, .. })) | Ok(Err(PlaceError::Decode(error))) => {
+            return refuse(
+                &site,
+                Some(&caller),
+                Face::Page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("Den sparade skanningen kunde inte läsas: {error}."),
+            );
+        }
+        Ok(Err(PlaceError::Store(e))) => {
+            return super::internal(&site, Some(&caller), Face::Page, &e);
+        }
+        Ok(Err(e)) => {
+            return refuse(
+                &site,
+                Some(&caller),
+                Face::Page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("{}.", capitalised(&e.to_string())),
+            );
+        }
+        Err(e) => return super::internal(&site, Some(&caller), Face::Page, &e),
+    };
+    let region = site.staff.casework.case(&doc).ok().and_then(|c| c.region);
+    if let Err(e) = site.staff.audit.append(
+        crate::staff::audit::LogKind::Document,
+        caller.username(),
+        "page_placed",
+        Some(&doc.key),
+        region.as_deref(),
+        &format!(
+            "{}: sida {page} av {form_id}",
+            unidentified_id(&scan, index)
         ),
-        Err(e) => super::internal(&site, Some(&caller), Face::Page, &e),
+    ) {
+        return staff_error(&site, Some(&caller), Face::Page, e);
+    }
+    // The page may belong to a copy of another region: then the person is not shown it.
+    if super::document::access(&site, &caller.account, &doc.key).is_ok() {
+        see_other(&format!("/staff/dokument/{}", key_path(&doc.key)))
+    } else {
+        see_other("/staff/oidentifierade?klart=placerad")
     }
 }
 
-/// Places an unidentified page on a form ID and page number.
-///
-/// TODO(intake): call `Intake::place_unidentified(scan, index, form_id, page)` when the intake branch has it;
-/// until then the page stays in the queue and the person is told so.
-fn place_page(
-    intake: &Intake,
-    scan: &str,
-    index: usize,
-    form_id: &str,
-    page: u32,
-) -> Result<Report, String> {
-    let _ = (intake, scan, index, form_id, page);
-    Err("Sidan kan inte placeras ännu: funktionen är inte klar i inläsningen. Sidan ligger kvar i kön.".into())
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// `POST /staff/oidentifierade/{scan}/{index}/lagg-undan`: out of the queue, with a reason (the scan is kept).
