@@ -319,7 +319,7 @@ fn bad_input_gets_a_clear_swedish_answer_never_a_500() {
             400,
             "Sjukdomen «nope» finns inte",
         ),
-        ("/staff/", 404, "Sidan finns inte"),
+        ("/inget-har", 404, "Sidan finns inte"),
         ("/static/nope.css", 404, "Filen finns inte"),
     ];
     for (path, status, words) in cases {

@@ -177,8 +177,11 @@ fn find_marks(
 /// The QR corners and the marks found so far in one fit. With one symbol the QR corners alone span 20 mm and
 /// place the far side of the page several millimetres off (fax at 98 lines per inch); a mark or two across the
 /// page pins it. Marks are exact to a pixel, the symbol's corners to about a module, hence the weight.
-fn refine(id: &Identified, marks: &[super::geometry::PointPair]) -> Option<Affine> {
-    let mut pairs = qr_pairs(id);
+fn with_qr(
+    qr: &[super::geometry::PointPair],
+    marks: &[super::geometry::PointPair],
+) -> Option<Affine> {
+    let mut pairs = qr.to_vec();
     for _ in 0..4 {
         pairs.extend_from_slice(marks);
     }
@@ -187,7 +190,25 @@ fn refine(id: &Identified, marks: &[super::geometry::PointPair]) -> Option<Affin
 
 pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
     let first = coarse(id).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
-    let (mut pairs, mut paper_levels) = find_marks(&page.image, &first, 9.0);
+    locate(page, &first, &qr_pairs(id), 9.0)
+}
+
+/// From a first transform, the corner marks within `reach_mm` of where it puts them give the least-squares map.
+/// With fewer than three marks (a torn or cut corner) the first transform stands, with no residual.
+pub fn refine(page: &ScanPage, first: &Affine, reach_mm: f64) -> Result<Alignment, String> {
+    locate(page, first, &[], reach_mm)
+}
+
+/// The marks near where `first` puts them, searched again from the marks found (and `qr`, the symbols' corners,
+/// when the page was identified by them), then the fitted map and its residual.
+fn locate(
+    page: &ScanPage,
+    first: &Affine,
+    qr: &[super::geometry::PointPair],
+    reach_mm: f64,
+) -> Result<Alignment, String> {
+    let first = *first;
+    let (mut pairs, mut paper_levels) = find_marks(&page.image, &first, reach_mm);
     // Missing marks: place the page again with the marks that were found and look once more; then wider, since
     // a page placed from one symbol and the marks beside it can be several millimetres off across the page.
     for reach in [9.0, 20.0] {
@@ -197,7 +218,7 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
         let better = if pairs.is_empty() {
             Some(first)
         } else {
-            refine(id, &pairs)
+            with_qr(qr, &pairs)
         };
         if let Some(t) = better {
             let (again, levels) = find_marks(&page.image, &t, reach);
@@ -208,14 +229,15 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
         }
     }
     let first = if pairs.len() < 3 {
-        refine(id, &pairs).unwrap_or(first)
+        with_qr(qr, &pairs).unwrap_or(first)
     } else {
         first
     };
     // Three marks fit an affine map exactly, so one wrong blob would go unnoticed: the symbols' corners must
     // agree with the map to within a few modules.
     if pairs.len() == 3
-        && Affine::fit(&pairs).is_none_or(|t| t.residual_px(&qr_pairs(id)) / t.scale() > 3.0)
+        && !qr.is_empty()
+        && Affine::fit(&pairs).is_none_or(|t| t.residual_px(qr) / t.scale() > 3.0)
     {
         pairs.clear();
         paper_levels.clear();
@@ -250,11 +272,66 @@ pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
     })
 }
 
-/// Shifts `rect` (mm) by up to ±`reach` mm so that its outline lies on the darkest printed line: the local
-/// re-fit of one box or of a row of cells, which move together.
-pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f64) {
-    let scale = t.scale();
-    // Border points in pixels, about one every 0.5 mm, and the pixel vector of one millimetre along each axis.
+/// The page's orientation, 0, 90, 180 or 270 degrees counter-clockwise, as `identify` counts it.
+pub fn orientation(t: &Affine) -> u16 {
+    // Image y grows downwards: a page turned counter-clockwise on the glass has a negative angle in the image.
+    let ccw = (-t.rotation_deg()).rem_euclid(360.0);
+    ((ccw / 90.0).round() as u16 % 4) * 90
+}
+
+/// A page that nothing identifies (no QR code, no mark larger than the others): each quarter turn is tried on the
+/// guess that the sheet fills the image. Three marks fit any turn that finds them exactly, and the small marks
+/// are symmetric, so the turns that find marks are told apart by the printed outlines of `boxes` (the boxes of
+/// the page the sheet is said to be): under the right map they lie on ink.
+pub fn align_unguided(page: &ScanPage, boxes: &[Rect]) -> Result<Alignment, String> {
+    let k = f64::from(page.dpi) / 25.4;
+    let (cx, cy) = (
+        f64::from(page.image.width()) / 2.0,
+        f64::from(page.image.height()) / 2.0,
+    );
+    let (mx, my) = (f64::from(page::PAGE_W) / 2.0, f64::from(page::PAGE_H) / 2.0);
+    let mut best: Option<(f64, Alignment)> = None;
+    for quarter in 0..4 {
+        let (sin, cos) = (f64::from(quarter) * std::f64::consts::FRAC_PI_2).sin_cos();
+        let (a, b, d, e) = (k * cos, -k * sin, k * sin, k * cos);
+        let guess = Affine {
+            a,
+            b,
+            c: cx - (a * mx + b * my),
+            d,
+            e,
+            f: cy - (d * mx + e * my),
+        };
+        let Ok(found) = refine(page, &guess, 20.0) else {
+            continue;
+        };
+        if found.marks_found < 3 {
+            continue;
+        }
+        let score = outline_ink(&page.image, &found.transform, boxes);
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, found));
+        }
+    }
+    best.map(|(_, a)| a)
+        .ok_or_else(|| "hörnmarkeringarna hittades inte i någon riktning".to_string())
+}
+
+/// Mean darkness (0–255) along the outlines of `rects` mapped through `t`.
+fn outline_ink(img: &GrayImage, t: &Affine, rects: &[Rect]) -> f64 {
+    let points = outline_points(t, rects);
+    if points.is_empty() {
+        return 0.0;
+    }
+    let sum: u64 = points
+        .iter()
+        .map(|&(x, y)| u64::from(255 - sample(img, x, y)))
+        .sum();
+    sum as f64 / points.len() as f64
+}
+
+/// Points about every 0.5 mm along the outlines of `rects`, in pixels.
+fn outline_points(t: &Affine, rects: &[Rect]) -> Vec<(f64, f64)> {
     let mut border = Vec::new();
     let step = 0.5;
     for r in rects {
@@ -264,8 +341,8 @@ pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f
             f64::from(r.right()),
             f64::from(r.bottom()),
         );
-        let nx = ((x1 - x0) / step).ceil() as usize;
-        let ny = ((y1 - y0) / step).ceil() as usize;
+        let nx = ((x1 - x0) / step).ceil().max(1.0) as usize;
+        let ny = ((y1 - y0) / step).ceil().max(1.0) as usize;
         for i in 0..=nx {
             let x = x0 + (x1 - x0) * i as f64 / nx as f64;
             border.push(t.apply(x, y0));
@@ -277,6 +354,15 @@ pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f
             border.push(t.apply(x1, y));
         }
     }
+    border
+}
+
+/// Shifts `rect` (mm) by up to ±`reach` mm so that its outline lies on the darkest printed line: the local
+/// re-fit of one box or of a row of cells, which move together.
+pub fn refit(img: &GrayImage, t: &Affine, rects: &[Rect], reach: f64) -> (f64, f64) {
+    let scale = t.scale();
+    // Border points in pixels, and the pixel vector of one millimetre along each axis.
+    let border = outline_points(t, rects);
     let ux = (t.a, t.d);
     let uy = (t.b, t.e);
     let darkness = |dx: f64, dy: f64| -> u64 {

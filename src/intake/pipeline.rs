@@ -9,7 +9,8 @@ use super::decode::{self, Limits, PageSource, ScanPage};
 use super::fallback;
 use super::identify::{self, Identification};
 use super::read::{self, PageReading, Readers};
-use crate::formid::PageStamp;
+use crate::formid::{FormId, PageStamp};
+use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
 use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
@@ -17,7 +18,7 @@ use crate::store::{Store, StoreError};
 use crate::validation::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 /// What intake tells its caller, one line of `blankett intake` each.
 #[derive(Debug, Clone)]
@@ -40,6 +41,23 @@ pub enum Report {
     FileError { source: String, error: String },
 }
 
+/// Why a queued page could not be placed by hand. The page stays in the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("ogiltigt blankett-id «{id}»: {reason}")]
+    Id { id: String, reason: String },
+    #[error("blankett-id {0} hör inte till någon känd blankett")]
+    UnknownForm(String),
+    #[error("blanketten {id} har {pages} sidor: sida {page} finns inte")]
+    NoSuchPage { id: String, page: u32, pages: u32 },
+    #[error("sida {page} i skanningen finns inte i kön över oidentifierade sidor")]
+    NotQueued { page: usize },
+    #[error("den sparade skanningen kunde inte läsas: {0}")]
+    Decode(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// The result of stages 1–4 for one page, made on a worker thread.
 enum PageWork {
     Read {
@@ -57,6 +75,8 @@ pub struct Intake {
     pub registry: &'static Registry,
     pub limits: Limits,
     pub workers: usize,
+    /// One commit at a time: the inbox and a person placing a page by hand may both add to one document.
+    commits: Mutex<()>,
 }
 
 impl Intake {
@@ -70,7 +90,122 @@ impl Intake {
             registry: Registry::embedded(),
             limits: Limits::default(),
             workers,
+            commits: Mutex::new(()),
         }
+    }
+
+    /// A person's answer for a page in the unidentified queue: it is page `page` of the copy `form_id`. The page is
+    /// aligned and read as that page (the orientation from whatever the page still shows: a QR code, the larger
+    /// top-left mark, else the quarter turn whose corner marks fit) and placed like any page; it leaves the queue
+    /// in the same commit. When it cannot be aligned it stays queued with the reason, reported as
+    /// [`Report::Unidentified`].
+    pub fn place_unidentified(
+        &self,
+        scan: &str,
+        index: usize,
+        form_id: &str,
+        page: u32,
+    ) -> Result<Report, PlaceError> {
+        let id = FormId::parse(form_id.trim()).map_err(|e| PlaceError::Id {
+            id: form_id.chars().take(40).collect(),
+            reason: e.to_string(),
+        })?;
+        let main = self
+            .registry
+            .by_code(&id.form)
+            .filter(|f| f.kind() == crate::forms::definition::FormKind::Main)
+            .ok_or_else(|| PlaceError::UnknownForm(id.to_string()))?;
+        if self.store.documents.queued(scan, index)?.is_none() {
+            return Err(PlaceError::NotQueued { page: index + 1 });
+        }
+        let parts = self.composition(&id, main);
+        let stamp = stamp_in(&parts, id, page).ok_or_else(|| PlaceError::NoSuchPage {
+            id: id.to_string(),
+            page,
+            pages: parts.iter().map(|f| f.page_count() as u32).sum(),
+        })?;
+        let name = self
+            .store
+            .scans
+            .get(scan)?
+            .map_or_else(|| scan.to_string(), |r| r.name);
+        let source = decode::open(&self.store.scans.path(scan), &self.limits)
+            .map_err(|e| PlaceError::Decode(e.to_string()))?;
+        let image = source
+            .page(index)
+            .map_err(|e| PlaceError::Decode(e.to_string()))?;
+        drop(source);
+        let mut readers = Readers::new();
+        let boxes: Vec<_> = self
+            .registry
+            .by_code(&stamp.template)
+            .and_then(|t| t.layout.pages.get(stamp.template_page as usize - 1))
+            .map(|l| l.fields.iter().flat_map(|f| f.boxes()).collect())
+            .unwrap_or_default();
+        let work = match align_without_identity(&image, &boxes) {
+            Ok((orientation, alignment)) => {
+                self.read_as(&image, stamp, orientation, alignment, &mut readers)
+            }
+            Err(reason) => PageWork::Unidentified(reason),
+        };
+        let work = match work {
+            PageWork::Unidentified(reason) => {
+                PageWork::Unidentified(format!("placering för hand misslyckades: {reason}"))
+            }
+            other => other,
+        };
+        let mut touched = BTreeSet::new();
+        let mut reports = Vec::new();
+        let ctx = Context::now();
+        self.commit(
+            scan,
+            &name,
+            index,
+            Ok(work),
+            &ctx,
+            &mut touched,
+            &mut reports,
+        )?;
+        self.store.flush()?;
+        if let Some(PageOutcome::Placed { document, .. }) =
+            self.store.documents.outcome(scan, index)?
+            && let Some(doc) = self.store.documents.get(&document)?
+        {
+            return Ok(Report::Document(doc));
+        }
+        Ok(reports.pop().unwrap_or(Report::Unidentified {
+            source: name,
+            page: index + 1,
+            reason: "sidan kunde inte placeras".into(),
+        }))
+    }
+
+    /// The forms of a copy in page order: the main form, then the supplements printed with it, as the register of
+    /// issued IDs records them, or as pages of the copy already taken in show them; else the main form alone.
+    fn composition(&self, id: &FormId, main: &'static Form) -> Vec<&'static Form> {
+        if let Ok(Some(record)) = self.store.issued.get(id) {
+            let mut parts = vec![main];
+            for (name, version) in &record.supplements {
+                match self.registry.get(name, Some(*version)) {
+                    Ok(f) => parts.push(f.as_ref()),
+                    Err(_) => return vec![main],
+                }
+            }
+            return parts;
+        }
+        let docs = self
+            .store
+            .documents
+            .with_id(&id.compact())
+            .unwrap_or_default();
+        for doc in &docs {
+            let parts = self.parts_of(doc, main);
+            let total: u32 = parts.iter().map(|f| f.page_count() as u32).sum();
+            if parts.len() > 1 && total == doc.pages_total {
+                return parts;
+            }
+        }
+        vec![main]
     }
 
     /// Keeps `bytes` as received, then processes them. `name` is the file's name for reports.
@@ -225,32 +360,44 @@ impl Intake {
                 }
             }
         };
+        Ok(self.read_as(&page, stamp, orientation, alignment, readers))
+    }
+
+    /// Stage 4 for a page whose identity and place are known.
+    fn read_as(
+        &self,
+        page: &ScanPage,
+        stamp: PageStamp,
+        orientation: u16,
+        alignment: Alignment,
+        readers: &mut Readers,
+    ) -> PageWork {
         let Some(template) = self.registry.by_code(&stamp.template) else {
-            return Ok(PageWork::Unidentified(format!(
-                "okänd blankett {}",
-                stamp.template
-            )));
+            return PageWork::Unidentified(format!("okänd blankett {}", stamp.template));
         };
-        let Some(layout) = template.layout.pages.get(stamp.template_page as usize - 1) else {
-            return Ok(PageWork::Unidentified(format!(
+        let Some(layout) = (stamp.template_page as usize)
+            .checked_sub(1)
+            .and_then(|i| template.layout.pages.get(i))
+        else {
+            return PageWork::Unidentified(format!(
                 "{} har ingen sida {}",
                 template.name(),
                 stamp.template_page
-            )));
+            ));
         };
         let reading = Box::new(read::read_page(
-            &page,
+            page,
             layout,
             &alignment,
             readers,
             self.registry,
         ));
-        Ok(PageWork::Read {
+        PageWork::Read {
             stamp,
             orientation,
             alignment,
             reading,
-        })
+        }
     }
 
     /// Without a readable QR code: the corner marks place the page and the printed ID and "sida x av y" say which
@@ -264,47 +411,17 @@ impl Intake {
         let ocr = readers.printed.as_mut()?;
         let text = fallback::read_printed_identity(page, ocr)?;
         let main = self.registry.by_code(&text.id.form)?;
-        let mut parts = vec![main.as_ref()];
-        if let Ok(Some(record)) = self.store.issued.get(&text.id) {
-            for (name, version) in &record.supplements {
-                parts.push(self.registry.get(name, Some(*version)).ok()?.as_ref());
-            }
-        }
+        let parts = self.composition(&text.id, main);
         let total: u32 = parts.iter().map(|f| f.page_count() as u32).sum();
-        let (number, pages) = match text.page {
-            Some((n, of)) if of == total => (n, of),
+        let number = match text.page {
+            Some((n, of)) if of == total => n,
             // A one-page copy needs no page number.
-            None if total == 1 => (1, 1),
+            None if total == 1 => 1,
             _ => return None,
         };
-        let mut before = 0;
-        let (form, template_page) = parts.iter().find_map(|f| {
-            let n = f.page_count() as u32;
-            let hit = (number > before && number <= before + n).then(|| (*f, number - before));
-            before += n;
-            hit
-        })?;
-        let stamp = PageStamp {
-            id: text.id,
-            page: number,
-            pages,
-            template: form.code,
-            template_page,
-        };
-        let rotation = text.transform.rotation_deg().rem_euclid(360.0);
-        let orientation = ((rotation / 90.0).round() as u16 % 4) * 90;
-        let residual_mm = f64::NAN;
-        let paper = 230;
-        Some((
-            stamp,
-            orientation,
-            Alignment {
-                transform: text.transform,
-                residual_mm,
-                marks_found: 4,
-                paper,
-            },
-        ))
+        let stamp = stamp_in(&parts, text.id, number)?;
+        let alignment = marks_alignment(page, text.transform);
+        Some((stamp, align::orientation(&alignment.transform), alignment))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -318,6 +435,7 @@ impl Intake {
         touched: &mut BTreeSet<String>,
         reports: &mut Vec<Report>,
     ) -> Result<(), StoreError> {
+        let _one_at_a_time = self.commits.lock().unwrap_or_else(|e| e.into_inner());
         let work = match work {
             Ok(work) => work,
             Err(e) => {
@@ -407,7 +525,7 @@ impl Intake {
     }
 
     /// The forms of a copy: the main form and the supplements its pages were printed from.
-    fn parts_of<'r>(&'r self, doc: &Document, main: &'r Form) -> Vec<&'r Form> {
+    fn parts_of(&self, doc: &Document, main: &'static Form) -> Vec<&'static Form> {
         let mut parts = vec![main];
         for page in doc.pages.values() {
             let code = page.template.split('.').next().unwrap_or_default();
@@ -448,4 +566,51 @@ impl Intake {
         }
         Ok(reports)
     }
+}
+
+/// The stamp of page `number` of a copy made of `parts` (main form first): which definition and which of its pages
+/// it was printed from. None when the copy has no such page.
+fn stamp_in(parts: &[&Form], id: FormId, number: u32) -> Option<PageStamp> {
+    let pages: u32 = parts.iter().map(|f| f.page_count() as u32).sum();
+    let mut before = 0;
+    let (form, template_page) = parts.iter().find_map(|f| {
+        let n = f.page_count() as u32;
+        let hit = (number > before && number <= before + n).then(|| (*f, number - before));
+        before += n;
+        hit
+    })?;
+    Some(PageStamp {
+        id,
+        page: number,
+        pages,
+        template: form.code,
+        template_page,
+    })
+}
+
+/// The corner marks found again where `placed` (a map from the marks alone) puts them: the residual and the paper
+/// level measured. When that fails, `placed` stands, without a residual.
+fn marks_alignment(page: &ScanPage, placed: crate::intake::geometry::Affine) -> Alignment {
+    align::refine(page, &placed, 4.0).unwrap_or(Alignment {
+        transform: placed,
+        residual_mm: f64::NAN,
+        marks_found: 4,
+        paper: 230,
+    })
+}
+
+/// Where a page without a known identity lies: from its QR codes if one still reads, else from its corner marks
+/// (the larger top-left one gives the way up), else by trying each quarter turn against the outlines of `boxes`.
+fn align_without_identity(page: &ScanPage, boxes: &[Rect]) -> Result<(u16, Alignment), String> {
+    if let Identification::Identified(id) = identify::identify(page)
+        && let Ok(a) = align::align(page, &id)
+    {
+        return Ok((id.orientation, a));
+    }
+    if let Some(placed) = fallback::place_by_marks(page) {
+        let a = marks_alignment(page, placed);
+        return Ok((align::orientation(&a.transform), a));
+    }
+    let a = align::align_unguided(page, boxes)?;
+    Ok((align::orientation(&a.transform), a))
 }

@@ -174,7 +174,8 @@ impl Documents {
         super::get_json(&self.outcomes, &page_key(scan, index))
     }
 
-    /// Commits a placed page: the document and the page's outcome together, so a kill leaves neither or both.
+    /// Commits a placed page: the document and the page's outcome together, so a kill leaves neither or both; a
+    /// page placed by hand leaves the unidentified queue in the same transaction.
     pub fn place(
         &self,
         doc: &Document,
@@ -190,10 +191,11 @@ impl Documents {
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = page_key(scan, index);
         use sled::Transactional;
-        (&self.documents, &self.outcomes)
-            .transaction(|(docs, outcomes)| {
+        (&self.documents, &self.outcomes, &self.unidentified)
+            .transaction(|(docs, outcomes, queue)| {
                 docs.insert(doc.key.as_bytes(), doc_bytes.clone())?;
                 outcomes.insert(key.clone(), outcome.clone())?;
+                queue.remove(key.clone())?;
                 Ok(())
             })
             .map_err(|e: sled::transaction::TransactionError<()>| {
@@ -213,13 +215,17 @@ impl Documents {
         index: usize,
         reason: &str,
     ) -> Result<(), StoreError> {
+        // Queued again with a new reason (a failed placement by hand): it keeps the time it first came in.
+        let received_at = self
+            .queued(scan, index)?
+            .map_or_else(super::now_rfc3339, |q| q.received_at);
         let entry = UnidentifiedPage {
             source: PageRef {
                 scan: scan.to_string(),
                 index,
             },
             reason: reason.to_string(),
-            received_at: super::now_rfc3339(),
+            received_at,
         };
         let entry = serde_json::to_vec(&entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let outcome = serde_json::to_vec(&PageOutcome::Unidentified {
@@ -237,6 +243,11 @@ impl Documents {
             .map_err(|e: sled::transaction::TransactionError<()>| {
                 StoreError::Corrupt(format!("{e:?}"))
             })
+    }
+
+    /// One page of the unidentified queue, if it is there.
+    pub fn queued(&self, scan: &str, index: usize) -> Result<Option<UnidentifiedPage>, StoreError> {
+        super::get_json(&self.unidentified, &page_key(scan, index))
     }
 
     pub fn unidentified(&self) -> Result<Vec<UnidentifiedPage>, StoreError> {

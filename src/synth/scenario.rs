@@ -12,13 +12,15 @@ use super::hand::{self, HandSource};
 use super::pack::{self, EncodedPage, FileFormat, PageCodec};
 use super::raster;
 use super::values::{self, Values};
-use super::{SynthRng, sub_rng};
+use super::{PxRect, SynthRng, sub_rng};
 use crate::domain::diseases::Diseases;
 use crate::domain::regions::Regions;
 use crate::formid::{ALPHABET, FormId};
 use crate::forms::definition::FormKind;
+use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
 use crate::render::{Copy, Renderer};
+use image::{GrayImage, Luma};
 use rand::RngExt;
 use rand::seq::IndexedRandom;
 use serde::Serialize;
@@ -75,6 +77,41 @@ pub struct Spec {
     pub threads: usize,
     /// File names are `{prefix}-001.pdf`, ...
     pub prefix: String,
+    /// Done to every sheet after it is filled in and before it is scanned.
+    pub damage: Vec<Damage>,
+    /// Every document carries this ID instead of one of its own: a blank photocopied and filled in again.
+    pub same_id: Option<FormId>,
+}
+
+/// Harm done to a sheet between filling in and scanning.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Damage {
+    /// Painted over with white (correction fluid, a label): the paper stays.
+    WhiteOut(Rect),
+    /// Cut or torn away: the device sees its own background there.
+    CutAway(Rect),
+}
+
+impl Damage {
+    /// Applies the damage to a page image at `dpi`; `background` is the grey the cut-away part must have before
+    /// the device's tone curve (see `degrade`), so that it comes out as the device's background.
+    fn apply(&self, img: &mut GrayImage, dpi: f32, background: u8) {
+        let (rect, value) = match *self {
+            Damage::WhiteOut(r) => (r, 255),
+            Damage::CutAway(r) => (r, background),
+        };
+        let px = PxRect::from_mm(&rect, dpi);
+        let (w, h) = img.dimensions();
+        let x0 = (px.x.max(0.0) as u32).min(w);
+        let y0 = (px.y.max(0.0) as u32).min(h);
+        let x1 = (px.right().max(0.0).ceil() as u32).min(w);
+        let y1 = (px.bottom().max(0.0).ceil() as u32).min(h);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                img.put_pixel(x, y, Luma([value]));
+            }
+        }
+    }
 }
 
 impl Default for Spec {
@@ -97,6 +134,8 @@ impl Default for Spec {
             today: values::Options::default().today,
             threads: 0,
             prefix: "scan".into(),
+            damage: Vec::new(),
+            same_id: None,
         }
     }
 }
@@ -295,16 +334,25 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
     let mut plans = Vec::with_capacity(spec.documents);
     for i in 0..spec.documents {
         let mut r = sub_rng(seed, i as u64);
-        let main = *mains.choose(&mut r).expect("at least one main form");
+        let chosen = *mains.choose(&mut r).expect("at least one main form");
+        let main = match spec.same_id {
+            Some(id) => registry
+                .by_code(&id.form)
+                .filter(|f| f.kind() == FormKind::Main)
+                .map(|f| f.as_ref())
+                .ok_or_else(|| SynthError::Form(id.to_string()))?,
+            None => chosen,
+        };
         let mut parts = vec![main];
         let supplements = supplements_for(main);
         if !supplements.is_empty() && r.random::<f32>() < spec.supplement_rate {
             parts.push(supplements.choose(&mut r).copied().expect("non-empty"));
         }
         // From a stream of its own, so that the choice of ID mode changes nothing else.
-        let id = match spec.ids {
-            IdMode::Seeded => seeded_id(main, &mut sub_rng(seed, 2_000_000 + i as u64)),
-            IdMode::Random => FormId::generate(main.code),
+        let id = match (spec.same_id, spec.ids) {
+            (Some(id), _) => id,
+            (None, IdMode::Seeded) => seeded_id(main, &mut sub_rng(seed, 2_000_000 + i as u64)),
+            (None, IdMode::Random) => FormId::generate(main.code),
         };
         let values = values::generate_copy(&parts, &options, &mut r);
         let writer = Writer::random(&mut r, &sources, spec.typed_rate, SOURCE_DPI as f32);
@@ -376,6 +424,7 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
         format: spec.format,
         grey: spec.grey_codec,
         file_names: &file_names,
+        damage: &spec.damage,
     };
     let failure: Mutex<Option<SynthError>> = Mutex::new(None);
     std::thread::scope(|scope| {
@@ -471,6 +520,7 @@ struct Output<'a> {
     format: FileFormat,
     grey: PageCodec,
     file_names: &'a [String],
+    damage: &'a [Damage],
 }
 
 /// One copy: rendered, rasterised, filled in, scanned and encoded page by page (`emit` receives each page).
@@ -514,6 +564,11 @@ fn make_document(
             ));
             let mut params = slot.quality.params(&mut r);
             params.upside_down = slot.upside_down;
+            let cut_grey = (u32::from(params.background) * 255 / u32::from(params.paper.max(1)))
+                .min(255) as u8;
+            for damage in out.damage {
+                damage.apply(&mut img, SOURCE_DPI as f32, cut_grey);
+            }
             let scan = degrade::degrade(&img, SOURCE_DPI as f32, &params, &mut r);
             drop(img);
             let enc = pack::encode_page(&scan, out.format.codec(scan.bilevel, out.grey));

@@ -40,7 +40,11 @@ impl Answer {
 impl Server {
     /// Starts the binary with the rate limit off, unless `env` says otherwise.
     pub fn start(env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Server::start_in(tempfile::tempdir().expect("tempdir"), env)
+    }
+
+    /// As [`Server::start`], on a data folder prepared beforehand (accounts, documents taken in).
+    pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_blankett"));
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(dir.path())
@@ -110,7 +114,8 @@ impl Server {
         self.dir.path()
     }
 
-    fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    /// An answer read whole: status, headers, body.
+    pub fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
         let mut res = res.expect("an HTTP answer");
         let status = res.status().as_u16();
         let headers = res
