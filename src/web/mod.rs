@@ -134,6 +134,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn run(config: Config) -> Result<()> {
     let site = web::Data::new(Site::new(&config).context("kunde inte starta webbplatsen")?);
     let site_for_flush = site.clone();
+    // HTTPS when a certificate is configured (`tls::TlsSettings`); staff session cookies are then `Secure`.
+    let tls_config = match tls::TlsSettings::from_env()? {
+        Some(settings) => Some(tls::server_config(&settings)?),
+        None => None,
+    };
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let mut server = HttpServer::new(move || {
@@ -148,12 +153,18 @@ pub fn run(config: Config) -> Result<()> {
         if let Some(n) = config.workers {
             server = server.workers(n);
         }
-        let server = match server.bind(&config.bind) {
+        let bound = match tls_config {
+            Some(tls_config) => server
+                .on_connect(tls::on_connect)
+                .bind_rustls_0_23(&config.bind, tls_config),
+            None => server.bind(&config.bind),
+        };
+        let server = match bound {
             Ok(s) => s,
             Err(e) => bail!("kan inte lyssna på {}: {e}", config.bind),
         };
-        for addr in server.addrs() {
-            eprintln!("blankett: lyssnar på http://{addr}");
+        for (addr, scheme) in server.addrs_with_scheme() {
+            eprintln!("blankett: lyssnar på {scheme}://{addr}");
         }
         server.run().await.context("webbservern stannade")
     })?;
