@@ -61,8 +61,12 @@ impl TlsSettings {
                 }
                 return Ok(None);
             }
-            (Some(_), None) => bail!("{CERT_ENV} är satt men inte {KEY_ENV}: ange båda eller ingen"),
-            (None, Some(_)) => bail!("{KEY_ENV} är satt men inte {CERT_ENV}: ange båda eller ingen"),
+            (Some(_), None) => {
+                bail!("{CERT_ENV} är satt men inte {KEY_ENV}: ange båda eller ingen")
+            }
+            (None, Some(_)) => {
+                bail!("{KEY_ENV} är satt men inte {CERT_ENV}: ange båda eller ingen")
+            }
             (Some(c), Some(k)) => (PathBuf::from(c), PathBuf::from(k)),
         };
         let settings = TlsSettings {
@@ -216,7 +220,9 @@ mod tests {
         let e = TlsSettings::from_vars(some(&f), some(&gone), None).unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.contains("BLANKETT_TLS_KEY") && msg.contains("borta.pem") && msg.contains("finns inte"),
+            msg.contains("BLANKETT_TLS_KEY")
+                && msg.contains("borta.pem")
+                && msg.contains("finns inte"),
             "{msg}"
         );
         let e = TlsSettings::from_vars(some(&f), some(&f), some(&gone)).unwrap_err();

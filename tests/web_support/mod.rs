@@ -110,7 +110,7 @@ impl Server {
         self.dir.path()
     }
 
-    fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    pub fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
         let mut res = res.expect("an HTTP answer");
         let status = res.status().as_u16();
         let headers = res
