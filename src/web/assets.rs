@@ -15,6 +15,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../templates/static/blankett.js"),
     ),
+    (
+        "staff.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../templates/static/staff.js"),
+    ),
 ];
 
 /// A short hash of every asset, appended to their URLs as `?v=`.

@@ -12,7 +12,8 @@
 //! | `GET /static/..` | style sheet and script, served by the binary |
 //! | `GET /healthz` | 200 for monitoring |
 //!
-//! Staff pages (`/staff/`) and the API (`/api/`) belong to other parts of the service.
+//! Staff pages (`/staff/`) and the API (`/api/`) are in [`staff`]; they share the store, and the inbox watcher
+//! started here takes in scans dropped into `<data>/inbox/`.
 //!
 //! Privacy: nothing a reporter types is stored or logged. Filled forms are sent with POST, the access log has
 //! method, path (never the query string), status and time, and every answer but the static assets says
@@ -25,17 +26,23 @@ mod limit;
 mod pages;
 mod pdf;
 mod security;
+mod staff;
 pub mod tls;
 mod views;
 
 use crate::domain::diseases::Diseases;
 use crate::domain::regions::Regions;
 use crate::forms::Registry;
+use crate::intake::pipeline::Intake;
 use crate::render::Renderer;
 use crate::store::Store;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, http::StatusCode, web};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Requests a minute per client address on the PDF endpoints; 0 turns the limit off.
 pub const RATE_LIMIT_ENV: &str = "BLANKETT_PUBLIC_RATE_LIMIT";
@@ -46,6 +53,9 @@ pub const ACCESS_LOG_ENV: &str = "BLANKETT_ACCESS_LOG";
 pub const MAX_BATCH: usize = 50;
 /// Largest request body accepted (a filled form is a few kilobytes).
 pub const MAX_BODY: usize = 64 * 1024;
+/// Seconds between two looks into `<data>/inbox/`; 0 turns the inbox watcher off.
+pub const INBOX_ENV: &str = "BLANKETT_INBOX_SECONDS";
+pub const DEFAULT_INBOX_SECONDS: u64 = 10;
 
 pub struct Config {
     pub data_dir: PathBuf,
@@ -54,6 +64,8 @@ pub struct Config {
     pub rate_limit: u32,
     pub access_log: bool,
     pub workers: Option<usize>,
+    /// How often the inbox is swept; None: not watched.
+    pub inbox_every: Option<Duration>,
 }
 
 impl Config {
@@ -72,12 +84,20 @@ impl Config {
             std::env::var(ACCESS_LOG_ENV).as_deref().map(str::trim),
             Ok("off" | "0" | "false" | "nej")
         );
+        let inbox_seconds = match std::env::var(INBOX_ENV) {
+            Err(_) => DEFAULT_INBOX_SECONDS,
+            Ok(v) if v.trim().is_empty() => DEFAULT_INBOX_SECONDS,
+            Ok(v) => v.trim().parse().with_context(|| {
+                format!("{INBOX_ENV}={v:?}: ange sekunder mellan två tittar i inkorgen, 0 för av")
+            })?,
+        };
         Ok(Config {
             data_dir,
             bind,
             rate_limit,
             access_log,
             workers: None,
+            inbox_every: (inbox_seconds > 0).then(|| Duration::from_secs(inbox_seconds)),
         })
     }
 }
@@ -92,6 +112,12 @@ pub struct Site {
     pub limiter: Option<limit::RateLimiter>,
     pub access_log: bool,
     views: views::Views,
+    /// The staff side's model, on the same database.
+    pub staff: crate::staff::Staff,
+    /// Intake on the same store: uploads from the staff pages and the inbox watcher.
+    pub intake: Arc<Intake>,
+    staff_views: staff::StaffViews,
+    images: staff::PageImages,
 }
 
 impl Site {
@@ -99,6 +125,10 @@ impl Site {
         let registry = Registry::embedded();
         let regions = Regions::from_env_or_data_dir(Some(&config.data_dir))?;
         let store = Store::open(&config.data_dir)?;
+        let settings = crate::staff::Settings::from_env().context("personalsidans inställningar")?;
+        let staff = crate::staff::Staff::open(&store, settings)
+            .context("personalsidans databas kunde inte öppnas")?;
+        let intake = Arc::new(Intake::new(store.clone()));
         Ok(Site {
             registry,
             renderer: Renderer::new(registry),
@@ -108,6 +138,10 @@ impl Site {
             limiter: (config.rate_limit > 0).then(|| limit::RateLimiter::new(config.rate_limit)),
             access_log: config.access_log,
             views: views::Views::new()?,
+            staff,
+            intake,
+            staff_views: staff::StaffViews::new()?,
+            images: staff::PageImages::default(),
         })
     }
 }
@@ -129,10 +163,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{file}", web::get().to(assets::serve));
 }
 
-/// Starts the site and serves until the process is stopped. Prints the address it listens on (with the real port
-/// when the bind address asks for port 0) on standard error.
+/// The whole application (public site, staff pages, API) around one shared [`Site`]: the factory every server
+/// worker calls, whatever the server binds to (plain HTTP here, rustls in `tls`).
+pub fn app(
+    site: web::Data<Site>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(site)
+        .wrap(actix_web::middleware::from_fn(security::headers))
+        .configure(routes)
+        .configure(staff::routes)
+        .default_service(web::to(pages::not_found))
+}
+
+/// Starts the site and the inbox watcher and serves until the process is stopped. Prints the address it listens
+/// on (with the real port when the bind address asks for port 0) on standard error.
 pub fn run(config: Config) -> Result<()> {
     let site = web::Data::new(Site::new(&config).context("kunde inte starta webbplatsen")?);
+    if let Some(every) = config.inbox_every {
+        crate::intake::inbox::spawn(site.intake.clone(), &config.data_dir, every);
+    }
     let site_for_flush = site.clone();
     // HTTPS when a certificate is configured (`tls::TlsSettings`); staff session cookies are then `Secure`.
     let tls_config = match tls::TlsSettings::from_env()? {
@@ -141,13 +199,7 @@ pub fn run(config: Config) -> Result<()> {
     };
     let system = actix_web::rt::System::new();
     system.block_on(async move {
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(site.clone())
-                .wrap(actix_web::middleware::from_fn(security::headers))
-                .configure(routes)
-                .default_service(web::to(pages::not_found))
-        })
+        let mut server = HttpServer::new(move || app(site.clone()))
         .client_request_timeout(std::time::Duration::from_secs(10))
         .shutdown_timeout(5);
         if let Some(n) = config.workers {

@@ -1,7 +1,8 @@
 //! Headers every answer carries, and the access log.
 //!
 //! The Content-Security-Policy allows scripts and styles from the site itself only (no inline script or style, no
-//! other origin), no framing, and forms posted only back to the site. Every answer is `Cache-Control: no-store`
+//! other origin), no framing, and forms posted only back to the site. Scripts may call the site itself (the staff
+//! pages' API calls and upload progress). Every answer is `Cache-Control: no-store`
 //! unless the handler chose otherwise (the static assets): pages may show typed values, and PDFs carry fresh IDs.
 //!
 //! The access log has the method, the path without its query string, the status and the time taken: never a
@@ -16,7 +17,7 @@ use actix_web::web;
 use std::time::Instant;
 
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                       connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn headers(
     req: ServiceRequest,
