@@ -262,3 +262,149 @@ fn pem_der(pem: &[u8]) -> Vec<u8> {
         .expect("PEM certificate")
         .to_vec()
 }
+
+/// Accounts made in the data folder before the server opens it: an active account with [`HSA_ID`], and one
+/// awaiting approval with [`AWAITING_HSA_ID`].
+const AWAITING_HSA_ID: &str = "SE2321000016-2002";
+
+fn data_with_accounts() -> tempfile::TempDir {
+    use blankett::staff::accounts::{AccountKind, NewAccount, Role};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = blankett::store::Store::open(dir.path()).expect("store");
+    let staff =
+        blankett::staff::Staff::open(&store, blankett::staff::Settings::default()).expect("staff");
+    let account = |username: &str, hsa_id: &str, approved_by: Option<&str>| NewAccount {
+        username: username.into(),
+        display_name: format!("Handläggare {username}"),
+        hsa_id: Some(hsa_id.into()),
+        kind: AccountKind::Personal,
+        roles: vec![Role::Handlaggare],
+        regions: vec!["01".into()],
+        password: None,
+        approved_by: approved_by.map(String::from),
+    };
+    staff
+        .accounts
+        .add(account("anna", HSA_ID, Some("admin")))
+        .expect("active account");
+    staff
+        .accounts
+        .add(account("bertil", AWAITING_HSA_ID, None))
+        .expect("account awaiting approval");
+    store.flush().expect("flush");
+    drop(staff);
+    drop(store);
+    dir
+}
+
+/// The `Set-Cookie` header that sets `name`, whole.
+fn set_cookie<'a>(answer: &'a web_support::Answer, name: &str) -> Option<&'a str> {
+    answer
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .find(|v| v.starts_with(&format!("{name}=")))
+}
+
+fn cookie_value(set_cookie: &str) -> &str {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    pair.split_once('=').map(|(_, v)| v).unwrap_or_default()
+}
+
+/// The log-in page, then its SITHS button, with the page's double-submit token, as a browser does it.
+fn siths_login(
+    client: &tls_support::HttpsClient,
+    server: &web_support::Server,
+) -> web_support::Answer {
+    let page = client.get(&server.url("/staff/login"));
+    assert_eq!(page.status, 200, "{}", page.text());
+    let login_cookie = set_cookie(&page, "blankett_inloggning").expect("log-in cookie");
+    assert!(
+        login_cookie.contains("Secure") && login_cookie.contains("HttpOnly"),
+        "{login_cookie}"
+    );
+    let token = cookie_value(login_cookie);
+    client.post_form_with(
+        &server.url("/staff/login/siths"),
+        &[("cookie", &format!("blankett_inloggning={token}"))],
+        &[("csrf", token)],
+    )
+}
+
+#[test]
+fn siths_log_in_with_the_hsa_id_card_starts_a_secure_session() {
+    let pki = TestPki::new();
+    let server = pki.start_server_in(data_with_accounts(), &[]);
+    let client = pki.https(Some(&pki.client(Some(HSA_ID))));
+    let answer = siths_login(&client, &server);
+    assert_eq!(answer.status, 303, "{}", answer.text());
+    assert_eq!(answer.header("location"), Some("/staff/"));
+    let session = set_cookie(&answer, "blankett_session").expect("session cookie");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(session.contains(attribute), "{attribute}: {session}");
+    }
+    let home = client.get_with(
+        &server.url("/staff/"),
+        &[(
+            "cookie",
+            &format!("blankett_session={}", cookie_value(session)),
+        )],
+    );
+    assert_eq!(home.status, 200, "{}", home.text());
+    assert!(home.text().contains("Handläggare anna"), "{}", home.text());
+    // Without the session the same page sends to the log-in.
+    assert_eq!(client.get(&server.url("/staff/")).status, 303);
+}
+
+#[test]
+fn siths_log_in_refusals_say_what_to_do() {
+    let pki = TestPki::new();
+    let server = pki.start_server_in(data_with_accounts(), &[]);
+    let cases: [(Option<&str>, u16, &str); 4] = [
+        (
+            Some(PERSONNUMMER),
+            401,
+            "Kortet innehåller ett personnummer, inte ett HSA-id. Välj certifikatet med ditt HSA-id.",
+        ),
+        (
+            Some(UNKNOWN_HSA_ID),
+            401,
+            "HSA-id SE2321000016-9Z99 finns inte i blankett.",
+        ),
+        (
+            None,
+            401,
+            "Certifikatet saknar HSA-id. Välj certifikatet med ditt HSA-id.",
+        ),
+        (
+            Some(AWAITING_HSA_ID),
+            403,
+            "Ditt konto väntar på att en administratör godkänner det.",
+        ),
+    ];
+    for (serial, status, message) in cases {
+        let client = pki.https(Some(&pki.client(serial)));
+        let answer = siths_login(&client, &server);
+        assert_eq!(answer.status, status, "{serial:?}: {}", answer.text());
+        assert!(
+            answer.text().contains(message),
+            "{serial:?}: {}",
+            answer.text()
+        );
+        assert!(
+            set_cookie(&answer, "blankett_session").is_none(),
+            "{serial:?}"
+        );
+    }
+    // Without a card at all.
+    let answer = siths_login(&pki.https(None), &server);
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.text().contains("Inget SITHS-kort hittades"),
+        "{}",
+        answer.text()
+    );
+    let log = server.log();
+    assert!(!log.contains("19121212"), "personnummer in the log: {log}");
+}

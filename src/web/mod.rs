@@ -187,16 +187,17 @@ pub fn app(
 /// Starts the site and the inbox watcher and serves until the process is stopped. Prints the address it listens
 /// on (with the real port when the bind address asks for port 0) on standard error.
 pub fn run(config: Config) -> Result<()> {
+    // HTTPS when a certificate is configured (`tls::TlsSettings`), checked before anything starts; staff session
+    // cookies are then `Secure`.
+    let tls_config = match tls::TlsSettings::from_env()? {
+        Some(settings) => Some(tls::server_config(&settings)?),
+        None => None,
+    };
     let site = web::Data::new(Site::new(&config).context("kunde inte starta webbplatsen")?);
     if let Some(every) = config.inbox_every {
         crate::intake::inbox::spawn(site.intake.clone(), &config.data_dir, every);
     }
     let site_for_flush = site.clone();
-    // HTTPS when a certificate is configured (`tls::TlsSettings`); staff session cookies are then `Secure`.
-    let tls_config = match tls::TlsSettings::from_env()? {
-        Some(settings) => Some(tls::server_config(&settings)?),
-        None => None,
-    };
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let mut server = HttpServer::new(move || app(site.clone()))

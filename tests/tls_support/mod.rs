@@ -101,10 +101,15 @@ impl TestPki {
 
     /// Starts `blankett serve` with [`Self::server_env`] and `extra` (which may override it).
     pub fn start_server(&self, extra: &[(&str, &str)]) -> Server {
+        self.start_server_in(tempfile::tempdir().expect("tempdir"), extra)
+    }
+
+    /// The same on a data folder the test has prepared.
+    pub fn start_server_in(&self, data: tempfile::TempDir, extra: &[(&str, &str)]) -> Server {
         let env = self.server_env();
         let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         all.extend_from_slice(extra);
-        Server::start(&all)
+        Server::start_in(data, &all)
     }
 
     /// A client certificate from this CA for "Test Testsson", with `serial` as the subject serialNumber (an

@@ -40,7 +40,11 @@ impl Answer {
 impl Server {
     /// Starts the binary with the rate limit off, unless `env` says otherwise.
     pub fn start(env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Server::start_in(tempfile::tempdir().expect("tempdir"), env)
+    }
+
+    /// The same on a data folder the test has prepared (accounts, say).
+    pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_blankett"));
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(dir.path())
