@@ -188,6 +188,12 @@ pub fn app(
 /// Starts the site and the inbox watcher and serves until the process is stopped. Prints the address it listens
 /// on (with the real port when the bind address asks for port 0) on standard error.
 pub fn run(config: Config) -> Result<()> {
+    // HTTPS when a certificate is configured (`tls::TlsSettings`), checked before anything starts; staff session
+    // cookies are then `Secure`.
+    let tls_config = match tls::TlsSettings::from_env()? {
+        Some(settings) => Some(tls::server_config(&settings)?),
+        None => None,
+    };
     let site = web::Data::new(Site::new(&config).context("kunde inte starta webbplatsen")?);
     if let Some(every) = config.inbox_every {
         crate::intake::inbox::spawn(site.intake.clone(), &config.data_dir, every);
@@ -201,12 +207,18 @@ pub fn run(config: Config) -> Result<()> {
         if let Some(n) = config.workers {
             server = server.workers(n);
         }
-        let server = match server.bind(&config.bind) {
+        let bound = match tls_config {
+            Some(tls_config) => server
+                .on_connect(tls::on_connect)
+                .bind_rustls_0_23(&config.bind, tls_config),
+            None => server.bind(&config.bind),
+        };
+        let server = match bound {
             Ok(s) => s,
             Err(e) => bail!("kan inte lyssna på {}: {e}", config.bind),
         };
-        for addr in server.addrs() {
-            eprintln!("blankett: lyssnar på http://{addr}");
+        for (addr, scheme) in server.addrs_with_scheme() {
+            eprintln!("blankett: lyssnar på {scheme}://{addr}");
         }
         server.run().await.context("webbservern stannade")
     })?;
