@@ -44,22 +44,87 @@ fn mean_around(img: &GrayImage, x: f64, y: f64, r: f64) -> f64 {
     sum / n
 }
 
-/// The grey levels of every module centre for a symbol of `n` modules filling `zone`.
-fn sample(img: &GrayImage, t: &Affine, zone: &Rect, n: usize) -> Vec<f64> {
-    let module = f64::from(zone.w) / n as f64;
-    let r = (module * t.scale() / 6.0).max(0.0);
+/// The grey levels of every module centre for a symbol of `n` modules filling `zone`, the grid shifted by
+/// `(dx, dy)` modules.
+fn sample(img: &GrayImage, t: &Affine, zone: &Rect, n: usize, place: Place) -> Vec<f64> {
     let mut out = Vec::with_capacity(n * n);
     for row in 0..n {
         for col in 0..n {
-            let (mx, my) = (
-                f64::from(zone.x) + (col as f64 + 0.5) * module,
-                f64::from(zone.y) + (row as f64 + 0.5) * module,
-            );
-            let (px, py) = t.apply(mx, my);
-            out.push(mean_around(img, px, py, r));
+            out.push(sample_one(img, t, zone, n, place, row, col));
         }
     }
     out
+}
+
+/// Where the grid lies against where the map puts it: shifted by `dx`, `dy` modules and scaled by `scale`
+/// about the symbol's centre.
+#[derive(Clone, Copy)]
+struct Place {
+    dx: f64,
+    dy: f64,
+    scale: f64,
+}
+
+fn sample_one(
+    img: &GrayImage,
+    t: &Affine,
+    zone: &Rect,
+    n: usize,
+    p: Place,
+    row: usize,
+    col: usize,
+) -> f64 {
+    let module = f64::from(zone.w) / n as f64;
+    let r = module * t.scale() / 6.0;
+    let half = n as f64 / 2.0;
+    let (cx, cy) = (
+        f64::from(zone.x) + f64::from(zone.w) / 2.0,
+        f64::from(zone.y) + f64::from(zone.h) / 2.0,
+    );
+    let (mx, my) = (
+        cx + ((col as f64 + 0.5 - half) * p.scale + p.dx) * module,
+        cy + ((row as f64 + 0.5 - half) * p.scale + p.dy) * module,
+    );
+    let (px, py) = t.apply(mx, my);
+    mean_around(img, px, py, r)
+}
+
+/// Modules every symbol of `n` modules has in the same place: the three finder patterns with their white
+/// separators, and the two timing lines. (row, col, dark)
+fn fixed_modules(n: usize) -> Vec<(usize, usize, bool)> {
+    let mut out = Vec::new();
+    for (r0, c0) in [(0, 0), (0, n - 7), (n - 7, 0)] {
+        for r in 0..7 {
+            for c in 0..7 {
+                let ring = r.min(c).min(6 - r).min(6 - c);
+                out.push((r0 + r, c0 + c, ring != 1));
+            }
+        }
+    }
+    for i in 8..n - 8 {
+        out.push((6, i, i % 2 == 0));
+        out.push((i, 6, i % 2 == 0));
+    }
+    out
+}
+
+/// How well the fixed modules agree with a placement: dark ones below the threshold, light ones above.
+fn agreement(
+    img: &GrayImage,
+    t: &Affine,
+    zone: &Rect,
+    n: usize,
+    p: Place,
+    fixed: &[(usize, usize, bool)],
+    threshold: f64,
+) -> f64 {
+    fixed
+        .iter()
+        .map(|&(r, c, dark)| {
+            let v = sample_one(img, t, zone, n, p, r, c);
+            if dark { threshold - v } else { v - threshold }
+        })
+        .sum()
 }
 
 /// Otsu's threshold over the samples.
@@ -88,9 +153,35 @@ fn otsu(values: &[f64]) -> f64 {
 
 /// The text of the data symbol drawn in `zone`, if its modules decode; empty otherwise.
 pub fn read(img: &GrayImage, t: &Affine, zone: &Rect) -> Vec<String> {
+    // The page's map is good to a fraction of a millimetre; a module is half a millimetre or more, and on a fax
+    // at 98 lines per inch two lines. For each possible size the grid is first laid where the modules every
+    // symbol has (finders, timing lines) fit best, within half a module and a per cent of scale.
     for version in 1..=8 {
         let n = 17 + 4 * version;
-        let samples = sample(img, t, zone, n);
+        let centred = Place {
+            dx: 0.0,
+            dy: 0.0,
+            scale: 1.0,
+        };
+        let threshold = otsu(&sample(img, t, zone, n, centred));
+        let fixed = fixed_modules(n);
+        let mut best = (f64::MIN, centred);
+        for scale in [0.985, 1.0, 1.015] {
+            for i in -4..=4 {
+                for j in -4..=4 {
+                    let p = Place {
+                        dx: f64::from(i) * 0.1,
+                        dy: f64::from(j) * 0.1,
+                        scale,
+                    };
+                    let a = agreement(img, t, zone, n, p, &fixed, threshold);
+                    if a > best.0 {
+                        best = (a, p);
+                    }
+                }
+            }
+        }
+        let samples = sample(img, t, zone, n, best.1);
         let threshold = otsu(&samples);
         // Black spreads on faxes and copies: a stricter threshold gives white modules back.
         for k in [0.0, 0.2, -0.2] {
