@@ -2,17 +2,26 @@
 //! marks, found as dark blobs where that transform predicts them, give the least-squares affine map from form
 //! millimetres to pixels and its residual, the page's quality figure. Boxes are then re-fitted locally against
 //! their printed outlines, since scanners stretch and photocopies scale unevenly.
+//!
+//! A photo taken at an angle is not affine: the near edge of the sheet comes out longer than the far one. When a
+//! homography over the marks and the QR corners fits clearly better than the affine map, the page is read from
+//! an image straightened through it ([`straighten`]); flatbed devices keep the affine map.
 
 use super::decode::ScanPage;
-use super::geometry::Affine;
+use super::geometry::{Affine, Homography, PointPair};
 use super::identify::{Identified, zone_corners_mm};
+use super::read::PixelBox;
 use crate::forms::page::{self, Rect};
 use image::GrayImage;
 
 #[derive(Debug, Clone)]
 pub struct Alignment {
     pub transform: Affine,
-    /// Root mean square distance between where the marks are and where the fitted map puts them, in mm.
+    /// The perspective of a photo, when it fits clearly better than `transform`: the page is then read from an
+    /// image straightened through it, and `transform` is only a first approximation.
+    pub homography: Option<Homography>,
+    /// Root mean square distance between where the marks (and, with a homography, the QR corners) are and where
+    /// the fitted map puts them, in mm.
     pub residual_mm: f64,
     pub marks_found: usize,
     /// The level of white paper around the marks: darkness is measured against it.
@@ -32,23 +41,23 @@ pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
     img.as_raw()[yi as usize * img.width() as usize + xi as usize]
 }
 
-fn coarse(id: &Identified) -> Option<Affine> {
-    Affine::fit(&qr_pairs(id))
-}
+/// Above this affine residual over the marks and the QR corners a homography is considered. The QR corners are
+/// less exact than the marks: flatbed scans measure 0.06–0.26 mm here, photos at an angle 0.8–2 mm
+/// (`examples/photo_residuals.rs`).
+const TRY_HOMOGRAPHY_FROM_MM: f64 = 0.5;
+/// The homography is taken when its residual is at most this share of the affine map's over the same points.
+const HOMOGRAPHY_GAIN: f64 = 0.5;
 
-/// Each symbol's four corners: where they are printed (mm) and where they were found (pixels).
-fn qr_pairs(id: &Identified) -> Vec<super::geometry::PointPair> {
-    // rqrr's corner points lie about one module outside the symbol.
+/// The QR symbols' corners: where they are on the form and where they were found.
+pub fn qr_pairs(id: &Identified) -> Vec<PointPair> {
+    // rqrr's corners are those of the module grid as it counts it: the symbol's own top-left corner lies on the
+    // symbol's edge, its bottom-right one module outside it (measured against the corner marks, upright and
+    // upside down alike: 0.04 mm and 0.9 mm at 300 dpi).
     let module = f64::from(page::QR_SIZE) / 25.0;
     let mut pairs = Vec::new();
     for hit in &id.hits {
         let mm = zone_corners_mm(hit.zone);
-        let grow = [
-            (-module, -module),
-            (module, -module),
-            (module, module),
-            (-module, module),
-        ];
+        let grow = [(0.0, 0.0), (module, 0.0), (module, module), (0.0, module)];
         for i in 0..4 {
             pairs.push(((mm[i].0 + grow[i].0, mm[i].1 + grow[i].1), hit.corners[i]));
         }
@@ -136,7 +145,10 @@ fn find_mark(
             // A mark is solid; the QR code's finder patterns next to two of the marks are rings (about half
             // their box), so they are never taken for a mark. Pages lie within a few degrees of a quarter turn.
             let solid = area / (bw * bh) > 0.75;
-            if area > expected * 0.4 && area < expected * 2.2 && squareish && solid {
+            // A blob cut by the window's edge is part of something larger (a cut corner's dark background), and
+            // may be cut to just the mark's size.
+            let whole = minx > 0 && miny > 0 && maxx + 1 < ww && maxy + 1 < wh;
+            if area > expected * 0.4 && area < expected * 2.2 && squareish && solid && whole {
                 let c = (x0 as f64 + sxs / area, y0 as f64 + sys / area);
                 let dist = (c.0 - px).hypot(c.1 - py);
                 if best.is_none_or(|(d, _)| dist < d) {
@@ -148,128 +160,10 @@ fn find_mark(
     best.map(|(_, c)| (c, paper))
 }
 
-/// Looks for every corner mark where `t` predicts it, within `reach_mm`.
-fn find_marks(
-    img: &GrayImage,
-    t: &Affine,
-    reach_mm: f64,
-) -> (Vec<super::geometry::PointPair>, Vec<u8>) {
-    let scale = t.scale();
-    let mut pairs = Vec::new();
-    let mut paper_levels = Vec::new();
-    for mark in &page::CORNER_MARKS {
-        let (mx, my) = mark.rect.center();
-        let (px, py) = t.apply(f64::from(mx), f64::from(my));
-        if let Some((c, paper)) = find_mark(
-            img,
-            px,
-            py,
-            f64::from(mark.rect.w) * scale,
-            reach_mm * scale,
-        ) {
-            pairs.push(((f64::from(mx), f64::from(my)), c));
-            paper_levels.push(paper);
-        }
-    }
-    (pairs, paper_levels)
-}
-
-/// The QR corners and the marks found so far in one fit. With one symbol the QR corners alone span 20 mm and
-/// place the far side of the page several millimetres off (fax at 98 lines per inch); a mark or two across the
-/// page pins it. Marks are exact to a pixel, the symbol's corners to about a module, hence the weight.
-fn with_qr(
-    qr: &[super::geometry::PointPair],
-    marks: &[super::geometry::PointPair],
-) -> Option<Affine> {
-    let mut pairs = qr.to_vec();
-    for _ in 0..4 {
-        pairs.extend_from_slice(marks);
-    }
-    Affine::fit(&pairs)
-}
-
 pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
-    let first = coarse(id).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
-    locate(page, &first, &qr_pairs(id), 9.0)
-}
-
-/// From a first transform, the corner marks within `reach_mm` of where it puts them give the least-squares map.
-/// With fewer than three marks (a torn or cut corner) the first transform stands, with no residual.
-pub fn refine(page: &ScanPage, first: &Affine, reach_mm: f64) -> Result<Alignment, String> {
-    locate(page, first, &[], reach_mm)
-}
-
-/// The marks near where `first` puts them, searched again from the marks found (and `qr`, the symbols' corners,
-/// when the page was identified by them), then the fitted map and its residual.
-fn locate(
-    page: &ScanPage,
-    first: &Affine,
-    qr: &[super::geometry::PointPair],
-    reach_mm: f64,
-) -> Result<Alignment, String> {
-    let first = *first;
-    let (mut pairs, mut paper_levels) = find_marks(&page.image, &first, reach_mm);
-    // Missing marks: place the page again with the marks that were found and look once more; then wider, since
-    // a page placed from one symbol and the marks beside it can be several millimetres off across the page.
-    for reach in [9.0, 20.0] {
-        if pairs.len() == page::CORNER_MARKS.len() {
-            break;
-        }
-        let better = if pairs.is_empty() {
-            Some(first)
-        } else {
-            with_qr(qr, &pairs)
-        };
-        if let Some(t) = better {
-            let (again, levels) = find_marks(&page.image, &t, reach);
-            if again.len() > pairs.len() {
-                pairs = again;
-                paper_levels = levels;
-            }
-        }
-    }
-    let first = if pairs.len() < 3 {
-        with_qr(qr, &pairs).unwrap_or(first)
-    } else {
-        first
-    };
-    // Three marks fit an affine map exactly, so one wrong blob would go unnoticed: the symbols' corners must
-    // agree with the map to within a few modules.
-    if pairs.len() == 3
-        && !qr.is_empty()
-        && Affine::fit(&pairs).is_none_or(|t| t.residual_px(qr) / t.scale() > 3.0)
-    {
-        pairs.clear();
-        paper_levels.clear();
-    }
-    let marks_found = pairs.len();
-    let transform = if marks_found >= 3 {
-        Affine::fit(&pairs).ok_or("hörnmarkeringarna ligger på en linje")?
-    } else {
-        // Too few marks (a torn or cut corner): the symbols' corners place the page, less precisely.
-        first
-    };
-    let residual_mm = if marks_found >= 3 {
-        transform.residual_px(&pairs) / transform.scale()
-    } else {
-        f64::NAN
-    };
-    if residual_mm > MAX_RESIDUAL_MM {
-        return Err(format!(
-            "sidan är för förvrängd för att läsas (avvikelse {residual_mm:.1} mm vid hörnmarkeringarna)"
-        ));
-    }
-    paper_levels.sort_unstable();
-    let paper = paper_levels
-        .get(paper_levels.len() / 2)
-        .copied()
-        .unwrap_or(230);
-    Ok(Alignment {
-        transform,
-        residual_mm,
-        marks_found,
-        paper,
-    })
+    let qr = qr_pairs(id);
+    let first = Affine::fit(&qr).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
+    refine(page, &first, 9.0, &qr)
 }
 
 /// The page's orientation, 0, 90, 180 or 270 degrees counter-clockwise, as `identify` counts it.
@@ -302,7 +196,7 @@ pub fn align_unguided(page: &ScanPage, boxes: &[Rect]) -> Result<Alignment, Stri
             e,
             f: cy - (d * mx + e * my),
         };
-        let Ok(found) = refine(page, &guess, 20.0) else {
+        let Ok(found) = refine(page, &guess, 20.0, &[]) else {
             continue;
         };
         if found.marks_found < 3 {
@@ -355,6 +249,244 @@ fn outline_points(t: &Affine, rects: &[Rect]) -> Vec<(f64, f64)> {
         }
     }
     border
+}
+
+/// From a first transform, the corner marks within `reach_mm` of where it puts them give the least-squares map.
+/// With fewer than three marks (a torn or cut corner) the first transform stands, with no residual. `qr` are the
+/// QR symbols' corners, when read: with all four marks they let a homography be fitted and judged.
+pub fn refine(
+    page: &ScanPage,
+    first: &Affine,
+    reach_mm: f64,
+    qr: &[PointPair],
+) -> Result<Alignment, String> {
+    let (pairs, mut paper_levels) = find_marks(page, first, reach_mm, qr);
+    let marks_found = pairs.len();
+    let transform = if marks_found >= 3 {
+        Affine::fit(&pairs).ok_or("hörnmarkeringarna ligger på en linje")?
+    } else {
+        // Too few marks (a torn or cut corner, a sheet off the glass): the symbols' corners place the page, less
+        // precisely; two marks far apart along one edge still fix the scale and the turn better than they do.
+        let mut known = pairs.clone();
+        known.extend_from_slice(qr);
+        Affine::fit(&known)
+            .filter(|_| marks_found == 2)
+            .unwrap_or(*first)
+    };
+    let mut residual_mm = if marks_found >= 3 {
+        transform.residual_px(&pairs) / transform.scale()
+    } else {
+        f64::NAN
+    };
+    let mut homography = None;
+    if marks_found >= 3 && !qr.is_empty() {
+        let mut all = pairs.clone();
+        all.extend_from_slice(qr);
+        if let Some((h, r)) = perspective(&all) {
+            homography = Some(h);
+            residual_mm = r;
+        }
+    }
+    if residual_mm > MAX_RESIDUAL_MM {
+        return Err(format!(
+            "sidan är för förvrängd för att läsas (avvikelse {residual_mm:.1} mm vid hörnmarkeringarna)"
+        ));
+    }
+    paper_levels.sort_unstable();
+    let paper = paper_levels
+        .get(paper_levels.len() / 2)
+        .copied()
+        .unwrap_or(230);
+    Ok(Alignment {
+        transform,
+        homography,
+        residual_mm,
+        marks_found,
+        paper,
+    })
+}
+
+/// The homography over `pairs` (marks and QR corners) and its residual in mm, when the affine map leaves a large
+/// residual over them and the homography a clearly smaller one. Needs more points than a homography has
+/// freedoms, or its residual tells nothing.
+pub fn perspective(pairs: &[PointPair]) -> Option<(Homography, f64)> {
+    if pairs.len() < 6 {
+        return None;
+    }
+    let affine = Affine::fit(pairs)?;
+    let h = Homography::fit(pairs)?;
+    let (cx, cy) = (f64::from(page::PAGE_W) / 2.0, f64::from(page::PAGE_H) / 2.0);
+    let h_mm = h.residual_px(pairs) / h.scale_at(cx, cy);
+    let a_mm = affine.residual_px(pairs) / affine.scale();
+    (a_mm > TRY_HOMOGRAPHY_FROM_MM && h_mm <= HOMOGRAPHY_GAIN * a_mm).then_some((h, h_mm))
+}
+
+/// The corner marks found within `reach_mm` of where `first` puts them: form mm and image pixels, and the paper
+/// level around each.
+///
+/// A photo's perspective can put the far corners' marks further from where an affine map from the QR corners
+/// expects them than `reach_mm`: when marks are missing and `qr` corners are known, the marks found say where to
+/// look again.
+pub fn find_marks(
+    page: &ScanPage,
+    first: &Affine,
+    reach_mm: f64,
+    qr: &[PointPair],
+) -> (Vec<PointPair>, Vec<u8>) {
+    let scale = first.scale();
+    let look = |mark: &page::CornerMark, (px, py): (f64, f64), reach: f64| {
+        let (mx, my) = mark.rect.center();
+        find_mark(
+            &page.image,
+            px,
+            py,
+            f64::from(mark.rect.w) * scale,
+            reach * scale,
+        )
+        .map(|(c, paper)| (((f64::from(mx), f64::from(my)), c), paper))
+    };
+    let centre = |mark: &page::CornerMark| {
+        let (mx, my) = mark.rect.center();
+        (f64::from(mx), f64::from(my))
+    };
+    let mut found: Vec<Option<(PointPair, u8)>> = page::CORNER_MARKS
+        .iter()
+        .map(|m| {
+            let (x, y) = centre(m);
+            look(m, first.apply(x, y), reach_mm)
+        })
+        .collect();
+    // Each pass predicts the missing marks from the marks found so far and the QR corners: by a homography once
+    // three marks are known, else by an affine map (even one mark across the page fixes the scale far better than
+    // one symbol's corners do: at fax resolution a page placed from one symbol is millimetres off at the far edge).
+    let mut count = found.iter().flatten().count();
+    while (1..4).contains(&count) && !qr.is_empty() {
+        let mut known: Vec<PointPair> = found.iter().flatten().map(|(p, _)| *p).collect();
+        known.extend_from_slice(qr);
+        // An affine map cannot follow the perspective to the far edge (a photo's near edge is up to 6 % larger):
+        // its marks are looked for twice as far.
+        let homography = if count == 3 {
+            Homography::fit(&known)
+        } else {
+            None
+        };
+        let affine = Affine::fit(&known);
+        if homography.is_none() && affine.is_none() {
+            break;
+        }
+        for (slot, mark) in found.iter_mut().zip(&page::CORNER_MARKS) {
+            let (x, y) = centre(mark);
+            let at = match (&homography, &affine) {
+                (Some(h), _) => (h.apply(x, y), reach_mm),
+                (None, Some(a)) => (a.apply(x, y), 2.0 * reach_mm),
+                (None, None) => continue,
+            };
+            if slot.is_none() {
+                *slot = look(mark, at.0, at.1);
+            }
+        }
+        let now = found.iter().flatten().count();
+        if now == count {
+            break;
+        }
+        count = now;
+    }
+    found.into_iter().flatten().unzip()
+}
+
+/// The page straightened through a homography: upright, at the scale the photo has in its middle, with the
+/// alignment that reads it (a plain scale, no rotation) and the map back to the photo's pixels for the crops.
+pub fn straighten(page: &ScanPage, al: &Alignment, h: &Homography) -> (ScanPage, Alignment) {
+    let (pw, ph) = (f64::from(page::PAGE_W), f64::from(page::PAGE_H));
+    let k = h.scale_at(pw / 2.0, ph / 2.0).clamp(2.0, 24.0);
+    let (w, hh) = ((pw * k).ceil() as u32, (ph * k).ceil() as u32);
+    let src = &page.image;
+    let (sw, sh) = (src.width().max(2) as usize, src.height().max(2) as usize);
+    if src.width() < 2 || src.height() < 2 {
+        return (page.clone(), al.clone());
+    }
+    let raw = src.as_raw();
+    // Bilinear: a photo is blurred already, and nearest-pixel steps would make ink counts jitter.
+    let bilinear = |x: f64, y: f64| -> u8 {
+        if !(x >= 0.0 && y >= 0.0 && x < (sw - 1) as f64 && y < (sh - 1) as f64) {
+            return 255;
+        }
+        let (xi, yi) = (x as usize, y as usize);
+        let (fx, fy) = (x - xi as f64, y - yi as f64);
+        let i = yi * sw + xi;
+        let top = f64::from(raw[i]) * (1.0 - fx) + f64::from(raw[i + 1]) * fx;
+        let bottom = f64::from(raw[i + sw]) * (1.0 - fx) + f64::from(raw[i + sw + 1]) * fx;
+        (top * (1.0 - fy) + bottom * fy).round() as u8
+    };
+    let mut out = Vec::with_capacity(w as usize * hh as usize);
+    let m = &h.h;
+    for v in 0..hh {
+        let y = f64::from(v) / k;
+        for u in 0..w {
+            let x = f64::from(u) / k;
+            let d = m[6] * x + m[7] * y + m[8];
+            out.push(bilinear(
+                (m[0] * x + m[1] * y + m[2]) / d,
+                (m[3] * x + m[4] * y + m[5]) / d,
+            ));
+        }
+    }
+    let image = GrayImage::from_raw(w, hh, out).unwrap_or_default();
+    let upright = Alignment {
+        transform: Affine {
+            a: k,
+            b: 0.0,
+            c: 0.0,
+            d: 0.0,
+            e: k,
+            f: 0.0,
+        },
+        homography: None,
+        ..al.clone()
+    };
+    (
+        ScanPage {
+            index: page.index,
+            image,
+            dpi: (k * 25.4) as f32,
+            bilevel: page.bilevel,
+        },
+        upright,
+    )
+}
+
+/// A box in the straightened image (`k` pixels a millimetre) as a box around the same part of the photo.
+pub fn unstraighten(b: PixelBox, h: &Homography, k: f64, photo: &GrayImage) -> PixelBox {
+    let (x0, y0) = (f64::from(b.x) / k, f64::from(b.y) / k);
+    let (x1, y1) = (f64::from(b.x + b.w) / k, f64::from(b.y + b.h) / k);
+    let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)].map(|(x, y)| h.apply(x, y));
+    let (w, hh) = (f64::from(photo.width()), f64::from(photo.height()));
+    let lo_x = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::MAX, f64::min)
+        .clamp(0.0, w);
+    let hi_x = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::MIN, f64::max)
+        .clamp(0.0, w);
+    let lo_y = corners
+        .iter()
+        .map(|c| c.1)
+        .fold(f64::MAX, f64::min)
+        .clamp(0.0, hh);
+    let hi_y = corners
+        .iter()
+        .map(|c| c.1)
+        .fold(f64::MIN, f64::max)
+        .clamp(0.0, hh);
+    PixelBox {
+        x: lo_x as u32,
+        y: lo_y as u32,
+        w: (hi_x - lo_x) as u32,
+        h: (hi_y - lo_y) as u32,
+    }
 }
 
 /// Shifts `rect` (mm) by up to ±`reach` mm so that its outline lies on the darkest printed line: the local

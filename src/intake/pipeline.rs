@@ -385,13 +385,20 @@ impl Intake {
                 stamp.template_page
             ));
         };
-        let reading = Box::new(read::read_page(
-            page,
-            layout,
-            &alignment,
-            readers,
-            self.registry,
-        ));
+        let reading = Box::new(match &alignment.homography {
+            // A photo at an angle: read from the page straightened, the crops pointed back at the photo.
+            Some(h) => {
+                let (straight, upright) = align::straighten(page, &alignment, h);
+                let mut reading =
+                    read::read_page(&straight, layout, &upright, readers, self.registry);
+                for field in &mut reading.fields {
+                    field.crop =
+                        align::unstraighten(field.crop, h, upright.transform.a, &page.image);
+                }
+                reading
+            }
+            None => read::read_page(page, layout, &alignment, readers, self.registry),
+        });
         PageWork::Read {
             stamp,
             orientation,
@@ -591,8 +598,9 @@ fn stamp_in(parts: &[&Form], id: FormId, number: u32) -> Option<PageStamp> {
 /// The corner marks found again where `placed` (a map from the marks alone) puts them: the residual and the paper
 /// level measured. When that fails, `placed` stands, without a residual.
 fn marks_alignment(page: &ScanPage, placed: crate::intake::geometry::Affine) -> Alignment {
-    align::refine(page, &placed, 4.0).unwrap_or(Alignment {
+    align::refine(page, &placed, 9.0, &[]).unwrap_or(Alignment {
         transform: placed,
+        homography: None,
         residual_mm: f64::NAN,
         marks_found: 4,
         paper: 230,

@@ -8,7 +8,8 @@
 //! error-diffusion dithering, and now and then a scan line repeated as a noisy line does.
 //!
 //! All geometry is done in one resampling pass: rotating the whole page separately would cost several times
-//! more.
+//! more. A photo is taken at an angle: its keystone (perspective) makes the map projective, sampled pixel by
+//! pixel.
 
 use super::stroke::chance;
 use super::{a4_pixels, normal, uniform};
@@ -48,6 +49,9 @@ pub struct ScanParams {
     pub shift_mm: (f32, f32),
     /// Scale of the content (a photocopy enlarges or reduces a little).
     pub scale: f32,
+    /// Perspective of a camera held at an angle: how much longer the left edge comes out than the right, and the
+    /// top edge than the bottom, as a share (0.04: 4 % longer; negative the other way). Zero for flatbed devices.
+    pub keystone: (f32, f32),
     /// Grey level where there is no paper (scanner lid, copier edge, table under a photo).
     pub background: u8,
     /// Grey level of the blank paper in the result.
@@ -82,6 +86,7 @@ impl ScanParams {
             upside_down: false,
             shift_mm: (0.0, 0.0),
             scale: 1.0,
+            keystone: (0.0, 0.0),
             background: 255,
             paper: 255,
             blur: 0.0,
@@ -245,6 +250,9 @@ impl Quality {
                 p.rotation_deg = skew(rng, 1.5, 3.0);
                 p.shift_mm = shift(rng, 4.0);
                 p.scale = uniform(rng, 0.93, 0.98);
+                // A phone held a little forward or back, and a little to one side.
+                let tilt = uniform(rng, 0.02, 0.06) * if chance(rng, 0.5) { 1.0 } else { -1.0 };
+                p.keystone = (uniform(rng, -0.03, 0.03), tilt);
                 p.background = uniform(rng, 40.0, 120.0) as u8;
                 p.paper = uniform(rng, 200.0, 235.0) as u8;
                 p.blur = uniform(rng, 0.7, 1.4);
@@ -320,10 +328,20 @@ fn resample(src: &GrayImage, src_dpi: f32, p: &ScanParams, tone: &[u8; 256]) -> 
         };
     let (s, c) = theta.sin_cos();
     let scale = p.scale.max(0.5);
-    // Output pixel (u, v) -> source pixel: affine, found from three points.
+    // The camera's perspective, centred on the image: a point (x, y) mm from the centre comes out at
+    // (x, y) / (1 + gx·x + gy·y), which makes the left edge longer than the right by about gx·width (gx > 0).
+    // Its inverse has the same form with the signs turned: x = x' / (1 - gx·x' - gy·y').
+    let (gx, gy) = (p.keystone.0 / super::A4_MM.0, p.keystone.1 / super::A4_MM.1);
+    let projective = gx != 0.0 || gy != 0.0;
+    // Output pixel (u, v) -> source pixel.
     let map = |u: f32, v: f32| -> (f32, f32) {
-        let x = (u + 0.5) / kx - cx - p.shift_mm.0;
-        let y = (v + 0.5) / ky - cy - p.shift_mm.1;
+        let (mut x, mut y) = ((u + 0.5) / kx - cx, (v + 0.5) / ky - cy);
+        if projective {
+            let w = 1.0 - gx * x - gy * y;
+            x /= w;
+            y /= w;
+        }
+        let (x, y) = (x - p.shift_mm.0, y - p.shift_mm.1);
         // The paper was turned by theta: undo it.
         let qx = (c * x - s * y) / scale;
         let qy = (s * x + c * y) / scale;
@@ -405,6 +423,20 @@ fn resample(src: &GrayImage, src_dpi: f32, p: &ScanParams, tone: &[u8; 256]) -> 
             && ((y + margin) >> 8) + 1 < sh
     };
     let mut out = vec![0u8; (w * h) as usize];
+    if projective {
+        // Pixel by pixel: the steps along a row are not constant. The sub-samples keep the offsets of the image
+        // centre, which differ from the true local ones by the keystone's few per cent.
+        let half = count << 15;
+        for (v, row) in out.chunks_exact_mut(w as usize).enumerate() {
+            for (u, px) in row.iter_mut().enumerate() {
+                let (sx, sy) = map(u as f32, v as f32);
+                let (x, y) = ((sx * ONE).round() as i32, (sy * ONE).round() as i32);
+                let acc: u32 = subs.iter().map(|&(ox, oy)| sample(x + ox, y + oy)).sum();
+                *px = tone[((acc + half) / (count << 16)) as usize];
+            }
+        }
+        return GrayImage::from_raw(w, h, out).expect("buffer of the right size");
+    }
     for v in 0..h {
         let row = &mut out[(v * w) as usize..((v + 1) * w) as usize];
         // Row start in fixed point, computed in floating point for each row so that errors do not add up.
@@ -690,6 +722,35 @@ mod tests {
         assert_eq!(out.image.dimensions(), (2480, 3508));
         assert_eq!(out.image.get_pixel(600, 1050)[0], 0);
         assert_eq!(out.image.get_pixel(100, 100)[0], 255);
+    }
+
+    #[test]
+    fn keystone_makes_the_top_edge_longer() {
+        // Two bars of equal length near the top and the bottom of the page.
+        let mut page = GrayImage::from_pixel(2480, 3508, Luma([255]));
+        for (y0, y1) in [(300, 340), (3168, 3208)] {
+            for y in y0..y1 {
+                for x in 240..2240 {
+                    page.put_pixel(x, y, Luma([0]));
+                }
+            }
+        }
+        let mut p = ScanParams::identity(300.0);
+        p.keystone = (0.0, 0.05);
+        let out = degrade(&page, 300.0, &p, &mut super::super::rng(1));
+        // The bars move too (the page is magnified towards its top): take the longest dark row in each half.
+        let length = |y: u32| {
+            (0..out.image.width())
+                .filter(|&x| out.image.get_pixel(x, y)[0] < 128)
+                .count() as f32
+        };
+        let longest = |ys: std::ops::Range<u32>| ys.map(length).fold(0.0, f32::max);
+        let (top, bottom) = (longest(200..500), longest(3000..3300));
+        let ratio = top / bottom;
+        assert!(
+            (1.035..1.065).contains(&ratio),
+            "{top} / {bottom} = {ratio}"
+        );
     }
 
     #[test]
