@@ -17,6 +17,7 @@ use crate::store::scans::{ScanRecord, ScanState};
 use crate::store::{Store, StoreError};
 use crate::validation::Context;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -39,6 +40,20 @@ pub enum Report {
     },
     /// A file that is not a readable scan (kept all the same).
     FileError { source: String, error: String },
+}
+
+/// Why a file could not be kept. Only [`KeepError::Store`] is a failure of the data folder; the others are about
+/// the file, which stays where it was.
+#[derive(Debug, thiserror::Error)]
+pub enum KeepError {
+    #[error("kan inte läsa filen: {0}")]
+    Read(std::io::Error),
+    #[error("är ingen vanlig fil")]
+    NotAFile,
+    #[error("filen är för stor ({0} byte, högst {1})")]
+    TooLarge(u64, u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a queued page could not be placed by hand. The page stays in the queue.
@@ -217,6 +232,104 @@ impl Intake {
     ) -> Result<Vec<Report>, StoreError> {
         let (record, _new) = self.store.scans.receive(name, bytes)?;
         self.process(record, name, progress)
+    }
+
+    /// Keeps the file at `path` as received and processes it, like [`Intake::take_in`], without holding the file
+    /// in memory: a 500-page scanner PDF is a few hundred megabytes. A file that cannot be read (or is over the
+    /// size limit) is reported as a [`Report::FileError`] and, not having been read, is not kept.
+    pub fn take_in_file(
+        &self,
+        name: &str,
+        path: &Path,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Report>, StoreError> {
+        match self.keep_file(path) {
+            Ok(record) => self.take_in_kept(record, name, progress),
+            Err(KeepError::Store(e)) => Err(e),
+            Err(e) => Ok(vec![Report::FileError {
+                source: name.to_string(),
+                error: e.to_string(),
+            }]),
+        }
+    }
+
+    /// Processes a scan already kept (see [`Intake::keep_file`]).
+    pub fn take_in_kept(
+        &self,
+        record: ScanRecord,
+        name: &str,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Report>, StoreError> {
+        self.process(record, name, progress)
+    }
+
+    /// Copies the file into the store under its SHA-256, hashing as it copies (one read, and the name always
+    /// matches the bytes kept, even if the file changes meanwhile), synced before the record says it exists.
+    /// Once this returns, the file is safe: a kill before it is processed is resumed by [`Intake::resume`].
+    pub fn keep_file(&self, path: &Path) -> Result<ScanRecord, KeepError> {
+        use sha2::{Digest, Sha256};
+        use std::io::{Read, Write};
+        let meta = std::fs::metadata(path).map_err(KeepError::Read)?;
+        if !meta.is_file() {
+            return Err(KeepError::NotAFile);
+        }
+        let max = self.limits.max_file_bytes;
+        if meta.len() > max {
+            return Err(KeepError::TooLarge(meta.len(), max));
+        }
+        let mut from = std::fs::File::open(path).map_err(KeepError::Read)?;
+        let kept = self.store.scans.path("");
+        std::fs::create_dir_all(&kept).map_err(StoreError::Io)?;
+        // Named after the file taken in, so that a copy cut short by a kill is overwritten by the next try
+        // rather than left behind. One process holds the data folder (sled's lock) and takes files one at a time.
+        let part = PartFile(kept.join(format!(
+            ".receiving-{}.part",
+            &hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()))[..16]
+        )));
+        let mut to =
+            std::io::BufWriter::new(std::fs::File::create(&part.0).map_err(StoreError::Io)?);
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut bytes = 0u64;
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(KeepError::Read(e)),
+            };
+            bytes += n as u64;
+            if bytes > max {
+                return Err(KeepError::TooLarge(bytes, max));
+            }
+            hasher.update(&buf[..n]);
+            to.write_all(&buf[..n]).map_err(StoreError::Io)?;
+        }
+        let sha = hex::encode(hasher.finalize());
+        if let Some(existing) = self.store.scans.get(&sha)? {
+            return Ok(existing);
+        }
+        to.into_inner()
+            .map_err(|e| StoreError::Io(e.into_error()))?
+            .sync_all()
+            .map_err(StoreError::Io)?;
+        std::fs::rename(&part.0, self.store.scans.path(&sha)).map_err(StoreError::Io)?;
+        if let Ok(d) = std::fs::File::open(&kept) {
+            let _ = d.sync_all();
+        }
+        let record = ScanRecord {
+            sha256: sha,
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes,
+            received_at: crate::store::now_rfc3339(),
+            state: ScanState::Received,
+        };
+        self.store.scans.put(&record)?;
+        self.store.flush()?;
+        Ok(record)
     }
 
     /// Finishes every scan whose processing was interrupted.
@@ -621,4 +734,13 @@ fn align_without_identity(page: &ScanPage, boxes: &[Rect]) -> Result<(u16, Align
     }
     let a = align::align_unguided(page, boxes)?;
     Ok((align::orientation(&a.transform), a))
+}
+
+/// A file being received: removed unless it was renamed to its hash (a failed copy leaves nothing behind).
+struct PartFile(std::path::PathBuf);
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
