@@ -3,6 +3,7 @@
 mod intake;
 mod print;
 mod serve;
+mod user;
 
 use crate::forms::Registry;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Take in scans (PDF, TIFF, PNG, JPEG): one JSON line per document formed or page left unidentified.
     Intake(intake::IntakeArgs),
+    /// Staff accounts: add, list, approve, deactivate, set a password.
+    User(user::UserArgs),
 }
 
 pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Print(args) => print::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Intake(args) => intake::run(args),
+        Command::User(args) => user::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

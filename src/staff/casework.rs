@@ -2,12 +2,20 @@
 //! aside; forwarding to another region. Values as read stay in the store's document untouched; corrections and
 //! the registration record live here.
 
-use super::StaffError;
-use super::accounts::Account;
-use crate::store::Store;
-use crate::store::documents::{Document, Value};
+use super::accounts::{Account, AccountStatus};
+use super::audit::{Audit, LogKind};
+use super::diarie::DiarieFormat;
+use super::{StaffError, abort, committed, from_json, to_json};
+use crate::domain::regions::Regions;
+use crate::forms::definition::{FieldDefinition, FieldKind};
+use crate::forms::{Form, Registry};
+use crate::store::documents::{Document, DocumentStatus, Value};
+use crate::store::{Store, get_json, now_rfc3339, put_json};
+use crate::validation::{self, FieldValue, FormValues};
 use serde::{Deserialize, Serialize};
+use sled::Transactional;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -85,29 +93,296 @@ pub struct Registration {
     pub changes: Vec<FieldChange>,
 }
 
+/// An unidentified page a person set aside: kept, out of the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAsidePage {
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
 #[derive(Clone)]
 pub struct Casework {
-    // filled in by the implementation
+    /// document key -> [`Case`]
+    cases: sled::Tree,
+    /// diarienummer -> [`Registration`]
+    registrations: sled::Tree,
+    /// `region \0 registered_at \0 diarienummer` -> diarienummer: a region's registrations in time order.
+    registrations_by_region: sled::Tree,
+    /// `region/year` -> last number handed out (u64, big-endian).
+    counters: sled::Tree,
+    /// scan sha -> region code of the upload it came with.
+    upload_regions: sled::Tree,
+    /// unidentified page id (`scan:index`) -> [`SetAsidePage`].
+    set_aside_pages: sled::Tree,
+    audit: Audit,
+    format: DiarieFormat,
+    regions: Regions,
+}
+
+/// Longest reason kept (rejecting, putting aside, forwarding).
+pub const MAX_REASON_CHARS: usize = 2000;
+
+fn reason_of(reason: &str) -> Result<String, StaffError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StaffError::Invalid("Ange ett skäl.".into()));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(StaffError::Invalid(format!(
+            "Skälet får vara högst {MAX_REASON_CHARS} tecken."
+        )));
+    }
+    Ok(reason.to_string())
+}
+
+/// A region's documents are seen by its staff; a document of no known region by admins only.
+fn sees(by: &Account, region: Option<&str>) -> bool {
+    by.status == AccountStatus::Active
+        && match region {
+            Some(code) => by.sees_region(code),
+            None => by.is_admin(),
+        }
+}
+
+/// Correcting, registering, rejecting and forwarding need an open case (or one put aside).
+fn workable(case: &Case) -> Result<(), StaffError> {
+    match &case.state {
+        CaseState::Open | CaseState::PutAside { .. } => Ok(()),
+        CaseState::Registered { diarienummer, .. } => Err(StaffError::Conflict(format!(
+            "Anmälan är redan registrerad med diarienummer {diarienummer}."
+        ))),
+        CaseState::Rejected { .. } => Err(StaffError::Conflict("Anmälan är avvisad.".into())),
+    }
+}
+
+fn new_case(doc: &Document) -> Case {
+    Case {
+        key: doc.key.clone(),
+        region: doc.region.clone(),
+        state: CaseState::Open,
+        corrections: BTreeMap::new(),
+        changes: Vec::new(),
+        forwards: Vec::new(),
+    }
+}
+
+/// The values as read with the case's corrections over them.
+pub fn effective_values(doc: &Document, case: &Case) -> BTreeMap<String, Value> {
+    let mut values: BTreeMap<String, Value> = doc
+        .fields
+        .iter()
+        .map(|(name, f)| (name.clone(), f.value.clone()))
+        .collect();
+    values.extend(case.corrections.clone());
+    values
+}
+
+/// The form versions a document was printed from: its main form, and the supplements its pages or fields name.
+pub fn forms_of(registry: &Registry, doc: &Document) -> Vec<Arc<Form>> {
+    fn add(forms: &mut Vec<Arc<Form>>, form: Option<&Arc<Form>>) {
+        if let Some(form) = form
+            && !forms.iter().any(|f| Arc::ptr_eq(f, form))
+        {
+            forms.push(form.clone());
+        }
+    }
+    let mut forms: Vec<Arc<Form>> = Vec::new();
+    add(&mut forms, registry.get(&doc.form, Some(doc.version)).ok());
+    for page in doc.pages.values() {
+        let code = page.template.split('.').next().unwrap_or_default();
+        add(
+            &mut forms,
+            registry.all().find(|f| f.code.to_string() == code),
+        );
+    }
+    for field in doc.fields.values() {
+        if !forms.iter().any(|f| f.name() == field.form) {
+            add(&mut forms, registry.get(&field.form, None).ok());
+        }
+    }
+    forms
+}
+
+fn empty_value(def: &FieldDefinition) -> Value {
+    match def.kind {
+        FieldKind::Choice { .. } => Value::Ticked(Vec::new()),
+        _ => Value::Text(String::new()),
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Text(t) => t.is_empty(),
+        Value::Ticked(t) => t.is_empty(),
+    }
+}
+
+/// Checks a corrected value against its field and gives it in the field's normal form (a personnummer without
+/// its hyphen). Emptying a field is always allowed; any other value must pass the field's checks.
+fn checked_value(
+    form: &Form,
+    def: &FieldDefinition,
+    value: Value,
+    siblings: &FormValues,
+) -> Result<Value, StaffError> {
+    let value = match (&def.kind, value) {
+        (FieldKind::Choice { .. }, Value::Ticked(mut ticked)) => {
+            let mut seen = Vec::new();
+            ticked.retain(|t| {
+                let first = !seen.contains(t);
+                seen.push(t.clone());
+                first
+            });
+            Value::Ticked(ticked)
+        }
+        (FieldKind::Choice { .. }, Value::Text(_)) => {
+            return Err(StaffError::Invalid(format!(
+                "{} är kryssrutor: ange vilka alternativ som är kryssade.",
+                def.label
+            )));
+        }
+        (_, Value::Ticked(_)) => {
+            return Err(StaffError::Invalid(format!(
+                "{} fylls i med text, inte med kryss.",
+                def.label
+            )));
+        }
+        (_, Value::Text(text)) => Value::Text(validation::normalize(def, &text)),
+    };
+    if !is_empty(&value) {
+        validation::check_field(
+            form,
+            def,
+            &FieldValue::from(&value),
+            siblings,
+            &validation::Context::now(),
+        )
+        .map_err(|message| StaffError::Invalid(format!("{}: {message}", def.label)))?;
+    }
+    Ok(value)
+}
+
+fn show(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn counter_value(bytes: Option<sled::IVec>) -> Result<u64, StaffError> {
+    match bytes {
+        None => Ok(0),
+        Some(b) => <[u8; 8]>::try_from(b.as_ref())
+            .map(u64::from_be_bytes)
+            .map_err(|_| {
+                StaffError::Store(crate::store::StoreError::Corrupt(
+                    "diarienummerräknaren är skadad".into(),
+                ))
+            }),
+    }
+}
+
+fn parse_day(text: &str) -> Result<time::Date, StaffError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), format)
+        .map_err(|_| StaffError::Invalid(format!("«{}» är inget datum (ÅÅÅÅ-MM-DD).", text.trim())))
 }
 
 impl Casework {
-    /// The document and its case, if the account may see it; `NotFound` otherwise.
+    pub(crate) fn new(
+        db: &sled::Db,
+        audit: Audit,
+        format: DiarieFormat,
+    ) -> Result<Casework, StaffError> {
+        Ok(Casework {
+            cases: db.open_tree("cases")?,
+            registrations: db.open_tree("registrations")?,
+            registrations_by_region: db.open_tree("registrations_by_region")?,
+            counters: db.open_tree("diarie_counters")?,
+            upload_regions: db.open_tree("upload_regions")?,
+            set_aside_pages: db.open_tree("unidentified_set_aside")?,
+            audit,
+            format,
+            // Region codes are fixed by law; an operator's override file changes addresses, not codes.
+            regions: Regions::embedded(),
+        })
+    }
+
+    /// The document and its case, without logging, if the account may see it.
+    fn access(
+        &self,
+        store: &Store,
+        key: &str,
+        by: &Account,
+    ) -> Result<(Document, Case), StaffError> {
+        let doc = store.documents.get(key)?.ok_or(StaffError::NotFound)?;
+        let case = self.case(&doc)?;
+        if !sees(by, case.region.as_deref()) {
+            return Err(StaffError::NotFound);
+        }
+        Ok((doc, case))
+    }
+
+    /// Reads, changes and writes a case in one transaction; the account must still see it when it is written.
+    fn change<T>(
+        &self,
+        doc: &Document,
+        by: &Account,
+        f: impl Fn(&mut Case) -> Result<T, StaffError>,
+    ) -> Result<(Case, T), StaffError> {
+        committed(self.cases.transaction(|cases| {
+            let mut case = match cases.get(doc.key.as_bytes())? {
+                Some(bytes) => from_json(&bytes).or_else(abort)?,
+                None => new_case(doc),
+            };
+            if !sees(by, case.region.as_deref()) {
+                return abort(StaffError::NotFound);
+            }
+            let out = f(&mut case).or_else(abort)?;
+            cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
+            Ok((case, out))
+        }))
+    }
+
+    fn log(&self, by: &Account, action: &str, case: &Case, detail: &str) -> Result<(), StaffError> {
+        self.audit.append(
+            LogKind::Document,
+            &by.username,
+            action,
+            Some(&case.key),
+            case.region.as_deref(),
+            detail,
+        )?;
+        Ok(())
+    }
+
+    /// The document and its case, if the account may see it; `NotFound` otherwise. Writes `opened` to the user
+    /// log: who looked at which notification is part of the record.
     pub fn open(
         &self,
         store: &Store,
         key: &str,
         by: &Account,
     ) -> Result<(Document, Case), StaffError> {
-        let _ = (store, key, by);
-        todo!()
+        let (doc, case) = self.access(store, key, by)?;
+        self.audit.append(
+            LogKind::User,
+            &by.username,
+            "opened",
+            Some(&doc.key),
+            case.region.as_deref(),
+            "",
+        )?;
+        Ok((doc, case))
     }
+
     /// The case of a document, without access check (for queues and export).
     pub fn case(&self, doc: &Document) -> Result<Case, StaffError> {
-        let _ = doc;
-        todo!()
+        Ok(get_json(&self.cases, doc.key.as_bytes())?.unwrap_or_else(|| new_case(doc)))
     }
+
     /// Records a correction of one field (checked against the form definition: known field, right kind).
     /// Setting a field back to the value as read removes the draft correction but keeps the change record.
+    /// The value is checked as the field's own check asks (a personnummer's check digit, a real date), except
+    /// that a field may always be emptied.
     pub fn correct(
         &self,
         store: &Store,
@@ -116,10 +391,60 @@ impl Casework {
         value: Value,
         by: &Account,
     ) -> Result<Case, StaffError> {
-        let _ = (store, key, field, value, by);
-        todo!()
+        let (doc, case) = self.access(store, key, by)?;
+        workable(&case)?;
+        let forms = forms_of(Registry::embedded(), &doc);
+        let (form, def) = forms
+            .iter()
+            .find_map(|form| {
+                validation::fields(form)
+                    .find(|d| d.name == field)
+                    .map(|d| (form, d))
+            })
+            .ok_or_else(|| StaffError::Invalid(format!("Blanketten har inget fält «{field}».")))?;
+        let effective = effective_values(&doc, &case);
+        let siblings: FormValues = validation::fields(form)
+            .filter_map(|d| effective.get(&d.name).map(|v| (d.name.clone(), v.into())))
+            .collect();
+        let value = checked_value(form, def, value, &siblings)?;
+        let as_read = doc
+            .fields
+            .get(field)
+            .map(|f| f.value.clone())
+            .unwrap_or_else(|| empty_value(def));
+        let at = now_rfc3339();
+        let (case, old) = self.change(&doc, by, |case| {
+            workable(case)?;
+            let old = case
+                .corrections
+                .get(field)
+                .cloned()
+                .unwrap_or_else(|| as_read.clone());
+            if old == value {
+                return Ok(None);
+            }
+            if value == as_read {
+                case.corrections.remove(field);
+            } else {
+                case.corrections.insert(field.to_string(), value.clone());
+            }
+            case.changes.push(FieldChange {
+                field: field.to_string(),
+                old: old.clone(),
+                new: value.clone(),
+                by: by.username.clone(),
+                at: at.clone(),
+            });
+            Ok(Some(old))
+        })?;
+        if let Some(old) = old {
+            let detail = format!("{field}: {} -> {}", show(&old), show(&value));
+            self.log(by, "field_changed", &case, &detail)?;
+        }
+        Ok(case)
     }
-    /// Registers: gives the next diarienummer of the case's region and the current year, stores the
+
+    /// Registers: gives the next diarienummer of the case's region and the current year (UTC), stores the
     /// registration, and sets the case `Registered`, all in one transaction. Group accounts are refused.
     pub fn register(
         &self,
@@ -127,9 +452,102 @@ impl Casework {
         key: &str,
         by: &Account,
     ) -> Result<Registration, StaffError> {
-        let _ = (store, key, by);
-        todo!()
+        let (doc, case) = self.access(store, key, by)?;
+        if !by.may_register() {
+            return Err(StaffError::Forbidden(
+                "Ett gruppkonto kan inte registrera: registreringen ska göras av en namngiven person."
+                    .into(),
+            ));
+        }
+        workable(&case)?;
+        if doc.status == DocumentStatus::Incomplete {
+            return Err(StaffError::Conflict(
+                "Anmälan saknar sidor och kan inte registreras förrän alla sidor har kommit in."
+                    .into(),
+            ));
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let at = now_rfc3339();
+        let year = now.year();
+        let values_read: BTreeMap<String, Value> = doc
+            .fields
+            .iter()
+            .map(|(name, f)| (name.clone(), f.value.clone()))
+            .collect();
+        let trees = (
+            &self.cases,
+            &self.counters,
+            &self.registrations,
+            &self.registrations_by_region,
+        );
+        let registration = committed(trees.transaction(|(cases, counters, regs, by_region)| {
+            let mut case = match cases.get(doc.key.as_bytes())? {
+                Some(bytes) => from_json(&bytes).or_else(abort)?,
+                None => new_case(&doc),
+            };
+            if !sees(by, case.region.as_deref()) {
+                return abort(StaffError::NotFound);
+            }
+            workable(&case).or_else(abort)?;
+            let Some(region) = case.region.clone() else {
+                return abort(StaffError::Conflict(
+                    "Anmälan hör inte till någon region: vidarebefordra den till rätt region först."
+                        .into(),
+                ));
+            };
+            let counter_key = format!("{region}/{year}");
+            let number = counter_value(counters.get(counter_key.as_bytes())?).or_else(abort)? + 1;
+            let diarienummer = self.format.format(&region, year, number);
+            if regs.get(diarienummer.as_bytes())?.is_some() {
+                return abort(StaffError::Conflict(format!(
+                    "Diarienumret {diarienummer} finns redan: diarienummermönstret behöver {{region}} \
+                     och {{year}} när flera regioner eller år registreras."
+                )));
+            }
+            let mut values_registered = values_read.clone();
+            values_registered.extend(case.corrections.clone());
+            let registration = Registration {
+                diarienummer: diarienummer.clone(),
+                region: region.clone(),
+                year,
+                number,
+                key: doc.key.clone(),
+                form_id: doc.form_id.clone(),
+                form: doc.form.clone(),
+                version: doc.version,
+                received_at: doc.created_at.clone(),
+                registered_by: by.username.clone(),
+                registered_at: at.clone(),
+                values_read: values_read.clone(),
+                values_registered,
+                changes: case.changes.clone(),
+            };
+            case.state = CaseState::Registered {
+                diarienummer: diarienummer.clone(),
+                by: by.username.clone(),
+                at: at.clone(),
+            };
+            counters.insert(counter_key.as_bytes(), &number.to_be_bytes())?;
+            regs.insert(diarienummer.as_bytes(), to_json(&registration).or_else(abort)?)?;
+            by_region.insert(
+                format!("{region}\0{at}\0{diarienummer}").as_bytes(),
+                diarienummer.as_bytes(),
+            )?;
+            cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
+            Ok(registration)
+        }))?;
+        self.audit.append(
+            LogKind::Document,
+            &by.username,
+            "registered",
+            Some(&doc.key),
+            Some(&registration.region),
+            &registration.diarienummer,
+        )?;
+        Ok(registration)
     }
+
+    /// Ends a case without registering it (not a notification, sent by mistake), with a reason.
     pub fn reject(
         &self,
         store: &Store,
@@ -137,9 +555,24 @@ impl Casework {
         reason: &str,
         by: &Account,
     ) -> Result<Case, StaffError> {
-        let _ = (store, key, reason, by);
-        todo!()
+        let reason = reason_of(reason)?;
+        let (doc, case) = self.access(store, key, by)?;
+        workable(&case)?;
+        let at = now_rfc3339();
+        let (case, ()) = self.change(&doc, by, |case| {
+            workable(case)?;
+            case.state = CaseState::Rejected {
+                reason: reason.clone(),
+                by: by.username.clone(),
+                at: at.clone(),
+            };
+            Ok(())
+        })?;
+        self.log(by, "rejected", &case, &reason)?;
+        Ok(case)
     }
+
+    /// Puts an open case aside (waiting for the reporter, for instance); [`Casework::resume`] opens it again.
     pub fn put_aside(
         &self,
         store: &Store,
@@ -147,10 +580,47 @@ impl Casework {
         reason: &str,
         by: &Account,
     ) -> Result<Case, StaffError> {
-        let _ = (store, key, reason, by);
-        todo!()
+        let reason = reason_of(reason)?;
+        let (doc, _) = self.access(store, key, by)?;
+        let at = now_rfc3339();
+        let (case, ()) = self.change(&doc, by, |case| {
+            match case.state {
+                CaseState::Open => {}
+                CaseState::PutAside { .. } => {
+                    return Err(StaffError::Conflict(
+                        "Anmälan är redan lagd åt sidan.".into(),
+                    ));
+                }
+                _ => workable(case)?,
+            }
+            case.state = CaseState::PutAside {
+                reason: reason.clone(),
+                by: by.username.clone(),
+                at: at.clone(),
+            };
+            Ok(())
+        })?;
+        self.log(by, "put_aside", &case, &reason)?;
+        Ok(case)
     }
-    /// Hands the document to another region (a known region code), with a reason.
+
+    /// Opens a case that was put aside.
+    pub fn resume(&self, store: &Store, key: &str, by: &Account) -> Result<Case, StaffError> {
+        let (doc, _) = self.access(store, key, by)?;
+        let (case, ()) = self.change(&doc, by, |case| match case.state {
+            CaseState::PutAside { .. } => {
+                case.state = CaseState::Open;
+                Ok(())
+            }
+            CaseState::Open => Err(StaffError::Conflict("Anmälan är redan öppen.".into())),
+            _ => workable(case),
+        })?;
+        self.log(by, "resumed", &case, "")?;
+        Ok(case)
+    }
+
+    /// Hands the document to another region (a known region code), with a reason. The case is open in the new
+    /// region, and no longer seen by the old one.
     pub fn forward(
         &self,
         store: &Store,
@@ -159,21 +629,149 @@ impl Casework {
         reason: &str,
         by: &Account,
     ) -> Result<Case, StaffError> {
-        let _ = (store, key, to_region, reason, by);
-        todo!()
+        let reason = reason_of(reason)?;
+        let (doc, case) = self.access(store, key, by)?;
+        workable(&case)?;
+        let to = self
+            .regions
+            .get(to_region)
+            .ok_or_else(|| StaffError::Invalid(format!("Okänd region «{}».", to_region.trim())))?
+            .code
+            .clone();
+        let at = now_rfc3339();
+        let (case, from) = self.change(&doc, by, |case| {
+            workable(case)?;
+            if case.region.as_deref() == Some(to.as_str()) {
+                return Err(StaffError::Invalid(format!(
+                    "Anmälan hör redan till region {to}."
+                )));
+            }
+            let from = case.region.replace(to.clone());
+            case.forwards.push(Forward {
+                from: from.clone(),
+                to: to.clone(),
+                reason: reason.clone(),
+                by: by.username.clone(),
+                at: at.clone(),
+            });
+            case.state = CaseState::Open;
+            Ok(from)
+        })?;
+        // Logged under the region it left, where the person who forwarded it works.
+        self.audit.append(
+            LogKind::Document,
+            &by.username,
+            "forwarded",
+            Some(&case.key),
+            from.as_deref().or(Some(to.as_str())),
+            &format!("{} -> {to}: {reason}", from.as_deref().unwrap_or("-")),
+        )?;
+        Ok(case)
     }
+
     pub fn registration(&self, diarienummer: &str) -> Result<Option<Registration>, StaffError> {
-        let _ = diarienummer;
-        todo!()
+        Ok(get_json(&self.registrations, diarienummer.as_bytes())?)
     }
-    /// Registrations of one region with `registered_at` within [from, to] (dates `YYYY-MM-DD`, inclusive).
+
+    /// Registrations of one region with `registered_at` within [from, to] (dates `YYYY-MM-DD`, inclusive; the
+    /// dates of `registered_at`, which is UTC).
     pub fn registrations(
         &self,
         region: &str,
         from: &str,
         to: &str,
     ) -> Result<Vec<Registration>, StaffError> {
-        let _ = (region, from, to);
-        todo!()
+        let (from, to) = (parse_day(from)?, parse_day(to)?);
+        let prefix = format!("{region}\0");
+        let start = format!("{prefix}{from}");
+        let mut out = Vec::new();
+        for item in self.registrations_by_region.range(start.as_bytes()..) {
+            let (key, diarienummer) = item?;
+            let Some(rest) = key.strip_prefix(prefix.as_bytes()) else {
+                break;
+            };
+            let day = rest.get(..10).and_then(|d| std::str::from_utf8(d).ok());
+            if day.is_none_or(|d| d > to.to_string().as_str()) {
+                break;
+            }
+            let registration = get_json(&self.registrations, &diarienummer)?;
+            out.extend(registration);
+        }
+        Ok(out)
     }
+
+    /// Remembers which region an upload was for, so that its unidentified pages reach that region's staff.
+    pub fn note_upload(&self, scan: &str, region: &str) -> Result<(), StaffError> {
+        let code = self
+            .regions
+            .get(region)
+            .ok_or_else(|| StaffError::Invalid(format!("Okänd region «{}».", region.trim())))?
+            .code
+            .clone();
+        self.upload_regions
+            .insert(scan.as_bytes(), code.as_bytes())?;
+        Ok(())
+    }
+
+    /// The region an upload was for, when known.
+    pub fn upload_region(&self, scan: &str) -> Result<Option<String>, StaffError> {
+        Ok(self
+            .upload_regions
+            .get(scan.as_bytes())?
+            .map(|r| String::from_utf8_lossy(&r).into_owned()))
+    }
+
+    /// Whether an unidentified page (`scan:index`) was set aside.
+    pub fn is_set_aside(&self, id: &str) -> Result<bool, StaffError> {
+        Ok(self.set_aside_pages.contains_key(id.as_bytes())?)
+    }
+
+    /// Whether the account may see something of this region: its staff, or admins when the region is unknown.
+    pub fn sees(&self, by: &Account, region: Option<&str>) -> bool {
+        sees(by, region)
+    }
+
+    /// Takes an unidentified page (`scan:index`) out of the queue, with a reason. The scan is kept.
+    pub fn set_aside_unidentified(
+        &self,
+        store: &Store,
+        id: &str,
+        reason: &str,
+        by: &Account,
+    ) -> Result<(), StaffError> {
+        let reason = reason_of(reason)?;
+        let page = store
+            .documents
+            .unidentified()?
+            .into_iter()
+            .find(|p| unidentified_id(&p.source.scan, p.source.index) == id)
+            .ok_or(StaffError::NotFound)?;
+        let region = self.upload_region(&page.source.scan)?;
+        if !sees(by, region.as_deref()) {
+            return Err(StaffError::NotFound);
+        }
+        if self.is_set_aside(id)? {
+            return Err(StaffError::Conflict("Sidan är redan lagd åt sidan.".into()));
+        }
+        let record = SetAsidePage {
+            reason: reason.clone(),
+            by: by.username.clone(),
+            at: now_rfc3339(),
+        };
+        put_json(&self.set_aside_pages, id.as_bytes(), &record)?;
+        self.audit.append(
+            LogKind::Document,
+            &by.username,
+            "page_set_aside",
+            None,
+            region.as_deref(),
+            &format!("{id}: {reason}"),
+        )?;
+        Ok(())
+    }
+}
+
+/// The id of an unidentified page: `scan:index`.
+pub fn unidentified_id(scan: &str, index: usize) -> String {
+    format!("{scan}:{index}")
 }

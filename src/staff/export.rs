@@ -5,7 +5,11 @@ use super::StaffError;
 use super::audit::LogEntry;
 use super::casework::Registration;
 use crate::forms::Registry;
+use crate::forms::definition::FormKind;
+use crate::store::StoreError;
+use crate::store::documents::Value;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PostlistaRow {
@@ -16,24 +20,146 @@ pub struct PostlistaRow {
     pub kind: String,
 }
 
+/// Leading columns of the registrations CSV, before the fields.
+pub const REGISTRATION_COLUMNS: [&str; 8] = [
+    "diarienummer",
+    "region",
+    "form",
+    "version",
+    "form_id",
+    "received_at",
+    "registered_at",
+    "registered_by",
+];
+
+fn csv_error(e: impl std::fmt::Display) -> StaffError {
+    StaffError::Store(StoreError::Corrupt(format!("CSV: {e}")))
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> Result<String, StaffError> {
+    let bytes = writer.into_inner().map_err(csv_error)?;
+    String::from_utf8(bytes).map_err(csv_error)
+}
+
+/// The field columns: the main forms present, then the supplements whose fields occur, each in definition
+/// order; a name occurs once (names are stable across versions). Values no definition names come last.
+fn field_columns(registry: &Registry, rows: &[Registration]) -> Vec<String> {
+    let present: BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|r| r.values_registered.keys().map(String::as_str))
+        .collect();
+    let mains: BTreeSet<(&str, u32)> = rows.iter().map(|r| (r.form.as_str(), r.version)).collect();
+    let mut columns: Vec<String> = Vec::new();
+    let mut add = |names: &mut dyn Iterator<Item = &str>| {
+        for name in names {
+            if !columns.iter().any(|c| c == name) {
+                columns.push(name.to_string());
+            }
+        }
+    };
+    for form in registry
+        .all()
+        .filter(|f| f.kind() == FormKind::Main && mains.contains(&(f.name(), f.version())))
+    {
+        add(&mut crate::validation::fields(form).map(|d| d.name.as_str()));
+    }
+    for form in registry.all().filter(|f| f.kind() == FormKind::Supplement) {
+        let names: Vec<&str> = crate::validation::fields(form)
+            .map(|d| d.name.as_str())
+            .collect();
+        if names.iter().any(|n| present.contains(n)) {
+            add(&mut names.into_iter());
+        }
+    }
+    let known: BTreeSet<String> = columns.iter().cloned().collect();
+    columns.extend(
+        present
+            .into_iter()
+            .filter(|n| !known.contains(*n))
+            .map(str::to_string),
+    );
+    columns
+}
+
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None => String::new(),
+        Some(Value::Text(t)) => t.clone(),
+        Some(Value::Ticked(t)) => t.join(";"),
+    }
+}
+
 /// One row per notification: diarienummer, region, form, version, form ID, received, registered, registered by,
 /// then every field of every form present, named by the definitions (`patient.personnummer`), in definition order.
+/// The values are the registered ones (corrections included); ticked options are joined with `;`.
 pub fn registrations_csv(registry: &Registry, rows: &[Registration]) -> Result<String, StaffError> {
-    let _ = (registry, rows);
-    todo!()
+    let columns = field_columns(registry, rows);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(
+            REGISTRATION_COLUMNS
+                .iter()
+                .copied()
+                .chain(columns.iter().map(String::as_str)),
+        )
+        .map_err(csv_error)?;
+    for r in rows {
+        let mut record = vec![
+            r.diarienummer.clone(),
+            r.region.clone(),
+            r.form.clone(),
+            r.version.to_string(),
+            r.form_id.clone(),
+            r.received_at.clone(),
+            r.registered_at.clone(),
+            r.registered_by.clone(),
+        ];
+        record.extend(columns.iter().map(|c| cell(r.values_registered.get(c))));
+        writer.write_record(&record).map_err(csv_error)?;
+    }
+    finish(writer)
 }
 
 pub fn registrations_json(rows: &[Registration]) -> Result<String, StaffError> {
-    let _ = rows;
-    todo!()
+    serde_json::to_string_pretty(rows)
+        .map_err(|e| StaffError::Store(StoreError::Corrupt(e.to_string())))
 }
 
 pub fn log_csv(entries: &[LogEntry]) -> Result<String, StaffError> {
-    let _ = entries;
-    todo!()
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "seq", "at", "actor", "action", "document", "region", "detail", "prev", "hash",
+        ])
+        .map_err(csv_error)?;
+    for e in entries {
+        writer
+            .write_record([
+                e.seq.to_string().as_str(),
+                &e.at,
+                &e.actor,
+                &e.action,
+                e.document.as_deref().unwrap_or(""),
+                e.region.as_deref().unwrap_or(""),
+                &e.detail,
+                &e.prev,
+                &e.hash,
+            ])
+            .map_err(csv_error)?;
+    }
+    finish(writer)
 }
 
+/// The public list of registered documents: no values at all, only number, date and the form's title.
 pub fn postlista(registry: &Registry, rows: &[Registration]) -> Vec<PostlistaRow> {
-    let _ = (registry, rows);
-    todo!()
+    rows.iter()
+        .map(|r| PostlistaRow {
+            diarienummer: r.diarienummer.clone(),
+            date: r.registered_at.chars().take(10).collect(),
+            kind: registry
+                .get(&r.form, Some(r.version))
+                .map(|f| f.def.title.clone())
+                .unwrap_or_else(|_| r.form.clone()),
+        })
+        .collect()
 }

@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod siths;
 
 use crate::store::{Store, StoreError};
+use serde::Serialize;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -65,9 +66,45 @@ impl Default for Settings {
 
 impl Settings {
     /// `BLANKETT_DIARIE_FORMAT`, `BLANKETT_DUPLICATE_DAYS`, `BLANKETT_SESSION_IDLE_MINUTES`; defaults otherwise.
+    /// An unset or empty variable keeps the default; a bad value is an error that names the variable.
     pub fn from_env() -> Result<Settings, StaffError> {
-        todo!()
+        Settings::from_lookup(|name| std::env::var(name).ok())
     }
+
+    /// As [`Settings::from_env`], with the variables from `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, StaffError> {
+        let mut settings = Settings::default();
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if let Some(pattern) = var(ENV_DIARIE_FORMAT) {
+            settings.diarie_format = diarie::DiarieFormat::parse(pattern.trim())
+                .map_err(|e| StaffError::Invalid(format!("{ENV_DIARIE_FORMAT}: {e}")))?;
+        }
+        if let Some(days) = var(ENV_DUPLICATE_DAYS) {
+            settings.duplicate_window_days = number_in(ENV_DUPLICATE_DAYS, &days, 0, 3650)?;
+        }
+        if let Some(minutes) = var(ENV_SESSION_IDLE_MINUTES) {
+            let minutes = number_in(ENV_SESSION_IDLE_MINUTES, &minutes, 1, 24 * 60)?;
+            settings.session_idle = Duration::from_secs(u64::from(minutes) * 60);
+        }
+        Ok(settings)
+    }
+}
+
+pub const ENV_DIARIE_FORMAT: &str = "BLANKETT_DIARIE_FORMAT";
+pub const ENV_DUPLICATE_DAYS: &str = "BLANKETT_DUPLICATE_DAYS";
+pub const ENV_SESSION_IDLE_MINUTES: &str = "BLANKETT_SESSION_IDLE_MINUTES";
+
+fn number_in(name: &str, text: &str, min: u32, max: u32) -> Result<u32, StaffError> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            StaffError::Invalid(format!(
+                "{name} ska vara ett heltal {min}–{max}, fick «{}»",
+                text.trim()
+            ))
+        })
 }
 
 /// The staff side's part of the database, opened beside the store on the same sled database.
@@ -81,8 +118,59 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// Opens the staff trees on the store's database. `Accounts` holds a handle on the sessions, so that
+    /// deactivating an account or changing its password ends its sessions there and then.
     pub fn open(store: &Store, settings: Settings) -> Result<Staff, StaffError> {
-        let _ = (store, settings);
-        todo!()
+        let db = store.db();
+        let sessions = sessions::Sessions::new(db)?;
+        let accounts = accounts::Accounts::new(db, settings.max_failed_logins, sessions.clone())?;
+        let audit = audit::Audit::open(store)?;
+        let casework = casework::Casework::new(db, audit.clone(), settings.diarie_format.clone())?;
+        Ok(Staff {
+            accounts,
+            sessions,
+            audit,
+            casework,
+            settings,
+        })
     }
+
+    /// The queues of this store, as seen through this staff side's cases.
+    pub fn queues<'a>(&'a self, store: &'a Store) -> queues::Queues<'a> {
+        queues::Queues {
+            store,
+            casework: &self.casework,
+        }
+    }
+}
+
+/// A stored record that does not parse is damage, not a user error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StaffError> {
+    serde_json::from_slice(bytes).map_err(|e| StaffError::Store(StoreError::Corrupt(e.to_string())))
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, StaffError> {
+    serde_json::to_vec(value).map_err(|e| StaffError::Store(StoreError::Corrupt(e.to_string())))
+}
+
+/// The outcome of a sled transaction whose closure aborts with a `StaffError`.
+pub(crate) fn committed<T>(
+    result: sled::transaction::TransactionResult<T, StaffError>,
+) -> Result<T, StaffError> {
+    result.map_err(|e| match e {
+        sled::transaction::TransactionError::Abort(e) => e,
+        sled::transaction::TransactionError::Storage(e) => StaffError::Db(e),
+    })
+}
+
+/// Aborts a sled transaction with a `StaffError`.
+pub(crate) fn abort<T>(
+    e: StaffError,
+) -> Result<T, sled::transaction::ConflictableTransactionError<StaffError>> {
+    Err(sled::transaction::ConflictableTransactionError::Abort(e))
+}
+
+/// Unix seconds now.
+pub(crate) fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -67,6 +67,11 @@ impl Store {
         })
     }
 
+    /// The database itself, for the parts of the service that keep trees of their own (the staff side).
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     /// Waits until everything written is on disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
