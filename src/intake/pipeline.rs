@@ -12,6 +12,7 @@ use super::read::{self, PageReading, Readers};
 use crate::formid::{FormId, PageStamp};
 use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
+use crate::staff::audit::{Audit, LogKind};
 use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
 use crate::store::{Store, StoreError};
@@ -92,6 +93,8 @@ pub struct Intake {
     pub workers: usize,
     /// One commit at a time: the inbox and a person placing a page by hand may both add to one document.
     commits: Mutex<()>,
+    /// The document log, where every page placed is entered; None when it could not be opened (said once).
+    audit: Option<Audit>,
 }
 
 impl Intake {
@@ -100,7 +103,11 @@ impl Intake {
             .map(|n| n.get())
             .unwrap_or(1)
             .clamp(1, 8);
+        let audit = Audit::open(&store)
+            .inspect_err(|e| eprintln!("blankett: dokumentloggen kunde inte öppnas: {e}"))
+            .ok();
         Intake {
+            audit,
             store,
             registry: Registry::embedded(),
             limits: Limits::default(),
@@ -180,6 +187,7 @@ impl Intake {
             &ctx,
             &mut touched,
             &mut reports,
+            true,
         )?;
         self.store.flush()?;
         if let Some(PageOutcome::Placed { document, .. }) =
@@ -416,7 +424,16 @@ impl Intake {
             for (index, work, _) in rx {
                 waiting.insert(index, work);
                 while let Some(work) = waiting.remove(&expected) {
-                    self.commit(&sha, name, expected, work, &ctx, &mut touched, &mut reports)?;
+                    self.commit(
+                        &sha,
+                        name,
+                        expected,
+                        work,
+                        &ctx,
+                        &mut touched,
+                        &mut reports,
+                        false,
+                    )?;
                     expected += 1;
                     record.state = ScanState::Processing {
                         pages,
@@ -554,6 +571,7 @@ impl Intake {
         ctx: &Context<'_>,
         touched: &mut BTreeSet<String>,
         reports: &mut Vec<Report>,
+        by_hand: bool,
     ) -> Result<(), StoreError> {
         let _one_at_a_time = self.commits.lock().unwrap_or_else(|e| e.into_inner());
         let work = match work {
@@ -625,12 +643,27 @@ impl Intake {
             reading: *reading,
             ink,
         };
-        let mut doc = match assemble::place(existing.clone(), placed, main, region) {
-            Placement::Into(doc) | Placement::Rescan(doc) => doc,
+        let (mut doc, rescan) = match assemble::place(existing.clone(), placed, main, region) {
+            Placement::Into(doc) => (doc, false),
+            Placement::Rescan(doc) => (doc, true),
         };
         let parts = self.parts_of(&doc, main);
         check::check_document(&mut doc, &parts, ctx);
         self.store.documents.place(&doc, scan, index, stamp.page)?;
+        // Logged after the commit: a log entry for a page that a kill kept from being placed would be a false
+        // record in a log that cannot be corrected, and a log that fails must not cost the page. A kill between
+        // the two leaves the page without its entry (the page itself names its scan and when it was placed).
+        let file = Path::new(name)
+            .file_name()
+            .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+        let mut detail = format!("sida {} av {} från {file}", stamp.page, stamp.pages);
+        if rescan {
+            detail.push_str("; samma blad skannat igen");
+        }
+        if by_hand {
+            detail.push_str("; placerad för hand");
+        }
+        self.log_taken_in(&doc, &detail);
         if doc.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
             for mut sibling in existing.into_iter().filter(|d| d.key != doc.key) {
                 if !sibling.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
@@ -642,6 +675,27 @@ impl Intake {
         }
         touched.insert(doc.key);
         Ok(())
+    }
+
+    /// The document log's `taken_in` entry. A failure is reported on stderr without the page's content; the
+    /// page is already committed.
+    fn log_taken_in(&self, doc: &Document, detail: &str) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        if let Err(e) = audit.append(
+            LogKind::Document,
+            "intake",
+            "taken_in",
+            Some(&doc.key),
+            doc.region.as_deref(),
+            detail,
+        ) {
+            eprintln!(
+                "blankett: dokumentloggen: {} kunde inte loggas: {e}",
+                doc.key
+            );
+        }
     }
 
     /// The forms of a copy: the main form and the supplements its pages were printed from.
