@@ -132,6 +132,24 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
         let r = p.residual_mm.expect("a residual from the marks");
         assert!(r < 0.5, "page {}: residual {r} mm", p.page);
     }
+    let log = blankett::staff::audit::Audit::open(&intake.store)
+        .unwrap()
+        .entries(
+            blankett::staff::audit::LogKind::Document,
+            &blankett::staff::audit::LogFilter {
+                document: Some(doc.key.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let details: Vec<&str> = log.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        vec![
+            format!("sida 2 av 2 från {name}; placerad för hand"),
+            format!("sida 1 av 2 från {name}; placerad för hand"),
+        ]
+    );
     // The outcome of the page is now "placed": taking the file in again changes nothing.
     let again = intake.take_in(name, bytes, &|_, _| {}).unwrap();
     assert!(

@@ -97,6 +97,22 @@ fn a_photocopied_blank_filled_in_twice_gives_two_flagged_documents_and_a_rescan_
     assert_eq!(after[0].fields, docs[0].fields, "values as first read");
     assert_eq!(after[0].pages, docs[0].pages, "pages as first placed");
     assert!(!after[1].flags.iter().any(|f| f == FLAG_RESCANNED));
+    // The document log says which pages came again.
+    let log = blankett::staff::audit::Audit::open(&intake.store)
+        .unwrap()
+        .entries(
+            blankett::staff::audit::LogKind::Document,
+            &blankett::staff::audit::LogFilter {
+                document: Some(after[0].key.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let again = log
+        .iter()
+        .filter(|e| e.detail.ends_with("samma blad skannat igen"))
+        .count();
+    assert_eq!((log.len(), again), (4, 2), "{log:?}");
 }
 
 /// One of the two page-stamp QR codes gone: painted over, or cut off with its corner (and that corner's mark).

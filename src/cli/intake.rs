@@ -99,26 +99,12 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
         let name = file.display().to_string();
         bar.set_message(name.clone());
         bar.set_position(0);
-        let bytes = match read_bounded(file, intake.limits.max_file_bytes) {
-            Ok(b) => b,
-            Err(e) => {
-                failed += 1;
-                emit(
-                    &mut out,
-                    &Report::FileError {
-                        source: name.clone(),
-                        error: e,
-                    },
-                );
-                continue;
-            }
-        };
         let progress = |done: usize, total: usize| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         };
         let reports = intake
-            .take_in(&name, &bytes, &progress)
+            .take_in_file(&name, file, &progress)
             .map_err(|e| CliError::Failed(e.to_string()))?;
         for r in &reports {
             if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {

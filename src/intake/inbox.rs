@@ -29,26 +29,26 @@ pub fn sweep(intake: &Intake, inbox: &Path) -> Vec<(PathBuf, Vec<Report>)> {
     files.sort();
     let mut out = Vec::new();
     for path in files {
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match intake.take_in(&name, &bytes, &|_, _| {}) {
-            Ok(reports) => {
-                // Kept as received under scans/: the inbox copy is no longer needed.
-                let _ = std::fs::remove_file(&path);
-                out.push((path, reports));
-            }
+        // Copied, not read into memory: scanner files run to hundreds of megabytes.
+        let record = match intake.keep_file(&path) {
+            Ok(record) => record,
             Err(e) => {
-                // Left in place and tried again on the next sweep; the log names no content.
-                eprintln!(
-                    "blankett: inkorgen: {}: {e}",
-                    crate::store::scans::sha256_hex(&bytes)
-                );
+                // Left in place and tried again on the next sweep; the log names neither the file nor its content.
+                eprintln!("blankett: inkorgen: en fil kunde inte tas emot: {e}");
+                continue;
             }
+        };
+        // Kept as received under scans/: the inbox copy is no longer needed, and a failure from here on is
+        // finished by `resume`.
+        let _ = std::fs::remove_file(&path);
+        let sha = record.sha256.clone();
+        match intake.take_in_kept(record, &name, &|_, _| {}) {
+            Ok(reports) => out.push((path, reports)),
+            Err(e) => eprintln!("blankett: inkorgen: {sha}: {e}"),
         }
     }
     out

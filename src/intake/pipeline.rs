@@ -12,11 +12,13 @@ use super::read::{self, PageReading, Readers};
 use crate::formid::{FormId, PageStamp};
 use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
+use crate::staff::audit::{Audit, LogKind};
 use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
 use crate::store::{Store, StoreError};
 use crate::validation::Context;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -39,6 +41,20 @@ pub enum Report {
     },
     /// A file that is not a readable scan (kept all the same).
     FileError { source: String, error: String },
+}
+
+/// Why a file could not be kept. Only [`KeepError::Store`] is a failure of the data folder; the others are about
+/// the file, which stays where it was.
+#[derive(Debug, thiserror::Error)]
+pub enum KeepError {
+    #[error("kan inte läsa filen: {0}")]
+    Read(std::io::Error),
+    #[error("är ingen vanlig fil")]
+    NotAFile,
+    #[error("filen är för stor ({0} byte, högst {1})")]
+    TooLarge(u64, u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a queued page could not be placed by hand. The page stays in the queue.
@@ -77,6 +93,8 @@ pub struct Intake {
     pub workers: usize,
     /// One commit at a time: the inbox and a person placing a page by hand may both add to one document.
     commits: Mutex<()>,
+    /// The document log, where every page placed is entered; None when it could not be opened (said once).
+    audit: Option<Audit>,
 }
 
 impl Intake {
@@ -85,7 +103,11 @@ impl Intake {
             .map(|n| n.get())
             .unwrap_or(1)
             .clamp(1, 8);
+        let audit = Audit::open(&store)
+            .inspect_err(|e| eprintln!("blankett: dokumentloggen kunde inte öppnas: {e}"))
+            .ok();
         Intake {
+            audit,
             store,
             registry: Registry::embedded(),
             limits: Limits::default(),
@@ -165,6 +187,7 @@ impl Intake {
             &ctx,
             &mut touched,
             &mut reports,
+            true,
         )?;
         self.store.flush()?;
         if let Some(PageOutcome::Placed { document, .. }) =
@@ -217,6 +240,104 @@ impl Intake {
     ) -> Result<Vec<Report>, StoreError> {
         let (record, _new) = self.store.scans.receive(name, bytes)?;
         self.process(record, name, progress)
+    }
+
+    /// Keeps the file at `path` as received and processes it, like [`Intake::take_in`], without holding the file
+    /// in memory: a 500-page scanner PDF is a few hundred megabytes. A file that cannot be read (or is over the
+    /// size limit) is reported as a [`Report::FileError`] and, not having been read, is not kept.
+    pub fn take_in_file(
+        &self,
+        name: &str,
+        path: &Path,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Report>, StoreError> {
+        match self.keep_file(path) {
+            Ok(record) => self.take_in_kept(record, name, progress),
+            Err(KeepError::Store(e)) => Err(e),
+            Err(e) => Ok(vec![Report::FileError {
+                source: name.to_string(),
+                error: e.to_string(),
+            }]),
+        }
+    }
+
+    /// Processes a scan already kept (see [`Intake::keep_file`]).
+    pub fn take_in_kept(
+        &self,
+        record: ScanRecord,
+        name: &str,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Vec<Report>, StoreError> {
+        self.process(record, name, progress)
+    }
+
+    /// Copies the file into the store under its SHA-256, hashing as it copies (one read, and the name always
+    /// matches the bytes kept, even if the file changes meanwhile), synced before the record says it exists.
+    /// Once this returns, the file is safe: a kill before it is processed is resumed by [`Intake::resume`].
+    pub fn keep_file(&self, path: &Path) -> Result<ScanRecord, KeepError> {
+        use sha2::{Digest, Sha256};
+        use std::io::{Read, Write};
+        let meta = std::fs::metadata(path).map_err(KeepError::Read)?;
+        if !meta.is_file() {
+            return Err(KeepError::NotAFile);
+        }
+        let max = self.limits.max_file_bytes;
+        if meta.len() > max {
+            return Err(KeepError::TooLarge(meta.len(), max));
+        }
+        let mut from = std::fs::File::open(path).map_err(KeepError::Read)?;
+        let kept = self.store.scans.path("");
+        std::fs::create_dir_all(&kept).map_err(StoreError::Io)?;
+        // Named after the file taken in, so that a copy cut short by a kill is overwritten by the next try
+        // rather than left behind. One process holds the data folder (sled's lock) and takes files one at a time.
+        let part = PartFile(kept.join(format!(
+            ".receiving-{}.part",
+            &hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()))[..16]
+        )));
+        let mut to =
+            std::io::BufWriter::new(std::fs::File::create(&part.0).map_err(StoreError::Io)?);
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut bytes = 0u64;
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(KeepError::Read(e)),
+            };
+            bytes += n as u64;
+            if bytes > max {
+                return Err(KeepError::TooLarge(bytes, max));
+            }
+            hasher.update(&buf[..n]);
+            to.write_all(&buf[..n]).map_err(StoreError::Io)?;
+        }
+        let sha = hex::encode(hasher.finalize());
+        if let Some(existing) = self.store.scans.get(&sha)? {
+            return Ok(existing);
+        }
+        to.into_inner()
+            .map_err(|e| StoreError::Io(e.into_error()))?
+            .sync_all()
+            .map_err(StoreError::Io)?;
+        std::fs::rename(&part.0, self.store.scans.path(&sha)).map_err(StoreError::Io)?;
+        if let Ok(d) = std::fs::File::open(&kept) {
+            let _ = d.sync_all();
+        }
+        let record = ScanRecord {
+            sha256: sha,
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes,
+            received_at: crate::store::now_rfc3339(),
+            state: ScanState::Received,
+        };
+        self.store.scans.put(&record)?;
+        self.store.flush()?;
+        Ok(record)
     }
 
     /// Finishes every scan whose processing was interrupted.
@@ -303,7 +424,16 @@ impl Intake {
             for (index, work, _) in rx {
                 waiting.insert(index, work);
                 while let Some(work) = waiting.remove(&expected) {
-                    self.commit(&sha, name, expected, work, &ctx, &mut touched, &mut reports)?;
+                    self.commit(
+                        &sha,
+                        name,
+                        expected,
+                        work,
+                        &ctx,
+                        &mut touched,
+                        &mut reports,
+                        false,
+                    )?;
                     expected += 1;
                     record.state = ScanState::Processing {
                         pages,
@@ -441,6 +571,7 @@ impl Intake {
         ctx: &Context<'_>,
         touched: &mut BTreeSet<String>,
         reports: &mut Vec<Report>,
+        by_hand: bool,
     ) -> Result<(), StoreError> {
         let _one_at_a_time = self.commits.lock().unwrap_or_else(|e| e.into_inner());
         let work = match work {
@@ -512,12 +643,27 @@ impl Intake {
             reading: *reading,
             ink,
         };
-        let mut doc = match assemble::place(existing.clone(), placed, main, region) {
-            Placement::Into(doc) | Placement::Rescan(doc) => doc,
+        let (mut doc, rescan) = match assemble::place(existing.clone(), placed, main, region) {
+            Placement::Into(doc) => (doc, false),
+            Placement::Rescan(doc) => (doc, true),
         };
         let parts = self.parts_of(&doc, main);
         check::check_document(&mut doc, &parts, ctx);
         self.store.documents.place(&doc, scan, index, stamp.page)?;
+        // Logged after the commit: a log entry for a page that a kill kept from being placed would be a false
+        // record in a log that cannot be corrected, and a log that fails must not cost the page. A kill between
+        // the two leaves the page without its entry (the page itself names its scan and when it was placed).
+        let file = Path::new(name)
+            .file_name()
+            .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+        let mut detail = format!("sida {} av {} från {file}", stamp.page, stamp.pages);
+        if rescan {
+            detail.push_str("; samma blad skannat igen");
+        }
+        if by_hand {
+            detail.push_str("; placerad för hand");
+        }
+        self.log_taken_in(&doc, &detail);
         if doc.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
             for mut sibling in existing.into_iter().filter(|d| d.key != doc.key) {
                 if !sibling.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
@@ -529,6 +675,27 @@ impl Intake {
         }
         touched.insert(doc.key);
         Ok(())
+    }
+
+    /// The document log's `taken_in` entry. A failure is reported on stderr without the page's content; the
+    /// page is already committed.
+    fn log_taken_in(&self, doc: &Document, detail: &str) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        if let Err(e) = audit.append(
+            LogKind::Document,
+            "intake",
+            "taken_in",
+            Some(&doc.key),
+            doc.region.as_deref(),
+            detail,
+        ) {
+            eprintln!(
+                "blankett: dokumentloggen: {} kunde inte loggas: {e}",
+                doc.key
+            );
+        }
     }
 
     /// The forms of a copy: the main form and the supplements its pages were printed from.
@@ -621,4 +788,13 @@ fn align_without_identity(page: &ScanPage, boxes: &[Rect]) -> Result<(u16, Align
     }
     let a = align::align_unguided(page, boxes)?;
     Ok((align::orientation(&a.transform), a))
+}
+
+/// A file being received: removed unless it was renamed to its hash (a failed copy leaves nothing behind).
+struct PartFile(std::path::PathBuf);
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

@@ -41,6 +41,8 @@ impl Store {
         let db = sled::Config::new()
             .path(&path)
             .flush_every_ms(Some(200))
+            // sled's default page cache is 1 GB; 64 MB holds thousands of documents (about 20 kB each).
+            .cache_capacity(64 << 20)
             .open()
             .map_err(|e| match e {
                 sled::Error::Io(ref io)

@@ -1,0 +1,91 @@
+//! Every page placed is entered in the document log (`taken_in`, by `intake`), after its commit: a log that
+//! fails does not cost the page.
+
+use blankett::intake::pipeline::Intake;
+use blankett::staff::audit::{Audit, LogFilter, LogKind};
+use blankett::store::Store;
+use blankett::synth::degrade::Quality;
+use blankett::synth::scenario::{self, GeneratedBatch, IdMode, Spec};
+
+fn two_files() -> GeneratedBatch {
+    let spec = Spec {
+        documents: 1,
+        forms: vec!["klinisk".into()],
+        supplement_rate: 0.0,
+        qualities: vec![Quality::Office200],
+        typed_rate: 1.0,
+        pages_per_file: Some(1),
+        ids: IdMode::Seeded,
+        ..Spec::default()
+    };
+    scenario::generate(101, &spec).unwrap()
+}
+
+fn take_in(data: &std::path::Path, batch: &GeneratedBatch) -> Intake {
+    let intake = Intake::new(Store::open(data).unwrap());
+    for (name, bytes) in &batch.files {
+        intake.take_in(name, bytes, &|_, _| {}).unwrap();
+    }
+    intake
+}
+
+#[test]
+fn every_page_placed_is_entered_in_the_document_log() {
+    let batch = two_files();
+    let dir = tempfile::tempdir().unwrap();
+    let intake = take_in(dir.path(), &batch);
+    let doc = &intake.store.documents.all().unwrap()[0];
+    assert!(doc.missing_pages().is_empty());
+    let audit = Audit::open(&intake.store).unwrap();
+    let filter = LogFilter {
+        document: Some(doc.key.clone()),
+        ..LogFilter::default()
+    };
+    let entries = audit.entries(LogKind::Document, &filter).unwrap();
+    let mut details: Vec<&str> = entries.iter().map(|e| e.detail.as_str()).collect();
+    details.sort();
+    let mut want: Vec<String> = batch.truth[0]
+        .pages
+        .iter()
+        .map(|p| format!("sida {} av 2 från {}", p.page, p.file))
+        .collect();
+    want.sort();
+    assert_eq!(details, want);
+    for e in &entries {
+        assert_eq!(
+            (e.actor.as_str(), e.action.as_str()),
+            ("intake", "taken_in")
+        );
+        assert_eq!(e.region, doc.region);
+    }
+    let v = audit.verify(LogKind::Document).unwrap();
+    assert_eq!((v.entries, v.first_broken), (2, None));
+    // The same file again changes nothing, in the documents or in the log.
+    let (name, bytes) = &batch.files[0];
+    intake.take_in(name, bytes, &|_, _| {}).unwrap();
+    assert_eq!(audit.verify(LogKind::Document).unwrap().entries, 2);
+}
+
+#[test]
+fn a_document_log_that_fails_does_not_cost_the_page() {
+    let batch = two_files();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // The head of the document log spoilt: every append fails.
+        let db = sled::open(dir.path().join("db")).unwrap();
+        db.open_tree("log_heads")
+            .unwrap()
+            .insert(b"document", b"not json".to_vec())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let intake = take_in(dir.path(), &batch);
+    let docs = intake.store.documents.all().unwrap();
+    assert_eq!(docs.len(), 1);
+    assert!(docs[0].missing_pages().is_empty(), "both pages placed");
+    let audit = Audit::open(&intake.store).unwrap();
+    let entries = audit
+        .entries(LogKind::Document, &LogFilter::default())
+        .unwrap();
+    assert!(entries.is_empty(), "{entries:?}");
+}
