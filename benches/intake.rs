@@ -2,7 +2,10 @@
 //!
 //! Generates copies of the forms filled in by hand or typed, scanned by every kind of device the synth module
 //! models, takes them in through the real pipeline (real sled, real Tesseract, real decoders) and scores what
-//! was read against the truth. Environment: `BENCH_DOCS` copies per device (default 35), `BENCH_SEED` (default 7).
+//! was read against the truth. Environment: `BENCH_DOCS` copies per device (default 35), `BENCH_SEED` (default 7),
+//! `BENCH_QUALITIES` (e.g. `fax_normal,copy`), `BENCH_TYPED` (share typed, default 0.5), `BENCH_SOURCES` (hand
+//! sources, e.g. `humor-sans`, the one held out of training), `BENCH_DATAQR_DOCS` (forms filled on screen per
+//! device, default 8), `BENCH_VERBOSE=1` (every wrong field), `BENCH_DUMP=DIR` (overlays of bad pages).
 //! Prints one table; the floors of the intake issue are checked at the end and reported, not asserted (timing
 //! belongs to benchmarks, and the tests assert accuracy on smaller batches).
 
@@ -396,7 +399,16 @@ fn main() {
                 "paragraf-ovrig".into(),
             ],
             qualities: vec![*q],
-            typed_rate: 0.5,
+            typed_rate: std::env::var("BENCH_TYPED")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.5),
+            // BENCH_SOURCES=humor-sans writes with the source held out of training only.
+            sources: std::env::var("BENCH_SOURCES")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(blankett::synth::hand::HandSource::from_name)
+                .collect(),
             shuffle: true,
             pages_per_file: Some(12),
             prefix: q.name().to_string(),
