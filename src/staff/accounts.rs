@@ -285,6 +285,7 @@ impl Accounts {
             approved_by: new.approved_by,
         };
         let bytes = to_json(&account)?;
+        let _one = crate::store::one_transaction();
         committed(
             (&self.accounts, &self.by_hsa).transaction(|(accounts, by_hsa)| {
                 if accounts.get(account.username.as_bytes())?.is_some() {
@@ -332,6 +333,7 @@ impl Accounts {
     /// Reads, changes and writes one account in a transaction, so that two admins do not undo each other.
     fn update(&self, username: &str, change: impl Fn(&mut Account)) -> Result<Account, StaffError> {
         let username = normalize_username(username).map_err(|_| StaffError::NotFound)?;
+        let _one = crate::store::one_transaction();
         committed(self.accounts.transaction(|accounts| {
             let Some(bytes) = accounts.get(username.as_bytes())? else {
                 return abort(StaffError::NotFound);

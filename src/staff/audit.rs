@@ -151,6 +151,8 @@ impl Audit {
         detail: &str,
     ) -> Result<LogEntry, StaffError> {
         // A poisoned lock only means another append panicked; the chain itself is in sled and still whole.
+        // Always the transaction turn first, then the log's lock: the same order everywhere.
+        let _one = crate::store::one_transaction();
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let at = crate::store::now_rfc3339();
         committed((self.tree(kind), &self.heads).transaction(|(log, heads)| {

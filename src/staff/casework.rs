@@ -328,6 +328,7 @@ impl Casework {
         by: &Account,
         f: impl Fn(&mut Case) -> Result<T, StaffError>,
     ) -> Result<(Case, T), StaffError> {
+        let _one = crate::store::one_transaction();
         committed(self.cases.transaction(|cases| {
             let mut case = match cases.get(doc.key.as_bytes())? {
                 Some(bytes) => from_json(&bytes).or_else(abort)?,
@@ -480,6 +481,7 @@ impl Casework {
             &self.registrations,
             &self.registrations_by_region,
         );
+        let _one = crate::store::one_transaction();
         let registration = committed(trees.transaction(|(cases, counters, regs, by_region)| {
             let mut case = match cases.get(doc.key.as_bytes())? {
                 Some(bytes) => from_json(&bytes).or_else(abort)?,

@@ -191,6 +191,7 @@ impl Documents {
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = page_key(scan, index);
         use sled::Transactional;
+        let _one = super::one_transaction();
         (&self.documents, &self.outcomes, &self.unidentified)
             .transaction(|(docs, outcomes, queue)| {
                 docs.insert(doc.key.as_bytes(), doc_bytes.clone())?;
@@ -234,6 +235,7 @@ impl Documents {
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = page_key(scan, index);
         use sled::Transactional;
+        let _one = super::one_transaction();
         (&self.unidentified, &self.outcomes)
             .transaction(|(queue, outcomes)| {
                 queue.insert(key.clone(), entry.clone())?;

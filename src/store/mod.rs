@@ -79,6 +79,38 @@ impl Store {
     }
 }
 
+/// sled 0.34 can deadlock when transactions run at once under load (spacejam/sled#1412; seen here as two
+/// registrations and an account creation stuck in sled's segment accountant): the process runs its sled
+/// transactions one at a time. They are short (a document, a registration, a log entry), so nothing waits long.
+static TRANSACTIONS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static IN_TRANSACTION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Held while one sled transaction runs; taken again on the same thread (a transaction started from within
+/// another's closure) it does nothing.
+pub(crate) struct OneTransaction(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl Drop for OneTransaction {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            IN_TRANSACTION.with(|h| h.set(false));
+        }
+    }
+}
+
+pub(crate) fn one_transaction() -> OneTransaction {
+    if IN_TRANSACTION.with(|h| h.get()) {
+        return OneTransaction(None);
+    }
+    let guard = TRANSACTIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    IN_TRANSACTION.with(|h| h.set(true));
+    OneTransaction(Some(guard))
+}
+
 pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
