@@ -280,10 +280,8 @@ fn data_qr_row(
     registry: &'static Registry,
 ) -> (usize, usize, usize, usize) {
     use blankett::domain::regions::Regions;
-    use blankett::formid::FormId;
-    use blankett::render::{Copy, Renderer};
-    use blankett::synth::pack::{self, FileFormat, PageCodec};
-    use blankett::synth::{degrade, raster, sub_rng, values};
+    use blankett::render::Renderer;
+    use blankett::synth::onscreen;
     let renderer = Renderer::new(registry);
     let regions = Regions::embedded();
     let region = regions.get("01").expect("region 01");
@@ -294,40 +292,12 @@ fn data_qr_row(
     let mut expected = Vec::new();
     for i in 0..docs {
         let form = registry.get(forms[i % forms.len()], None).expect("form");
-        let id = FormId::generate(form.code);
-        let copy = Copy {
-            id,
-            parts: vec![form.as_ref()],
-            region,
-        };
-        // Long free text does not fit in the data QR code (the on-screen form says so and asks to shorten it):
-        // draw values again until they fit.
-        let (mut rng, typed, pdf) = (0..50u64)
-            .find_map(|attempt| {
-                let mut rng = sub_rng(seed, 5_000_000 + i as u64 * 64 + attempt);
-                let truth = values::generate(form, &values::Options::default(), &mut rng);
-                let typed = values::to_form_values(&truth);
-                let mut all = std::collections::BTreeMap::new();
-                all.insert(form.name().to_string(), typed.clone());
-                let pdf = renderer.render_filled(&copy, &all).ok()?;
-                Some((rng, typed, pdf))
-            })
-            .expect("values that fit in the data QR code");
-        let pages: Vec<_> = raster::rasterise(&pdf, scenario::SOURCE_DPI)
-            .expect("rasterise")
-            .iter()
-            .map(|img| {
-                let params = quality.params(&mut rng);
-                let scan = degrade::degrade(img, scenario::SOURCE_DPI as f32, &params, &mut rng);
-                let codec = FileFormat::Pdf.codec(scan.bilevel, PageCodec::Jpeg(75));
-                pack::encode_page(&scan, codec)
-            })
-            .collect();
-        let file = pack::pdf(&pages).expect("pack");
+        let copy = onscreen::scan(&renderer, form, region, quality, seed, 5_000_000 + i as u64)
+            .expect("a form filled on screen");
         intake
-            .take_in(&format!("dataqr-{i}.pdf"), &file, &|_, _| {})
+            .take_in(&format!("dataqr-{i}.pdf"), &copy.file, &|_, _| {})
             .expect("intake");
-        expected.push((id, typed));
+        expected.push((copy.id, copy.values));
     }
     let (mut docs_right, mut fields_right, mut fields) = (0, 0, 0);
     for (id, typed) in &expected {

@@ -21,6 +21,7 @@ pub mod degrade;
 pub mod fill;
 pub mod hand;
 mod hershey;
+pub mod onscreen;
 pub mod pack;
 pub mod raster;
 pub mod scenario;
