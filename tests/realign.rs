@@ -49,7 +49,7 @@ fn a_map_millimetres_off_is_corrected_by_the_printed_boxes() {
         c: 1.5 * k,
         d: s * r.sin(),
         e: s * r.cos(),
-        f: -1.0 * k,
+        f: -k,
     };
     let off = |t: &Affine| {
         [(20.0, 90.0), (190.0, 90.0), (20.0, 250.0), (190.0, 250.0)]
