@@ -550,22 +550,19 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// Reads every page's data QR code of `pdf` from a 200-dpi grey rasterisation (averaged 2x2, as intake reads),
+/// Reads every page's data QR code of `pdf` from a 200-dpi grey rasterisation, as intake reads them,
 /// keyed `form:field`.
 fn read_data_codes(
     pdf: &[u8],
     out_name: &str,
 ) -> std::collections::BTreeMap<String, blankett::validation::FieldValue> {
-    use blankett::render::filled;
     let out = output_dir("web");
     let path = out.join(format!("{out_name}.pdf"));
     std::fs::write(&path, pdf).unwrap();
     let mut values = std::collections::BTreeMap::new();
     for (i, img) in rasterise(&path, 200).iter().enumerate() {
-        let texts = data_qr_texts(img, 200);
-        let data: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let page = filled::decode(blankett::forms::Registry::embedded(), &data)
-            .unwrap_or_else(|e| panic!("{out_name} page {}: {e} ({texts:?})", i + 1));
+        let page =
+            data_qr_page(img, 200).unwrap_or_else(|e| panic!("{out_name} page {}: {e}", i + 1));
         for (k, v) in page.values {
             values.insert(format!("{}:{k}", page.form), v);
         }

@@ -55,9 +55,7 @@ fn read_back(pdf: &[u8], dpi: u32, fax: bool) -> Vec<filled::PageData> {
         .enumerate()
         .map(|(i, img)| {
             let img = if fax { fax_page(img) } else { img.clone() };
-            let texts = data_qr_texts(&img, dpi);
-            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-            filled::decode(Registry::embedded(), &texts)
+            data_qr_page(&img, dpi)
                 .unwrap_or_else(|e| panic!("page {} at {dpi} dpi (fax {fax}): {e}", i + 1))
         })
         .collect()

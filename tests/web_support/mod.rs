@@ -240,19 +240,25 @@ pub fn qr_texts(img: &image::GrayImage) -> Vec<String> {
         .collect()
 }
 
-/// The data QR symbols of a page image at `dpi`: the band around the data zones, read as intake reads it
-/// (`render::filled::read_symbols`).
-pub fn data_qr_texts(img: &image::GrayImage, dpi: u32) -> Vec<String> {
-    use blankett::forms::page::DATA_QR_ZONES;
-    let px = |mm: f32| (mm / 25.4 * dpi as f32).round() as u32;
-    let left = DATA_QR_ZONES[0].x - 3.0;
-    let right = DATA_QR_ZONES[1].right() + 3.0;
-    let top = DATA_QR_ZONES[0].y - 3.0;
-    let bottom = DATA_QR_ZONES[0].bottom() + 3.0;
-    let crop =
-        image::imageops::crop_imm(img, px(left), px(top), px(right - left), px(bottom - top))
-            .to_image();
-    blankett::render::filled::read_symbols(&crop)
+/// The values in the data QR code(s) of a page image at `dpi`, read as intake reads them: the page found by its
+/// ID code, mapped by its corner marks, each symbol sampled module by module through the map.
+pub fn data_qr_page(
+    img: &image::GrayImage,
+    dpi: u32,
+) -> Result<blankett::render::filled::PageData, String> {
+    use blankett::intake::{align, decode::ScanPage, identify, read};
+    let page = ScanPage {
+        index: 0,
+        image: img.clone(),
+        dpi: dpi as f32,
+        bilevel: false,
+    };
+    let identify::Identification::Identified(id) = identify::identify(&page) else {
+        return Err("the page's ID code was not found".into());
+    };
+    let al = align::align(&page, &id)?;
+    read::read_data_qr(&page, &al, blankett::forms::Registry::embedded())
+        .ok_or_else(|| "no data QR code read".into())
 }
 
 /// Page count of a PDF, by Poppler's pdfinfo.

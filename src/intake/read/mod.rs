@@ -483,8 +483,8 @@ fn letters_for_lookalikes(text: &str) -> String {
 /// The most a letter or text comb without a reference list is trusted (see `read_comb`).
 const OCR_TEXT_CEILING: f32 = 0.85;
 
-/// The data QR code(s) of a form filled in on screen, in the footer band.
-fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Option<PageData> {
+/// The data QR code(s) of a form filled in on screen, in the footer band, read through the page's map.
+pub fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Option<PageData> {
     let zones = page::DATA_QR_ZONES;
     let left = zones.iter().map(|z| z.x).fold(f32::MAX, f32::min) - 4.0;
     let right = zones.iter().map(|z| z.right()).fold(f32::MIN, f32::max) + 4.0;
