@@ -230,16 +230,6 @@ pub fn halve(img: &image::GrayImage) -> image::GrayImage {
     })
 }
 
-/// Every QR code rqrr finds in `img`, as text.
-pub fn qr_texts(img: &image::GrayImage) -> Vec<String> {
-    let mut prepared = rqrr::PreparedImage::prepare(img.clone());
-    prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .collect()
-}
-
 /// The values in the data QR code(s) of a page image at `dpi`, read as intake reads them: the page found by its
 /// ID code, mapped by its corner marks, each symbol sampled module by module through the map.
 pub fn data_qr_page(
