@@ -183,12 +183,22 @@ pub fn read(img: &GrayImage, t: &Affine, zone: &Rect) -> Vec<String> {
         }
         let samples = sample(img, t, zone, n, best.1);
         let threshold = otsu(&samples);
-        // Black spreads on faxes and copies: a stricter threshold gives white modules back.
-        for k in [0.0, 0.2, -0.2] {
-            let spread = k * threshold;
+        let mut thresholds: Vec<f64> = [0.0, 0.2, -0.2]
+            .iter()
+            .map(|k| threshold - k * threshold)
+            .collect();
+        // Black spreads on faxes and copies, and a dark fax closes single white modules to a speck: masking
+        // keeps a symbol near half dark, so thresholds that make it so give those modules back.
+        let mut sorted = samples.clone();
+        sorted.sort_by(f64::total_cmp);
+        for share in [0.5, 0.45, 0.55, 0.4, 0.6] {
+            let i = ((sorted.len() as f64 * share) as usize).min(sorted.len() - 1);
+            thresholds.push(sorted[i] + 0.5);
+        }
+        for threshold in thresholds {
             let grid = Modules {
                 n,
-                dark: samples.iter().map(|&v| v < threshold - spread).collect(),
+                dark: samples.iter().map(|&v| v < threshold).collect(),
             };
             if let Ok((_, text)) = rqrr::Grid::new(grid).decode()
                 && is_data_symbol(&text)
