@@ -13,7 +13,7 @@
 //! typed, letter case included.
 
 mod dates;
-mod places;
+pub(crate) mod places;
 
 pub use dates::{parse_date, swedish_today};
 pub use places::{COUNTIES, country, county};

@@ -29,7 +29,7 @@ pub const COUNTIES: [(&str, &str); 21] = [
 ];
 
 /// Other names a county goes by.
-const COUNTY_ALIASES: [(&str, &str); 4] = [
+pub const COUNTY_ALIASES: [(&str, &str); 4] = [
     ("04", "Sörmland"),
     ("23", "Jämtland Härjedalen"),
     ("23", "Härjedalen"),

@@ -345,7 +345,11 @@ fn read_comb(
     let value = if charset == crate::forms::definition::Charset::Digits {
         value
     } else {
-        letters_for_lookalikes(&value)
+        let value = letters_for_lookalikes(&value);
+        field
+            .check
+            .and_then(|check| hand::field::list_spelling(&value, check))
+            .unwrap_or(value)
     };
     FieldReading {
         name: field.name.clone(),
@@ -396,6 +400,10 @@ fn choose_reading(
         let corrected = match check {
             Some(Check::Identitet | Check::Personnummer) => hand::field::correct_identity(h),
             Some(Check::Date) => hand::field::correct_date(h),
+            // The list's name that best explains the cells, even when it is not sure enough to accept alone.
+            Some(check @ (Check::Country | Check::Disease | Check::Lan)) => {
+                hand::field::list_match(h, check, field_cells).map(|m| (m.cells, m.confidence))
+            }
             _ => None,
         };
         let (text, conf) = best_string(h);
@@ -423,12 +431,13 @@ fn choose_reading(
         return match printed {
             Some(p) => {
                 let (ptext, pconf) = best_string(&p);
+                let listed = matches!(check, Some(Check::Country | Check::Disease | Check::Lan));
                 if ptext == text || corrected.as_ref().is_some_and(|(v, _)| *v == ptext) {
                     (
                         Source::Handwriting,
                         Some(Reading::Checked(ptext, pconf.max(conf).clamp(0.0, 0.95))),
                     )
-                } else if pconf > conf {
+                } else if pconf > conf && !(listed && corrected.is_some()) {
                     (Source::Ocr, Some(Reading::Checked(ptext, pconf.min(0.6))))
                 } else {
                     match corrected {

@@ -10,7 +10,8 @@
 //! - [`read_field`]: one call for a comb field, by its charset and its `check` from the form definition.
 //! - [`correct_identity`]: personnummer and samordningsnummer (check digit, month, day, birth year).
 //! - [`correct_date`]: dates that exist (`ÅÅÅÅMMDD`).
-//! - [`match_country`], [`match_disease`], [`match_name`]: a written name against a list.
+//! - [`match_country`], [`match_county`], [`match_disease`], [`match_name`]: a written name against a list;
+//!   [`list_spelling`]: the list's spelling of a name read without its diacritics.
 //! - [`field_confidence`]: the plain product, for fields without a rule.
 
 use super::super::chars::CellGuess;
@@ -303,6 +304,81 @@ pub fn disease_names() -> &'static [String] {
     })
 }
 
+/// Counties as people write them in a comb: the short name, with "län" or "s län" after it, "Region" before
+/// it, the other names a county goes by, and the beginnings (six letters or more) of all of these, since a long
+/// name is cut where the comb ends or written short ("VÄSTRA GÖTA").
+pub fn county_names() -> &'static [String] {
+    static N: OnceLock<Vec<String>> = OnceLock::new();
+    N.get_or_init(|| {
+        use crate::validation::places::{COUNTIES, COUNTY_ALIASES};
+        let mut whole = Vec::new();
+        for (_, name) in COUNTIES.iter().chain(COUNTY_ALIASES.iter()) {
+            let upper = name.to_uppercase();
+            whole.push(format!("{upper} LÄN"));
+            if !upper.ends_with('S') {
+                whole.push(format!("{upper}S LÄN"));
+            }
+            whole.push(format!("REGION {upper}"));
+            whole.push(upper);
+        }
+        let mut out = whole.clone();
+        for name in &whole {
+            let chars: Vec<char> = name.chars().collect();
+            for end in 6..chars.len() {
+                if chars[end - 1] != ' ' {
+                    out.push(chars[..end].iter().collect());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    })
+}
+
+/// The spelling a reference list gives a value read without its diacritics or with the wrong ones ("SKANE",
+/// "RUMANIEN", "VASTRA GOTA"): the list's cell form when exactly one differs from the value only so. A reader
+/// that knows no Å, Ä or Ö (Tesseract with a narrow whitelist, a hand that leaves out the dots) then still
+/// gives the name as the list writes it.
+pub fn list_spelling(text: &str, check: Check) -> Option<String> {
+    use crate::domain::text::fold;
+    let names: &[String] = match check {
+        Check::Country => country_names(),
+        Check::Disease => disease_names(),
+        Check::Lan => county_names(),
+        _ => return None,
+    };
+    let key = fold(&cell_form(text)?);
+    let mut found: Option<String> = None;
+    for name in names {
+        let Some(form) = cell_form(name) else {
+            continue;
+        };
+        if fold(&form) == key {
+            match &found {
+                Some(f) if *f != form => return None,
+                _ => found = Some(form),
+            }
+        }
+    }
+    found
+}
+
+/// The name of the field's reference list (country, disease, county) that best explains the cells.
+pub fn list_match(guesses: &[CellGuess], check: Check, field_cells: usize) -> Option<NameMatch> {
+    match check {
+        Check::Country => match_country(guesses, field_cells),
+        Check::Disease => match_disease(guesses, field_cells),
+        Check::Lan => match_county(guesses, field_cells),
+        _ => None,
+    }
+}
+
+/// A county written in a comb of `field_cells` cells.
+pub fn match_county(guesses: &[CellGuess], field_cells: usize) -> Option<NameMatch> {
+    match_name(guesses, county_names(), Some(field_cells), 0.05)
+}
+
 /// A country written in a comb of `field_cells` cells.
 pub fn match_country(guesses: &[CellGuess], field_cells: usize) -> Option<NameMatch> {
     match_name(guesses, country_names(), Some(field_cells), 0.05)
@@ -354,6 +430,15 @@ pub fn read_field(
                 notes: vec![format!("landet läst som {}", m.name)],
             },
             None => failed("inget land i listan har så många bokstäver"),
+        },
+        Some(Check::Lan) => match match_county(guesses, field_cells) {
+            Some(m) => Reading {
+                text: m.cells,
+                confidence: m.confidence,
+                changed: vec![],
+                notes: vec![format!("länet läst som {}", m.name)],
+            },
+            None => failed("inget län i listan stämmer"),
         },
         Some(Check::Disease) => match match_disease(guesses, field_cells) {
             Some(m) => Reading {
@@ -408,6 +493,48 @@ mod tests {
         };
         let r = date_reading(&g).unwrap();
         assert_eq!(r.text, "20250228");
+    }
+
+    #[test]
+    fn a_county_is_found_from_a_misread_first_letter_and_cut_names() {
+        // J read as T with G a close second: the list knows only GOTLAND.
+        let mut g = sure("JOTLAND");
+        g[0] = CellGuess {
+            candidates: vec![('J', 0.6), ('G', 0.35), ('T', 0.05)],
+        };
+        let m = match_county(&g, 12).unwrap();
+        assert_eq!(m.cells, "GOTLAND");
+        assert_eq!(m.name, "GOTLAND");
+        // Written short where the comb ends, the space left as an empty cell.
+        let m = match_county(&sure("VÄSTRAGÖTA"), 12).unwrap();
+        assert_eq!(m.cells, "VÄSTRAGÖTA");
+        assert!(m.confidence > 0.9, "{m:?}");
+        let m = match_county(&sure("JÖNKÖPINGSLÄN"), 14).unwrap();
+        assert_eq!(m.name, "JÖNKÖPINGS LÄN");
+    }
+
+    #[test]
+    fn names_read_without_their_dots_get_the_lists_spelling() {
+        assert_eq!(list_spelling("SKANE", Check::Lan).as_deref(), Some("SKÅNE"));
+        assert_eq!(
+            list_spelling("SKANELAN", Check::Lan).as_deref(),
+            Some("SKÅNELÄN")
+        );
+        assert_eq!(
+            list_spelling("RUMANIEN", Check::Country).as_deref(),
+            Some("RUMÄNIEN")
+        );
+        assert_eq!(
+            list_spelling("VASTRAGOTA", Check::Lan).as_deref(),
+            Some("VÄSTRAGÖTA")
+        );
+        assert_eq!(
+            list_spelling("UPPSALA", Check::Lan).as_deref(),
+            Some("UPPSALA")
+        );
+        // Not a name of the list, or no list: left alone.
+        assert_eq!(list_spelling("OSLO", Check::Lan), None);
+        assert_eq!(list_spelling("SKANE", Check::Date), None);
     }
 
     #[test]
