@@ -432,6 +432,21 @@ fn choose_reading(
             Some(p) => {
                 let (ptext, pconf) = best_string(&p);
                 let listed = matches!(check, Some(Check::Country | Check::Disease | Check::Lan));
+                // When the readers disagree and the field's rule admits only one of their readings, that one.
+                let (htext, hconf) = corrected.clone().unwrap_or((text.clone(), conf));
+                let rule = |t: &str| check.and_then(|c| hand::field::plausible(c, t));
+                match (rule(&ptext), rule(&htext)) {
+                    (Some(true), Some(false)) if ptext != htext => {
+                        return (Source::Ocr, Some(Reading::Checked(ptext, pconf.min(0.6))));
+                    }
+                    (Some(false), Some(true)) if ptext != htext => {
+                        return (
+                            Source::Handwriting,
+                            Some(Reading::Checked(htext, hconf.min(0.6))),
+                        );
+                    }
+                    _ => {}
+                }
                 if ptext == text || corrected.as_ref().is_some_and(|(v, _)| *v == ptext) {
                     (
                         Source::Handwriting,

@@ -187,6 +187,23 @@ pub fn date_reading(guesses: &[CellGuess]) -> Option<Reading> {
     )
 }
 
+/// Whether `text`, as read from a comb of digits, could be what was written there by the field's rule: a
+/// personnummer with its check digit, a date that exists and is at most next year, a Swedish phone number
+/// (trunk prefix 0, or the country code 46; a foreign number is written from 00). None when the field has no
+/// such rule. Used to choose between two readers that disagree: 0 read as 6 or 9 breaks exactly these rules.
+pub fn plausible(check: Check, text: &str) -> Option<bool> {
+    let last_year = crate::validation::swedish_today().year() + 1;
+    let digits = text.chars().all(|c| c.is_ascii_digit());
+    Some(match check {
+        Check::Personnummer | Check::Identitet => check_personnummer(text).is_ok(),
+        Check::Date => {
+            text.len() == 8 && digits && parse_date(text).is_ok_and(|d| d.year() <= last_year)
+        }
+        Check::Phone => digits && (text.starts_with('0') || text.starts_with("46")),
+        _ => return None,
+    })
+}
+
 /// A name matched against a list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NameMatch {
