@@ -480,7 +480,7 @@ impl Intake {
                 Err(reason) => return Ok(PageWork::Unidentified(reason)),
             },
             Identification::Unidentified { reason } => {
-                match self.identify_by_text(&page, readers) {
+                match identify_by_grid(&page).or_else(|| self.identify_by_text(&page, readers)) {
                     Some(found) => found,
                     None => {
                         return Ok(PageWork::Unidentified(format!(
@@ -760,6 +760,24 @@ fn stamp_in(parts: &[&Form], id: FormId, number: u32) -> Option<PageStamp> {
         template: form.code,
         template_page,
     })
+}
+
+/// Without a QR code that rqrr finds (a dark or dithered fax at 98 lines per inch): the corner marks place the
+/// page, and the ID symbol is sampled module by module where the map puts it.
+fn identify_by_grid(page: &ScanPage) -> Option<(PageStamp, u16, Alignment)> {
+    let placed = fallback::place_by_marks(page)?;
+    let alignment = marks_alignment(page, placed);
+    let stamp = crate::forms::page::QR_ZONES.iter().find_map(|zone| {
+        let text = read::qr_grid::read_symbol(
+            &page.image,
+            &alignment.transform,
+            zone,
+            1..=4,
+            &|t| PageStamp::decode(t).is_some(),
+        )?;
+        PageStamp::decode(&text)
+    })?;
+    Some((stamp, align::orientation(&alignment.transform), alignment))
 }
 
 /// The corner marks found again where `placed` (a map from the marks alone) puts them: the residual and the paper

@@ -4,9 +4,9 @@
 
 pub mod cells;
 pub mod chars;
-mod data_qr_grid;
 pub mod hand;
 pub mod ocr;
+pub mod qr_grid;
 pub mod ticks;
 
 use super::align::{Alignment, refit};
@@ -532,7 +532,7 @@ pub fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Opt
     let mut texts: Vec<String> = Vec::new();
     for zone in &zones {
         let rect = zone.grow(page::DATA_QR_QUIET);
-        let mut symbol_texts = data_qr_grid::read(&page.image, &al.transform, zone);
+        let mut symbol_texts = qr_grid::read(&page.image, &al.transform, zone);
         if symbol_texts.is_empty() {
             symbol_texts = filled::read_symbols(&upright(page, al, &rect, DATA_QR_PX_PER_MM));
         }

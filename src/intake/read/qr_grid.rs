@@ -1,12 +1,12 @@
-//! Reading a data QR symbol by its known place. The renderer draws every data symbol to fill its zone exactly
-//! (`render::filled`), with 21 to 49 modules a side; the page's map gives the centre of every module, so the
-//! symbol can be sampled module by module and handed to the decoder as a bit grid, without rqrr having to find
-//! it. A fax at 98 lines per inch leaves two lines a module and black grown into white, which rqrr's own
-//! finder does not survive; the centre of each module does.
+//! Reading a QR symbol by its known place. The renderer draws every symbol to fill its zone exactly (the ID
+//! symbols in `forms::page::QR_ZONES`, the data symbols of `render::filled`, 21 to 49 modules a side); a map of the
+//! page (from its corner marks) gives the centre of every module, so the symbol can be sampled module by module
+//! and handed to the decoder as a bit grid, without rqrr having to find it. A fax at 98 lines per inch leaves
+//! two or three lines a module, black grown into white and dithered greys, which rqrr's own finder does not
+//! survive; the centre of each module does.
 
 use crate::forms::page::Rect;
 use crate::intake::geometry::Affine;
-use crate::render::filled::is_data_symbol;
 use image::GrayImage;
 
 struct Modules {
@@ -153,10 +153,24 @@ fn otsu(values: &[f64]) -> f64 {
 
 /// The text of the data symbol drawn in `zone`, if its modules decode; empty otherwise.
 pub fn read(img: &GrayImage, t: &Affine, zone: &Rect) -> Vec<String> {
+    read_symbol(img, t, zone, 1..=8, &crate::render::filled::is_data_symbol)
+        .into_iter()
+        .collect()
+}
+
+/// The text of a symbol of one of `versions` drawn to fill `zone`, if its modules decode to a text that
+/// `accept` takes.
+pub fn read_symbol(
+    img: &GrayImage,
+    t: &Affine,
+    zone: &Rect,
+    versions: std::ops::RangeInclusive<usize>,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     // The page's map is good to a fraction of a millimetre; a module is half a millimetre or more, and on a fax
     // at 98 lines per inch two lines. For each possible size the grid is first laid where the modules every
     // symbol has (finders, timing lines) fit best, within half a module and a per cent of scale.
-    for version in 1..=8 {
+    for version in versions {
         let n = 17 + 4 * version;
         let centred = Place {
             dx: 0.0,
@@ -201,11 +215,11 @@ pub fn read(img: &GrayImage, t: &Affine, zone: &Rect) -> Vec<String> {
                 dark: samples.iter().map(|&v| v < threshold).collect(),
             };
             if let Ok((_, text)) = rqrr::Grid::new(grid).decode()
-                && is_data_symbol(&text)
+                && accept(&text)
             {
-                return vec![text];
+                return Some(text);
             }
         }
     }
-    Vec::new()
+    None
 }
