@@ -5,7 +5,8 @@
 //! was read against the truth. Environment: `BENCH_DOCS` copies per device (default 35), `BENCH_SEED` (default 7),
 //! `BENCH_QUALITIES` (e.g. `fax_normal,copy`), `BENCH_TYPED` (share typed, default 0.5), `BENCH_SOURCES` (hand
 //! sources, e.g. `humor-sans`, the one held out of training), `BENCH_DATAQR_DOCS` (forms filled on screen per
-//! device, default 8), `BENCH_VERBOSE=1` (every wrong field), `BENCH_DUMP=DIR` (overlays of bad pages).
+//! device, default 8), `BENCH_VERBOSE=1` (every wrong field), `BENCH_DUMP=DIR` (overlays of bad pages, and
+//! the generated scans).
 //! Prints one table; the floors of the intake issue are checked at the end and reported, not asserted (timing
 //! belongs to benchmarks, and the tests assert accuracy on smaller batches).
 
@@ -95,7 +96,18 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                         placed_in = Some(stored);
                     }
                 }
-                _ => all_placed = false,
+                other => {
+                    all_placed = false;
+                    if std::env::var_os("BENCH_VERBOSE").is_some() {
+                        println!(
+                            "  page  {} {} p{} of {}: {other:?}",
+                            page.quality.name(),
+                            page.file,
+                            page.index + 1,
+                            doc.form_id
+                        );
+                    }
+                }
             }
         }
         let (Some(stored), true) = (placed_in, all_placed) else {
@@ -400,6 +412,10 @@ fn main() {
         score(&batch, &store, registry, &mut s);
         if let Ok(dir) = std::env::var("BENCH_DUMP") {
             dump(&store, registry, std::path::Path::new(&dir), &s);
+            // The scans as generated, to look at a page again (examples/intake_probe).
+            for (name, bytes) in &batch.files {
+                std::fs::write(std::path::Path::new(&dir).join(name), bytes).expect("write scan");
+            }
         }
         seconds += elapsed;
         pages_read += s.pages;

@@ -768,13 +768,10 @@ fn identify_by_grid(page: &ScanPage) -> Option<(PageStamp, u16, Alignment)> {
     let placed = fallback::place_by_marks(page)?;
     let alignment = marks_alignment(page, placed);
     let stamp = crate::forms::page::QR_ZONES.iter().find_map(|zone| {
-        let text = read::qr_grid::read_symbol(
-            &page.image,
-            &alignment.transform,
-            zone,
-            1..=4,
-            &|t| PageStamp::decode(t).is_some(),
-        )?;
+        let text =
+            read::qr_grid::read_symbol(&page.image, &alignment.transform, zone, 1..=4, &|t| {
+                PageStamp::decode(t).is_some()
+            })?;
         PageStamp::decode(&text)
     })?;
     Some((stamp, align::orientation(&alignment.transform), alignment))

@@ -1,0 +1,71 @@
+//! Development probe: forms filled on screen, scanned at a quality, read back by the data QR route; prints the
+//! QR version of each page's symbols and whether they were read. Usage: dataqr_fax QUALITY N SEED
+use blankett::domain::regions::Regions;
+use blankett::forms::Registry;
+use blankett::intake::{align, decode, identify, read};
+use blankett::render::Renderer;
+use blankett::synth::degrade::Quality;
+use blankett::synth::onscreen;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quality = Quality::from_name(&args[1]).unwrap();
+    let n: usize = args[2].parse().unwrap();
+    let seed: u64 = args[3].parse().unwrap();
+    let registry = Registry::embedded();
+    let renderer = Renderer::new(registry);
+    let regions = Regions::embedded();
+    let region = regions.get("01").unwrap();
+    let forms = ["klinisk", "klinisk-sti", "paragraf-ovrig"];
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ok, mut all) = (0, 0);
+    for i in 0..n {
+        let form = registry.get(forms[i % forms.len()], None).unwrap();
+        let copy =
+            onscreen::scan(&renderer, form, region, quality, seed, 5_000_000 + i as u64).unwrap();
+        let path = dir.path().join("f.pdf");
+        std::fs::write(&path, &copy.file).unwrap();
+        let src = decode::open(&path, &decode::Limits::default()).unwrap();
+        for (p, page) in src.pages().enumerate() {
+            let page = page.unwrap();
+            let layout = &form.layout.pages[p];
+            let syms =
+                blankett::render::filled::encode_page(copy.id, form, layout, &copy.values).unwrap();
+            let versions: Vec<String> = syms
+                .texts()
+                .iter()
+                .map(|t| {
+                    let c = qrcode::QrCode::with_error_correction_level(
+                        t.as_bytes(),
+                        qrcode::EcLevel::M,
+                    )
+                    .unwrap();
+                    format!("{:?}", c.version())
+                })
+                .collect();
+            let identify::Identification::Identified(id) = identify::identify(&page) else {
+                println!("{i} p{p}: unidentified");
+                continue;
+            };
+            let al = align::align(&page, &id).unwrap();
+            let got = read::read_data_qr(&page, &al, registry).is_some();
+            all += 1;
+            ok += usize::from(got);
+            if !got {
+                let (x, y) = al.transform.apply(40.0, 260.0);
+                let c =
+                    image::imageops::crop_imm(&page.image, x as u32, y as u32, 260, 260).to_image();
+                image::imageops::resize(&c, 780, 780, image::imageops::FilterType::Nearest)
+                    .save(format!("/tmp/dq-{i}-{p}.png"))
+                    .unwrap();
+            }
+            println!(
+                "{i} p{p}: {} {versions:?} marks {} res {:.2}",
+                if got { "ok  " } else { "FAIL" },
+                al.marks_found,
+                al.residual_mm
+            );
+        }
+    }
+    println!("{ok}/{all}");
+}
