@@ -23,8 +23,42 @@ fn main() {
         let form = registry.get(forms[i % forms.len()], None).unwrap();
         let copy =
             onscreen::scan(&renderer, form, region, quality, seed, 5_000_000 + i as u64).unwrap();
+        // The same copy again, through a device whose parameters are printed.
+        let values = std::iter::once((form.name().to_string(), copy.values.clone())).collect();
+        let rcopy = blankett::render::Copy {
+            id: copy.id,
+            parts: vec![form.as_ref()],
+            region,
+        };
+        let pdf = renderer.render_filled(&rcopy, &values).unwrap();
+        let mut rng = blankett::synth::rng(seed * 1000 + i as u64);
+        let mut params = Vec::new();
+        let pages: Vec<_> = blankett::synth::raster::rasterise(&pdf, 300)
+            .unwrap()
+            .iter()
+            .map(|img| {
+                let p = quality.params(&mut rng);
+                params.push(format!(
+                    "thr {:?} blur {:.2} rot {:.2} lines {:.4}",
+                    p.binarize.as_ref().map(|b| (b.threshold, b.dither)),
+                    p.blur,
+                    p.rotation_deg,
+                    p.line_errors
+                ));
+                let scan = blankett::synth::degrade::degrade(img, 300.0, &p, &mut rng);
+                blankett::synth::pack::encode_page(
+                    &scan,
+                    blankett::synth::pack::FileFormat::Pdf
+                        .codec(scan.bilevel, blankett::synth::pack::PageCodec::Jpeg(75)),
+                )
+            })
+            .collect();
+        let file = blankett::synth::pack::pdf(&pages).unwrap();
+        if i < 3 {
+            std::fs::write(format!("/tmp/filled-{i}.pdf"), &pdf).unwrap();
+        }
         let path = dir.path().join("f.pdf");
-        std::fs::write(&path, &copy.file).unwrap();
+        std::fs::write(&path, &file).unwrap();
         let src = decode::open(&path, &decode::Limits::default()).unwrap();
         for (p, page) in src.pages().enumerate() {
             let page = page.unwrap();
@@ -60,10 +94,11 @@ fn main() {
                     .unwrap();
             }
             println!(
-                "{i} p{p}: {} {versions:?} marks {} res {:.2}",
+                "{i} p{p}: {} {versions:?} marks {} res {:.2} {}",
                 if got { "ok  " } else { "FAIL" },
                 al.marks_found,
-                al.residual_mm
+                al.residual_mm,
+                params[p]
             );
         }
     }

@@ -110,8 +110,9 @@ pub const QR_ZONES: [Rect; 2] = [
 
 /// The data QR codes of a form filled in on screen (`render::filled`): up to two square symbols side by side in
 /// the footer band, right of the lower ID QR code and its quiet zone (x 16.8–43.2) and left of the footer text
-/// (right-aligned to x = 195). The first zone is clear of the footer of every form; the second is used only where
-/// the form's footer line leaves it free (`render::filled::max_symbols`), so a reader looks in both. Each symbol is
+/// (right-aligned to x = 195). The first zone is clear of the footer of every form; the second is free on filled
+/// pages, whose footer moves a long title up (`render::overlay::footer_lines`); pages printed before that used it
+/// only where the footer line left it free, so a reader looks in both. Each symbol is
 /// at most QR version 8 (49 modules), so a module is at least [`DATA_QR_MIN_MODULE`]: readable at 200 dpi and by
 /// fax. The band under y = [`BODY_BOTTOM`] is free of boxes, so the symbols keep their quiet zone
 /// ([`DATA_QR_QUIET`]) on every page of every form.

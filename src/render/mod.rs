@@ -186,6 +186,7 @@ impl Renderer {
                         template_page: page_layout.page,
                         region: copy.region,
                         address: number == 1,
+                        filled: filled.is_some(),
                     };
                     let mut content = Content::new();
                     content.save_state();

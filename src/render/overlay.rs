@@ -3,7 +3,7 @@
 
 use super::{draw, qr};
 use crate::domain::regions::Region;
-use crate::fonts::Face;
+use crate::fonts::{self, Face};
 use crate::formid::{FormId, PageStamp};
 use crate::forms::Form;
 use crate::forms::page::{self, Rect};
@@ -19,6 +19,8 @@ pub struct Stamp<'a> {
     pub region: &'a Region,
     /// Print the addressee in the envelope window (first page of a copy).
     pub address: bool,
+    /// The page carries values and their data QR codes (`filled`): the footer keeps both data zones free.
+    pub filled: bool,
 }
 
 pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
@@ -43,16 +45,19 @@ pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
     if stamp.address {
         address(content, stamp.region);
     }
-    let footer = footer_text(stamp.form, &id_text, stamp.page, stamp.pages);
-    draw::text_right(
-        content,
-        page::CONTENT_RIGHT,
-        page::FOOTER_BASELINE,
-        7.5,
-        Face::Regular,
-        0.0,
-        &footer,
-    );
+    for (baseline, line) in
+        footer_lines(stamp.form, &id_text, stamp.page, stamp.pages, stamp.filled)
+    {
+        draw::text_right(
+            content,
+            page::CONTENT_RIGHT,
+            baseline,
+            FOOTER_PT,
+            Face::Regular,
+            0.0,
+            &line,
+        );
+    }
     draw::text_right(
         content,
         page::CONTENT_RIGHT,
@@ -64,13 +69,36 @@ pub fn draw(content: &mut Content, stamp: &Stamp<'_>) {
     );
 }
 
-/// The footer line, right-aligned to the content's right edge at [`page::FOOTER_BASELINE`]. The data QR codes of a
-/// filled copy keep clear of it (`filled::max_symbols`).
-pub(super) fn footer_text(form: &Form, id_text: &str, page: u32, pages: u32) -> String {
-    format!(
-        "{} · version {} · {} · sida {} av {}",
-        form.def.title, form.def.version, id_text, page, pages
-    )
+/// Size of the footer text.
+pub(super) const FOOTER_PT: f32 = 7.5;
+
+/// The footer, right-aligned to the content's right edge: one line at [`page::FOOTER_BASELINE`], "title · version
+/// · ID · sida x av y". On a filled page whose line would reach into the second data QR zone (a long title), the
+/// title goes up above the note line, so that every filled page has room for two data symbols of larger modules
+/// (`filled::max_symbols`); the ID and "sida x av y" stay on the baseline, where the clear-text fallback reads them.
+pub(super) fn footer_lines(
+    form: &Form,
+    id_text: &str,
+    page: u32,
+    pages: u32,
+    filled: bool,
+) -> Vec<(f32, String)> {
+    let title = &form.def.title;
+    let version = form.def.version;
+    let one = format!("{title} · version {version} · {id_text} · sida {page} av {pages}");
+    let widest = format!("{title} · version {version} · WWW-WWWW-WWWW-W · sida 99 av 99");
+    let left = page::CONTENT_RIGHT - fonts::metrics(Face::Regular).width_mm(&widest, FOOTER_PT);
+    let zone = page::DATA_QR_ZONES[1].grow(page::DATA_QR_QUIET);
+    if !filled || zone.right() + 1.0 <= left {
+        return vec![(page::FOOTER_BASELINE, one)];
+    }
+    vec![
+        (page::FOOTER_BASELINE - 8.0, title.clone()),
+        (
+            page::FOOTER_BASELINE,
+            format!("version {version} · {id_text} · sida {page} av {pages}"),
+        ),
+    ]
 }
 
 /// The smittskyddsläkare of the reporting doctor's region, placed in the C5 window. An unknown postal address is

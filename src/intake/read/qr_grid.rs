@@ -63,6 +63,8 @@ struct Place {
     dx: f64,
     dy: f64,
     scale: f64,
+    /// Vertical scale against horizontal: a fax stretches lines, not columns.
+    stretch: f64,
 }
 
 fn sample_one(
@@ -83,7 +85,7 @@ fn sample_one(
     );
     let (mx, my) = (
         cx + ((col as f64 + 0.5 - half) * p.scale + p.dx) * module,
-        cy + ((row as f64 + 0.5 - half) * p.scale + p.dy) * module,
+        cy + ((row as f64 + 0.5 - half) * p.scale * p.stretch + p.dy) * module,
     );
     let (px, py) = t.apply(mx, my);
     mean_around(img, px, py, r)
@@ -176,49 +178,68 @@ pub fn read_symbol(
             dx: 0.0,
             dy: 0.0,
             scale: 1.0,
+            stretch: 1.0,
         };
         let threshold = otsu(&sample(img, t, zone, n, centred));
         let fixed = fixed_modules(n);
-        let mut best = (f64::MIN, centred);
+        let mut places: Vec<(f64, Place)> = Vec::new();
         for scale in [0.985, 1.0, 1.015] {
-            for i in -4..=4 {
-                for j in -4..=4 {
-                    let p = Place {
-                        dx: f64::from(i) * 0.1,
-                        dy: f64::from(j) * 0.1,
-                        scale,
-                    };
-                    let a = agreement(img, t, zone, n, p, &fixed, threshold);
-                    if a > best.0 {
-                        best = (a, p);
+            for stretch in [0.99, 1.0, 1.01] {
+                for i in -4..=4 {
+                    for j in -4..=4 {
+                        let p = Place {
+                            dx: f64::from(i) * 0.1,
+                            dy: f64::from(j) * 0.1,
+                            scale,
+                            stretch,
+                        };
+                        places.push((agreement(img, t, zone, n, p, &fixed, threshold), p));
                     }
                 }
             }
         }
-        let samples = sample(img, t, zone, n, best.1);
-        let threshold = otsu(&samples);
-        let mut thresholds: Vec<f64> = [0.0, 0.2, -0.2]
-            .iter()
-            .map(|k| threshold - k * threshold)
-            .collect();
-        // Black spreads on faxes and copies, and a dark fax closes single white modules to a speck: masking
-        // keeps a symbol near half dark, so thresholds that make it so give those modules back.
-        let mut sorted = samples.clone();
-        sorted.sort_by(f64::total_cmp);
-        for share in [0.5, 0.45, 0.55, 0.4, 0.6] {
-            let i = ((sorted.len() as f64 * share) as usize).min(sorted.len() - 1);
-            thresholds.push(sorted[i] + 0.5);
-        }
-        for threshold in thresholds {
-            let grid = Modules {
-                n,
-                dark: samples.iter().map(|&v| v < threshold).collect(),
-            };
-            if let Ok((_, text)) = rqrr::Grid::new(grid).decode()
-                && accept(&text)
-            {
+        places.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for &(_, place) in places.iter().take(3) {
+            if let Some(text) = decode_at(img, t, zone, n, place, accept) {
                 return Some(text);
             }
+        }
+    }
+    None
+}
+
+/// The grid sampled at `place`, tried with several thresholds.
+fn decode_at(
+    img: &GrayImage,
+    t: &Affine,
+    zone: &Rect,
+    n: usize,
+    place: Place,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let samples = sample(img, t, zone, n, place);
+    let threshold = otsu(&samples);
+    let mut thresholds: Vec<f64> = [0.0, 0.2, -0.2]
+        .iter()
+        .map(|k| threshold - k * threshold)
+        .collect();
+    // Black spreads on faxes and copies, and a dark fax closes single white modules to a speck: masking
+    // keeps a symbol near half dark, so thresholds that make it so give those modules back.
+    let mut sorted = samples.clone();
+    sorted.sort_by(f64::total_cmp);
+    for share in [0.5, 0.45, 0.55, 0.4, 0.6] {
+        let i = ((sorted.len() as f64 * share) as usize).min(sorted.len() - 1);
+        thresholds.push(sorted[i] + 0.5);
+    }
+    for threshold in thresholds {
+        let grid = Modules {
+            n,
+            dark: samples.iter().map(|&v| v < threshold).collect(),
+        };
+        if let Ok((_, text)) = rqrr::Grid::new(grid).decode()
+            && accept(&text)
+        {
+            return Some(text);
         }
     }
     None
