@@ -1,5 +1,6 @@
 //! Forms filled in on screen come back exactly: printed with their values and data QR codes, scanned at 300 and
-//! 200 dpi and by a fine-mode fax, and taken in, every field is the value typed, from the data QR code.
+//! 200 dpi and by a fax in fine and normal mode, and taken in, every field is the value typed, from the data QR
+//! code.
 
 use blankett::domain::regions::Regions;
 use blankett::forms::Registry;
@@ -25,6 +26,9 @@ fn forms_filled_on_screen_are_read_exactly_from_their_data_qr_codes() {
         ("klinisk-sti", Quality::Office200),
         ("paragraf-ovrig", Quality::FaxFine),
         ("klinisk", Quality::FaxFine),
+        ("paragraf-ovrig", Quality::FaxNormal),
+        ("klinisk-sti", Quality::FaxNormal),
+        ("klinisk", Quality::FaxNormal),
     ];
     for (i, (form, quality)) in cases.into_iter().enumerate() {
         let form = registry.get(form, None).unwrap();

@@ -31,7 +31,8 @@ pub fn scan(
     seed: u64,
     stream: u64,
 ) -> Result<OnScreen, SynthError> {
-    let id = FormId::generate(form.code);
+    // From the seed, so that a test or a benchmark run is the same every time.
+    let id = super::scenario::seeded_id(form, &mut sub_rng(seed, stream.wrapping_add(1 << 40)));
     let copy = Copy {
         id,
         parts: vec![form],
