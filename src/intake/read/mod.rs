@@ -150,6 +150,7 @@ pub fn read_page(
     } else {
         al
     };
+    let identity_types = identity_types(page, al, layout);
     let mut ink = Vec::new();
     let fields = layout
         .fields
@@ -176,7 +177,10 @@ pub fn read_page(
                     read_choice(page, al, field, *multiple, options, crop, &mut ink)
                 }
                 Geometry::Comb { charset, cells } => {
-                    read_comb(page, al, field, *charset, cells, crop, readers, &mut ink)
+                    let check = rule_for(field, &identity_types);
+                    read_comb(
+                        page, al, field, *charset, check, cells, crop, readers, &mut ink,
+                    )
                 }
                 Geometry::Text { .. } => FieldReading {
                     name: field.name.clone(),
@@ -190,6 +194,48 @@ pub fn read_page(
         })
         .collect();
     PageReading { fields, data, ink }
+}
+
+/// The ticked identity type of each group on the page (`patient.identitetstyp` -> `patient`: "reservnummer"), read
+/// before the numbers: a reservnummer has no check digit, and the personnummer rule would "correct" it into a
+/// number that was never written.
+fn identity_types(page: &ScanPage, al: &Alignment, layout: &PageLayout) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for field in &layout.fields {
+        let Some((group, name)) = field.name.rsplit_once('.') else {
+            continue;
+        };
+        if !matches!(name, "identitetstyp" | "kodtyp") {
+            continue;
+        }
+        if let Geometry::Choice { multiple, options } = &field.geometry {
+            let crop = crop_box(page, al, &field.boxes());
+            let read = read_choice(page, al, field, *multiple, options, crop, &mut Vec::new());
+            if let FieldValue::Ticked(t) = read.value
+                && let [one] = t.as_slice()
+            {
+                out.push((group.to_string(), one.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The rule a comb is read by: its `check`, except an identity whose ticked type has no check digit.
+fn rule_for(
+    field: &FieldLayout,
+    identity_types: &[(String, String)],
+) -> Option<crate::forms::definition::Check> {
+    use crate::forms::definition::Check;
+    if field.check == Some(Check::Identitet)
+        && let Some((group, _)) = field.name.rsplit_once('.')
+        && identity_types
+            .iter()
+            .any(|(g, t)| g == group && (t == "reservnummer" || t.starts_with("annat")))
+    {
+        return None;
+    }
+    field.check
 }
 
 fn empty_value(field: &FieldLayout) -> FieldValue {
@@ -258,6 +304,7 @@ fn read_comb(
     al: &Alignment,
     field: &FieldLayout,
     charset: crate::forms::definition::Charset,
+    check: Option<crate::forms::definition::Check>,
     rects: &[Rect],
     crop: PixelBox,
     readers: &mut Readers,
@@ -300,7 +347,7 @@ fn read_comb(
         &written_cells,
         charset,
         al.paper,
-        field.check,
+        check,
         rects.len(),
     );
     let value = match guesses {
@@ -583,4 +630,35 @@ fn upright(page: &ScanPage, al: &Alignment, rect: &Rect, px_per_mm: f64) -> imag
             + at(x0 + 1, y0 + 1) * fx * fy;
         image::Luma([v.round().clamp(0.0, 255.0) as u8])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::definition::Check;
+
+    #[test]
+    fn a_reservnummer_is_read_without_the_personnummer_rule() {
+        let form = Registry::embedded().get("klinisk", None).unwrap();
+        let field = form.layout.pages[0]
+            .fields
+            .iter()
+            .find(|f| f.name == "patient.personnummer")
+            .unwrap();
+        assert_eq!(field.check, Some(Check::Identitet));
+        let ticked = |t: &str| vec![("patient".to_string(), t.to_string())];
+        assert_eq!(rule_for(field, &ticked("reservnummer")), None);
+        assert_eq!(
+            rule_for(field, &ticked("personnummer")),
+            Some(Check::Identitet)
+        );
+        assert_eq!(
+            rule_for(field, &ticked("samordningsnummer")),
+            Some(Check::Identitet)
+        );
+        // Nothing ticked, or another group's type: the rule stands.
+        assert_eq!(rule_for(field, &[]), Some(Check::Identitet));
+        let other = vec![("kontakt".to_string(), "reservnummer".to_string())];
+        assert_eq!(rule_for(field, &other), Some(Check::Identitet));
+    }
 }
