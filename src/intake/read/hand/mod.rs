@@ -7,8 +7,8 @@
 //!   field's charset admits. The network has a class for "no character" (box-line pieces, specks, stray
 //!   strokes): its probability is left out of the candidates, so a cell that may be empty gets a low
 //!   confidence instead of a confident character.
-//! - [`field`] uses what the field knows: the personnummer check digit, dates that exist, the disease and
-//!   country lists.
+//! - [`field`] uses what the field knows: the personnummer check digit, dates that exist, the disease, country
+//!   and county lists.
 //! - [`cellgen`], [`strokes`] and [`train`] make the training and validation data and train the network.
 
 pub mod cellgen;
