@@ -126,7 +126,11 @@ pub fn inset(rect: &Rect, by: f32) -> Rect {
 /// The largest extent (width or height, in pixels) of any connected piece of ink in the crop. A written
 /// character, even a hyphen, has a stroke at least a millimetre long; scanner specks and fax noise do not.
 pub fn longest_stroke(crop: &GrayImage, paper: u8) -> u32 {
-    let threshold = (f32::from(paper.max(96)) * 0.55) as u8;
+    longest_stroke_below(crop, (f32::from(paper.max(96)) * 0.55) as u8)
+}
+
+/// As [`longest_stroke`], for pixels darker than `threshold`.
+pub fn longest_stroke_below(crop: &GrayImage, threshold: u8) -> u32 {
     let (w, h) = (crop.width() as usize, crop.height() as usize);
     let p = crop.as_raw();
     let mut seen = vec![false; w * h];
