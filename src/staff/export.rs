@@ -84,8 +84,25 @@ fn field_columns(registry: &Registry, rows: &[Registration]) -> Vec<String> {
 fn cell(value: Option<&Value>) -> String {
     match value {
         None => String::new(),
-        Some(Value::Text(t)) => t.clone(),
+        Some(Value::Text(t)) => spreadsheet_safe(t),
         Some(Value::Ticked(t)) => t.join(";"),
+    }
+}
+
+/// A value a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'` (OWASP's advice for CSV injection), except a plain number such as a telephone number
+/// `+46 70 123 45 67` or `-5`, which holds no function to call and would be spoilt by it.
+pub fn spreadsheet_safe(text: &str) -> String {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = text
+        .chars()
+        .skip(1)
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.' | ','))
+        && text.chars().skip(1).any(|c| c.is_ascii_digit());
+    if risky && !number {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -137,11 +154,11 @@ pub fn log_csv(entries: &[LogEntry]) -> Result<String, StaffError> {
             .write_record([
                 e.seq.to_string().as_str(),
                 &e.at,
-                &e.actor,
+                &spreadsheet_safe(&e.actor),
                 &e.action,
                 e.document.as_deref().unwrap_or(""),
                 e.region.as_deref().unwrap_or(""),
-                &e.detail,
+                &spreadsheet_safe(&e.detail),
                 &e.prev,
                 &e.hash,
             ])
@@ -162,4 +179,29 @@ pub fn postlista(registry: &Registry, rows: &[Registration]) -> Vec<PostlistaRow
                 .unwrap_or_else(|_| r.form.clone()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(
+            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(
+            spreadsheet_safe("+cmd|' /C calc'!A0"),
+            "'+cmd|' /C calc'!A0"
+        );
+        assert_eq!(spreadsheet_safe("-2+3+cmd|x"), "'-2+3+cmd|x");
+        assert_eq!(spreadsheet_safe("\t=1"), "'\t=1");
+        assert_eq!(spreadsheet_safe("+46 70 123 45 67"), "+46 70 123 45 67");
+        assert_eq!(spreadsheet_safe("-5"), "-5");
+        assert_eq!(spreadsheet_safe("Andersson, Anna"), "Andersson, Anna");
+        assert_eq!(spreadsheet_safe("-"), "'-");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
 }
