@@ -1060,6 +1060,23 @@ fn concurrent_registrations_give_gap_free_numbers_per_region() {
             .unwrap()
             .is_empty()
     );
+    // Every registration has its log entry, written in the same transaction, and the chain holds.
+    let logged = e
+        .staff
+        .audit
+        .entries(
+            LogKind::Document,
+            &LogFilter {
+                action: Some("registered".into()),
+                ..LogFilter::default()
+            },
+        )
+        .unwrap();
+    let logged: std::collections::BTreeSet<&str> =
+        logged.iter().map(|x| x.detail.as_str()).collect();
+    assert_eq!(logged, distinct);
+    let v = e.staff.audit.verify(LogKind::Document).unwrap();
+    assert_eq!(v.first_broken, None);
     let v = e.staff.audit.verify(LogKind::Document).unwrap();
     assert_eq!((v.entries, v.first_broken), (805, None));
 }

@@ -121,6 +121,54 @@ pub fn entry_hash(entry: &LogEntry) -> String {
     hex::encode(h.finalize())
 }
 
+/// An entry to append, inside a transaction over its log's tree and the heads: a change and its log entry are
+/// then written together or not at all (`Casework::register`).
+pub(crate) struct Pending<'a> {
+    pub kind: LogKind,
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub document: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+impl Pending<'_> {
+    pub(crate) fn append_in(
+        &self,
+        log: &sled::transaction::TransactionalTree,
+        heads: &sled::transaction::TransactionalTree,
+    ) -> sled::transaction::ConflictableTransactionResult<LogEntry, StaffError> {
+        let head: Option<Head> = match heads.get(self.kind.head_key())? {
+            Some(bytes) => Some(from_json(&bytes).or_else(abort)?),
+            None => None,
+        };
+        let (seq, prev) = match head {
+            Some(h) => (h.seq + 1, h.hash),
+            None => (1, GENESIS.to_string()),
+        };
+        let mut entry = LogEntry {
+            seq,
+            at: self.at.to_string(),
+            actor: self.actor.to_string(),
+            action: self.action.to_string(),
+            document: self.document.map(str::to_string),
+            region: self.region.map(str::to_string),
+            detail: self.detail.to_string(),
+            prev,
+            hash: String::new(),
+        };
+        entry.hash = entry_hash(&entry);
+        let head = Head {
+            seq,
+            hash: entry.hash.clone(),
+        };
+        log.insert(&seq.to_be_bytes(), to_json(&entry).or_else(abort)?)?;
+        heads.insert(self.kind.head_key(), to_json(&head).or_else(abort)?)?;
+        Ok(entry)
+    }
+}
+
 impl Audit {
     /// The logs of this store; usable on its own by the intake pipeline.
     pub fn open(store: &Store) -> Result<Audit, StaffError> {
@@ -153,37 +201,31 @@ impl Audit {
         // A poisoned lock only means another append panicked; the chain itself is in sled and still whole.
         // Always the transaction turn first, then the log's lock: the same order everywhere.
         let _one = crate::store::one_transaction();
-        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self.lock();
         let at = crate::store::now_rfc3339();
-        committed((self.tree(kind), &self.heads).transaction(|(log, heads)| {
-            let head: Option<Head> = match heads.get(kind.head_key())? {
-                Some(bytes) => Some(from_json(&bytes).or_else(abort)?),
-                None => None,
-            };
-            let (seq, prev) = match head {
-                Some(h) => (h.seq + 1, h.hash),
-                None => (1, GENESIS.to_string()),
-            };
-            let mut entry = LogEntry {
-                seq,
-                at: at.clone(),
-                actor: actor.to_string(),
-                action: action.to_string(),
-                document: document.map(str::to_string),
-                region: region.map(str::to_string),
-                detail: detail.to_string(),
-                prev,
-                hash: String::new(),
-            };
-            entry.hash = entry_hash(&entry);
-            let head = Head {
-                seq,
-                hash: entry.hash.clone(),
-            };
-            log.insert(&seq.to_be_bytes(), to_json(&entry).or_else(abort)?)?;
-            heads.insert(kind.head_key(), to_json(&head).or_else(abort)?)?;
-            Ok(entry)
-        }))
+        let entry = Pending {
+            kind,
+            at: &at,
+            actor,
+            action,
+            document,
+            region,
+            detail,
+        };
+        committed(
+            (self.tree(kind), &self.heads).transaction(|(log, heads)| entry.append_in(log, heads)),
+        )
+    }
+
+    /// The log's lock: taken (after [`crate::store::one_transaction`]) by whoever appends, also inside a
+    /// transaction of its own.
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The document log's tree and the heads, for a transaction that appends with [`Pending::append_in`].
+    pub(crate) fn document_trees(&self) -> (&sled::Tree, &sled::Tree) {
+        (&self.document, &self.heads)
     }
 
     /// Entries in order, filtered.

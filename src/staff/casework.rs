@@ -3,7 +3,7 @@
 //! the registration record live here.
 
 use super::accounts::{Account, AccountStatus};
-use super::audit::{Audit, LogKind};
+use super::audit::{Audit, LogKind, Pending};
 use super::diarie::DiarieFormat;
 use super::{StaffError, abort, committed, from_json, to_json};
 use crate::domain::regions::Regions;
@@ -475,14 +475,20 @@ impl Casework {
             .iter()
             .map(|(name, f)| (name.clone(), f.value.clone()))
             .collect();
+        let (log, heads) = self.audit.document_trees();
         let trees = (
             &self.cases,
             &self.counters,
             &self.registrations,
             &self.registrations_by_region,
+            log,
+            heads,
         );
+        // The registration and its log entry in one transaction: a kill between two writes would leave a
+        // registration the log does not know.
         let _one = crate::store::one_transaction();
-        let registration = committed(trees.transaction(|(cases, counters, regs, by_region)| {
+        let _log = self.audit.lock();
+        let registration = committed(trees.transaction(|(cases, counters, regs, by_region, log, heads)| {
             let mut case = match cases.get(doc.key.as_bytes())? {
                 Some(bytes) => from_json(&bytes).or_else(abort)?,
                 None => new_case(&doc),
@@ -536,16 +542,18 @@ impl Casework {
                 diarienummer.as_bytes(),
             )?;
             cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
+            Pending {
+                kind: LogKind::Document,
+                at: &at,
+                actor: &by.username,
+                action: "registered",
+                document: Some(&doc.key),
+                region: Some(&region),
+                detail: &diarienummer,
+            }
+            .append_in(log, heads)?;
             Ok(registration)
         }))?;
-        self.audit.append(
-            LogKind::Document,
-            &by.username,
-            "registered",
-            Some(&doc.key),
-            Some(&registration.region),
-            &registration.diarienummer,
-        )?;
         Ok(registration)
     }
 
