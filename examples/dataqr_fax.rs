@@ -1,5 +1,5 @@
 //! Development probe: forms filled on screen, scanned at a quality, read back by the data QR route; prints the
-//! QR version of each page's symbols and whether they were read. Usage: dataqr_fax QUALITY N SEED
+//! length of each page's symbols, whether they were read and the device parameters. Usage: dataqr_fax QUALITY N SEED
 use blankett::domain::regions::Regions;
 use blankett::forms::Registry;
 use blankett::intake::{align, decode, identify, read};
@@ -54,9 +54,6 @@ fn main() {
             })
             .collect();
         let file = blankett::synth::pack::pdf(&pages).unwrap();
-        if i < 3 {
-            std::fs::write(format!("/tmp/filled-{i}.pdf"), &pdf).unwrap();
-        }
         let path = dir.path().join("f.pdf");
         std::fs::write(&path, &file).unwrap();
         let src = decode::open(&path, &decode::Limits::default()).unwrap();
@@ -65,18 +62,8 @@ fn main() {
             let layout = &form.layout.pages[p];
             let syms =
                 blankett::render::filled::encode_page(copy.id, form, layout, &copy.values).unwrap();
-            let versions: Vec<String> = syms
-                .texts()
-                .iter()
-                .map(|t| {
-                    let c = qrcode::QrCode::with_error_correction_level(
-                        t.as_bytes(),
-                        qrcode::EcLevel::M,
-                    )
-                    .unwrap();
-                    format!("{:?}", c.version())
-                })
-                .collect();
+            // Symbol lengths in characters (the level and version are the encoder's choice).
+            let versions: Vec<usize> = syms.texts().iter().map(|t| t.len()).collect();
             let identify::Identification::Identified(id) = identify::identify(&page) else {
                 println!("{i} p{p}: unidentified");
                 continue;

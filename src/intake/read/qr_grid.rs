@@ -63,8 +63,6 @@ struct Place {
     dx: f64,
     dy: f64,
     scale: f64,
-    /// Vertical scale against horizontal: a fax stretches lines, not columns.
-    stretch: f64,
 }
 
 fn sample_one(
@@ -85,7 +83,7 @@ fn sample_one(
     );
     let (mx, my) = (
         cx + ((col as f64 + 0.5 - half) * p.scale + p.dx) * module,
-        cy + ((row as f64 + 0.5 - half) * p.scale * p.stretch + p.dy) * module,
+        cy + ((row as f64 + 0.5 - half) * p.scale + p.dy) * module,
     );
     let (px, py) = t.apply(mx, my);
     mean_around(img, px, py, r)
@@ -178,31 +176,27 @@ pub fn read_symbol(
             dx: 0.0,
             dy: 0.0,
             scale: 1.0,
-            stretch: 1.0,
         };
         let threshold = otsu(&sample(img, t, zone, n, centred));
         let fixed = fixed_modules(n);
-        let mut places: Vec<(f64, Place)> = Vec::new();
+        let mut best = (f64::MIN, centred);
         for scale in [0.985, 1.0, 1.015] {
-            for stretch in [0.99, 1.0, 1.01] {
-                for i in -4..=4 {
-                    for j in -4..=4 {
-                        let p = Place {
-                            dx: f64::from(i) * 0.1,
-                            dy: f64::from(j) * 0.1,
-                            scale,
-                            stretch,
-                        };
-                        places.push((agreement(img, t, zone, n, p, &fixed, threshold), p));
+            for i in -4..=4 {
+                for j in -4..=4 {
+                    let p = Place {
+                        dx: f64::from(i) * 0.1,
+                        dy: f64::from(j) * 0.1,
+                        scale,
+                    };
+                    let a = agreement(img, t, zone, n, p, &fixed, threshold);
+                    if a > best.0 {
+                        best = (a, p);
                     }
                 }
             }
         }
-        places.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for &(_, place) in places.iter().take(3) {
-            if let Some(text) = decode_at(img, t, zone, n, place, accept) {
-                return Some(text);
-            }
+        if let Some(text) = decode_at(img, t, zone, n, best.1, accept) {
+            return Some(text);
         }
     }
     None
