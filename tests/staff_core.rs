@@ -1076,8 +1076,6 @@ fn concurrent_registrations_give_gap_free_numbers_per_region() {
         logged.iter().map(|x| x.detail.as_str()).collect();
     assert_eq!(logged, distinct);
     let v = e.staff.audit.verify(LogKind::Document).unwrap();
-    assert_eq!(v.first_broken, None);
-    let v = e.staff.audit.verify(LogKind::Document).unwrap();
     assert_eq!((v.entries, v.first_broken), (805, None));
 }
 

@@ -85,12 +85,21 @@ pub(super) fn footer_lines(
 ) -> Vec<(f32, String)> {
     let title = &form.def.title;
     let version = form.def.version;
-    let one = format!("{title} · version {version} · {id_text} · sida {page} av {pages}");
+    let one = || {
+        vec![(
+            page::FOOTER_BASELINE,
+            format!("{title} · version {version} · {id_text} · sida {page} av {pages}"),
+        )]
+    };
+    // Blank copies (printed by the thousand) never measure.
+    if !filled {
+        return one();
+    }
     let widest = format!("{title} · version {version} · WWW-WWWW-WWWW-W · sida 99 av 99");
     let left = page::CONTENT_RIGHT - fonts::metrics(Face::Regular).width_mm(&widest, FOOTER_PT);
     let zone = page::DATA_QR_ZONES[1].grow(page::DATA_QR_QUIET);
-    if !filled || zone.right() + 1.0 <= left {
-        return vec![(page::FOOTER_BASELINE, one)];
+    if zone.right() + 1.0 <= left {
+        return one();
     }
     vec![
         (page::FOOTER_BASELINE - 8.0, title.clone()),

@@ -52,32 +52,45 @@ fn fixed_version(v: i16) -> Option<Version> {
         .and_then(|i| ALL.get(i).copied())
 }
 
+/// The runs of modules equal to `value` in each row: (row, first column, column after the last).
+fn runs(
+    dark: &[bool],
+    width: usize,
+    value: bool,
+) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    (0..width).flat_map(move |row| {
+        let cells = &dark[row * width..(row + 1) * width];
+        let mut col = 0;
+        std::iter::from_fn(move || {
+            while col < width && cells[col] != value {
+                col += 1;
+            }
+            if col == width {
+                return None;
+            }
+            let start = col;
+            while col < width && cells[col] == value {
+                col += 1;
+            }
+            Some((row, start, col))
+        })
+    })
+}
+
 /// Draws the symbol into `area` (without quiet zone; the caller keeps the surroundings white). Each row's runs of
 /// dark modules become one rectangle, so a version-2 symbol is about 150 rectangles.
 pub fn draw(content: &mut Content, area: &Rect, width: usize, dark: &[bool]) {
     let module = area.w / width as f32;
     content.set_fill_gray(0.0);
-    for row in 0..width {
-        let cells = &dark[row * width..(row + 1) * width];
-        let mut col = 0;
-        while col < width {
-            if !cells[col] {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < width && cells[col] {
-                col += 1;
-            }
-            // Rows overlap by a hair so that rasterisers leave no white seams between them.
-            let top = area.y + row as f32 * module;
-            content.rect(
-                draw::x(area.x + start as f32 * module),
-                draw::y(top + module) - 0.01,
-                (col - start) as f32 * module * MM,
-                module * MM + 0.02,
-            );
-        }
+    for (row, start, end) in runs(dark, width, true) {
+        // Rows overlap by a hair so that rasterisers leave no white seams between them.
+        let top = area.y + row as f32 * module;
+        content.rect(
+            draw::x(area.x + start as f32 * module),
+            draw::y(top + module) - 0.01,
+            (end - start) as f32 * module * MM,
+            module * MM + 0.02,
+        );
     }
     content.fill_nonzero();
 }
@@ -98,27 +111,30 @@ pub fn draw_compensated(
     draw(content, area, width, dark);
     let module = area.w / width as f32;
     content.set_fill_gray(1.0);
-    for row in 0..width {
-        let cells = &dark[row * width..(row + 1) * width];
-        let mut col = 0;
-        while col < width {
-            if cells[col] {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < width && !cells[col] {
-                col += 1;
-            }
-            let top = area.y + row as f32 * module - spread_mm;
-            content.rect(
-                draw::x(area.x + start as f32 * module - spread_mm),
-                draw::y(top + module + 2.0 * spread_mm),
-                ((col - start) as f32 * module + 2.0 * spread_mm) * MM,
-                (module + 2.0 * spread_mm) * MM,
-            );
-        }
+    for (row, start, end) in runs(dark, width, false) {
+        let top = area.y + row as f32 * module - spread_mm;
+        content.rect(
+            draw::x(area.x + start as f32 * module - spread_mm),
+            draw::y(top + module + 2.0 * spread_mm),
+            ((end - start) as f32 * module + 2.0 * spread_mm) * MM,
+            (module + 2.0 * spread_mm) * MM,
+        );
     }
     content.fill_nonzero();
     content.set_fill_gray(0.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    #[test]
+    fn runs_of_a_row_in_order() {
+        // 4 x 4: rows "XX.X", "....", "XXXX", ".X.."
+        let grid: Vec<bool> = "XX.X....XXXX.X..".chars().map(|c| c == 'X').collect();
+        let dark: Vec<_> = runs(&grid, 4, true).collect();
+        assert_eq!(dark, [(0, 0, 2), (0, 3, 4), (2, 0, 4), (3, 1, 2)]);
+        let light: Vec<_> = runs(&grid, 4, false).collect();
+        assert_eq!(light, [(0, 2, 3), (1, 0, 4), (3, 0, 1), (3, 2, 4)]);
+    }
 }

@@ -178,13 +178,20 @@ pub fn date_reading(guesses: &[CellGuess]) -> Option<Reading> {
     if guesses.len() != 8 {
         return None;
     }
-    // No date on a notification lies more than a year ahead (birth, onset, sampling, signing).
-    let last_year = crate::validation::swedish_today().year() + 1;
-    best_valid(
-        guesses,
-        |s| parse_date(s).is_ok_and(|d| d.year() <= last_year),
-        0.5,
-    )
+    let last_year = last_possible_year();
+    best_valid(guesses, |s| possible_date(s, last_year), 0.5)
+}
+
+/// No date on a notification lies more than a year ahead (birth, onset, sampling, signing).
+fn last_possible_year() -> i32 {
+    crate::validation::swedish_today().year() + 1
+}
+
+/// A date `ÅÅÅÅMMDD` that exists ([`parse_date`]: 1900 or later) and lies at most in `last_year`.
+fn possible_date(text: &str, last_year: i32) -> bool {
+    text.len() == 8
+        && text.chars().all(|c| c.is_ascii_digit())
+        && parse_date(text).is_ok_and(|d| d.year() <= last_year)
 }
 
 /// Whether `text`, as read from a comb of digits, could be what was written there by the field's rule: a
@@ -192,13 +199,10 @@ pub fn date_reading(guesses: &[CellGuess]) -> Option<Reading> {
 /// (trunk prefix 0, or the country code 46; a foreign number is written from 00). None when the field has no
 /// such rule. Used to choose between two readers that disagree: 0 read as 6 or 9 breaks exactly these rules.
 pub fn plausible(check: Check, text: &str) -> Option<bool> {
-    let last_year = crate::validation::swedish_today().year() + 1;
     let digits = text.chars().all(|c| c.is_ascii_digit());
     Some(match check {
         Check::Personnummer | Check::Identitet => check_personnummer(text).is_ok(),
-        Check::Date => {
-            text.len() == 8 && digits && parse_date(text).is_ok_and(|d| d.year() <= last_year)
-        }
+        Check::Date => possible_date(text, last_possible_year()),
         Check::Phone => digits && (text.starts_with('0') || text.starts_with("46")),
         _ => return None,
     })
