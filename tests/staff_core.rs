@@ -142,6 +142,7 @@ fn document(key: &str, region: Option<&str>, created_at: &str, pnr: &str) -> Doc
                         h: 20,
                     },
                     notes: vec![],
+                    suggestion: None,
                 },
             )
         })

@@ -28,10 +28,11 @@ pub fn document_json(doc: &Document) -> serde_json::Value {
             Value::Ticked(v) => json!(v),
         };
         let confidence = (f64::from(f.confidence) * 1000.0).round() / 1000.0;
-        fields.insert(
-            name.clone(),
-            json!({"value": value, "confidence": confidence}),
-        );
+        let mut entry = json!({"value": value, "confidence": confidence});
+        if let Some(s) = &f.suggestion {
+            entry["suggestion"] = json!({"value": s.value, "reason": s.reason});
+        }
+        fields.insert(name.clone(), entry);
     }
     json!({
         "form_id": doc.form_id,

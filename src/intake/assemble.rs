@@ -115,6 +115,7 @@ pub fn place(
         source,
         crop,
         notes,
+        suggestion,
     } in page.reading.fields
     {
         doc.fields.insert(
@@ -128,6 +129,7 @@ pub fn place(
                 source,
                 crop,
                 notes,
+                suggestion,
             },
         );
     }

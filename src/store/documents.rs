@@ -68,6 +68,17 @@ pub struct StoredField {
     pub crop: PixelBox,
     /// Failed checks and reading notes, in Swedish.
     pub notes: Vec<String>,
+    /// Another value that a rule (check digit, calendar, reference list) suggests, beside the value as written.
+    /// Never applied without a person's choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<Suggestion>,
+}
+
+/// A value a field's rule suggests in place of what was read, and why (Swedish, for the person who verifies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub value: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

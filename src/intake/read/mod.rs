@@ -16,6 +16,7 @@ use crate::forms::Registry;
 use crate::forms::layout::{FieldLayout, Geometry, PageLayout};
 use crate::forms::page::{self, Rect};
 use crate::render::filled::{self, PageData};
+use crate::store::documents::Suggestion;
 use crate::validation::FieldValue;
 use chars::CharReader;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,8 @@ pub struct FieldReading {
     pub crop: PixelBox,
     /// Why the confidence is what it is, in Swedish, for the person who verifies.
     pub notes: Vec<String>,
+    /// What a rule suggests instead of the value as written (never the value itself).
+    pub suggestion: Option<Suggestion>,
 }
 
 pub struct PageReading {
@@ -198,6 +201,7 @@ pub fn read_page(
                     source: Source::DataQr,
                     crop,
                     notes: vec![],
+                    suggestion: None,
                 };
             }
             match &field.geometry {
@@ -217,6 +221,7 @@ pub fn read_page(
                     source: Source::Person,
                     crop,
                     notes: vec!["fritext läses av en person".into()],
+                    suggestion: None,
                 },
             }
         })
@@ -323,6 +328,7 @@ fn read_choice(
         source: Source::Marks,
         crop,
         notes,
+        suggestion: None,
     }
 }
 
@@ -366,6 +372,7 @@ fn read_comb(
             source: Source::Ocr,
             crop,
             notes,
+            suggestion: None,
         };
     }
     let (source, guesses) = choose_reading(
@@ -431,6 +438,7 @@ fn read_comb(
         source,
         crop,
         notes,
+        suggestion: None,
     }
 }
 
