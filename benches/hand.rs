@@ -5,8 +5,8 @@
 
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
-use blankett::intake::read::hand::cellgen::{self, Content, Shapes, Writer};
 use blankett::intake::read::hand::{CLASSES, HandReader, prep};
+use blankett::synth::cells::generate::{self as cellgen, Content, Shapes, Writer};
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::GrayImage;
 use std::hint::black_box;

@@ -1,12 +1,23 @@
 //! Development probe: cells of one hand source as the intake crops them, and what the classifier says.
-//! Usage: cells_probe SOURCE CHARS OUT.png
-use blankett::intake::read::hand::{self, cellgen, prep};
+//! Usage: cells_probe SOURCE CHARS OUT.png (SOURCE: a hand source's name, or real-train / real-validation)
+use blankett::intake::read::hand::{self, prep};
+use blankett::synth::cells::generate as cellgen;
+use blankett::synth::cells::real::Split;
 use blankett::synth::hand::sources;
 use image::GrayImage;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let src = sources().into_iter().find(|s| s.name() == args[1]).unwrap();
+    let shapes = match args[1].as_str() {
+        "real-train" => cellgen::Shapes::Real(Split::Train),
+        "real-validation" => cellgen::Shapes::Real(Split::Validation),
+        name => cellgen::Shapes::Hand(
+            sources()
+                .into_iter()
+                .find(|s| s.name() == name)
+                .expect("a hand source's name, or real-train / real-validation"),
+        ),
+    };
     let chars: Vec<char> = args[2].chars().collect();
     let mut rng = blankett::synth::rng(5);
     let per = 8;
@@ -20,7 +31,7 @@ fn main() {
     for (row, &c) in chars.iter().enumerate() {
         let mut said = String::new();
         for k in 0..per {
-            let writer = cellgen::Writer::random(cellgen::Shapes::Hand(src), &mut rng);
+            let writer = cellgen::Writer::random(shapes, &mut rng);
             let cell = cellgen::cell(cellgen::Content::Char(c), &writer, &mut rng);
             let p = reader.probabilities(std::slice::from_ref(&cell.image), cell.paper);
             let best = (0..p[0].len())

@@ -8,5 +8,8 @@ command -v cargo >/dev/null || { echo "test.sh: cargo is missing: install the Ru
 # Tesseract uses OpenMP; with more than one thread per engine small images get 3-10x slower.
 export OMP_THREAD_LIMIT=1
 cargo fmt --all -- --check
-cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked --release
+# The service as it ships (no generator, no trainer), then everything: tests, benches and probes need the
+# synthetic scan generator (cargo feature `synth`).
+cargo clippy --locked -- -D warnings
+cargo clippy --all-targets --locked --features synth -- -D warnings
+cargo test --locked --release --features synth

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod render;
 pub mod staff;
 pub mod store;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod validation;
 pub mod web;

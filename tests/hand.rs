@@ -6,9 +6,9 @@
 
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
-use blankett::intake::read::hand::cellgen::{self, Content, HELD_OUT, Shapes, Writer};
-use blankett::intake::read::hand::train::{self, FieldKind};
 use blankett::intake::read::hand::{CLASSES, HandReader, Model};
+use blankett::synth::cells::generate::{self as cellgen, Content, HELD_OUT, Shapes, Writer};
+use blankett::synth::cells::train::{self, FieldKind};
 use blankett::synth::sub_rng;
 
 /// Seed of the fixed test set (not a training or validation seed).

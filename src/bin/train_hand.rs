@@ -1,16 +1,19 @@
-//! Trains the handwriting classifier of the intake from generated cells and writes the weights and a record of
-//! how they were made and how they score.
+//! Trains the handwriting classifier of the intake from real people's digits and generated cells, and writes
+//! the weights and a record of how they were made and how they score: first on real digits that training never
+//! saw, then on a generated writing style held out of training, then on the training sources.
 //!
-//! `cargo run --release --bin train_hand -- --seed 1 --out data/models/hand-v1.bin`
-//! (`scripts/train-hand.sh` does the same.) Writes `hand-v1.bin`, `hand-v1.json` and `hand-v1.md` side by side.
+//! `cargo run --release --features synth --bin train_hand -- --seed 1 --out data/models/hand-v2.bin`
+//! (`scripts/train-hand.sh` does the same.) Writes `.bin`, `.json` and `.md` side by side.
 
+use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
-use blankett::intake::read::hand::cellgen::{self, HELD_OUT, Shapes};
 use blankett::intake::read::hand::net::Arch;
-use blankett::intake::read::hand::train::{self, Config, FieldOutcome};
-use blankett::intake::read::hand::{HandReader, N_CLASSES, prep};
+use blankett::intake::read::hand::{HandReader, N_CLASSES};
+use blankett::synth::cells::generate::{self as cellgen, HELD_OUT, Shapes};
+use blankett::synth::cells::train::{self, Config, FieldKind, FieldOutcome};
 use clap::Parser;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -21,9 +24,9 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// The weights file to write; the record goes beside it (.json, .md).
-    #[arg(long, default_value = "data/models/hand-v1.bin")]
+    #[arg(long, default_value = "data/models/hand-v2.bin")]
     out: PathBuf,
-    /// Generated training cells.
+    /// Training cells.
     #[arg(long, default_value_t = 800_000)]
     samples: usize,
     #[arg(long, default_value_t = 7)]
@@ -32,7 +35,7 @@ struct Args {
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Layer widths c1,c2,c3,fc.
-    #[arg(long, default_value = "12,24,48,128")]
+    #[arg(long, default_value = "16,32,64,128")]
     arch: String,
     /// Validation fields per kind and writer group.
     #[arg(long, default_value_t = 1500)]
@@ -42,6 +45,9 @@ struct Args {
     val_per_class: usize,
     #[arg(long, default_value_t = 2e-3)]
     lr: f32,
+    /// Share of digit samples that are real people's digits.
+    #[arg(long, default_value_t = 0.6)]
+    real_share: f32,
 }
 
 /// Validation does not move with the training seed, so that models can be compared.
@@ -49,6 +55,7 @@ const VAL_SEED: u64 = 9_000_001;
 
 #[derive(Serialize)]
 struct Group {
+    title: String,
     writers: Vec<String>,
     cells: train::CellScores,
     fields: Vec<train::FieldScores>,
@@ -62,15 +69,18 @@ struct Record {
     config: Config,
     parameters: usize,
     weights_bytes: usize,
+    weights_sha256: String,
     macs_per_cell: usize,
+    /// SHA-256 of the real digits (images and labels, as committed) and of the training mixture's names.
+    data_sha256: String,
     trained_on: Vec<(String, f32)>,
     held_out: String,
     training_samples: usize,
     validation_seed: u64,
     temperature: f32,
     seconds: Seconds,
-    held_out_group: Group,
-    seen_group: Group,
+    /// Real people's digits never seen in training, then the held-out style, then the training sources.
+    groups: Vec<Group>,
     speed: Speed,
 }
 
@@ -87,6 +97,21 @@ struct Speed {
     /// One thread, a page of 150 written cells read as fields of 12 (crop normalisation included).
     page_150_cells_ms: f32,
     cell_us: f32,
+}
+
+fn data_hash(mix: &[(Shapes, f32)]) -> String {
+    let mut h = Sha256::new();
+    for f in [
+        "data/handwriting/digits-images.idx3-ubyte.gz",
+        "data/handwriting/digits-labels.idx1-ubyte.gz",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
+        h.update(std::fs::read(path).unwrap_or_default());
+    }
+    for (s, w) in mix {
+        h.update(format!("{} {w}\n", s.name()).as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -112,6 +137,7 @@ fn main() -> anyhow::Result<()> {
         val_fields: args.val_fields,
         val_per_class: args.val_per_class,
         lr: args.lr,
+        real_share: args.real_share,
         ..Config::default()
     };
     let started = Instant::now();
@@ -125,12 +151,16 @@ fn main() -> anyhow::Result<()> {
         "the held-out source {} is not installed (fonts-humor-sans)",
         HELD_OUT.name()
     );
-    eprintln!("training sources (held out: {}):", HELD_OUT.name());
+    eprintln!(
+        "training: real digits (training part) for {:.0} % of digit samples; sources (held out: {}):",
+        100.0 * cfg.real_share,
+        HELD_OUT.name()
+    );
     for (s, w) in &mix {
         eprintln!("  {:<32} {:.3}", s.name(), w);
     }
     let t = Instant::now();
-    let data = train::dataset(cfg.seed, cfg.samples, cfg.threads, &mix);
+    let data = train::dataset(cfg.seed, cfg.samples, cfg.threads, &mix, cfg.real_share);
     let generate = t.elapsed().as_secs_f32();
     eprintln!(
         "{} training cells generated in {generate:.0} s",
@@ -143,40 +173,45 @@ fn main() -> anyhow::Result<()> {
     drop(data);
 
     let t = Instant::now();
+    let real = train::real_held_out_shapes();
     let held = train::held_out_shapes();
-    // Calibration cells: the held-out source and the training sources, each on its own stream of the
-    // validation seed; the temperature never sharpens (at least 1).
-    let (mut cx, mut cy) = train::labelled_cells(
-        VAL_SEED,
-        train::calib_stream(),
-        &held,
-        cfg.val_per_class,
-        cfg.threads,
-    );
-    let (sx, sy) = train::labelled_cells(
-        VAL_SEED + 2,
-        train::calib_stream(),
-        &mix,
-        cfg.val_per_class,
-        cfg.threads,
-    );
-    cx.extend_from_slice(&sx);
-    cy.extend_from_slice(&sy);
+    let (all, digits) = (train::all_classes(), train::digit_classes());
+    // Calibration cells, each group on its own stream of the validation seed: real digits never trained on,
+    // the held-out source and the training sources. The temperature never sharpens (at least 1).
+    let mut cx = Vec::new();
+    let mut cy = Vec::new();
+    for (offset, shapes, classes) in [(3u64, &real, &digits), (0, &held, &all), (2, &mix, &all)] {
+        let (x, y) = train::labelled_cells(
+            VAL_SEED + offset,
+            train::calib_stream(),
+            shapes,
+            classes,
+            cfg.val_per_class,
+            cfg.threads,
+        );
+        cx.extend_from_slice(&x);
+        cy.extend_from_slice(&y);
+    }
     let mut model = train::model(&cfg, params, 1.0);
     let temperature = train::fit_temperature(&model, &cx, &cy).max(1.0);
     model.header.temperature = temperature;
     eprintln!(
-        "temperature {temperature:.2} (fitted on {} calibration cells of {} and of the training sources)",
-        cy.len(),
-        HELD_OUT.name()
+        "temperature {temperature:.2} (fitted on {} calibration cells)",
+        cy.len()
     );
 
-    let group = |shapes: &[(Shapes, f32)], offset: u64| {
+    let group = |title: &str,
+                 shapes: &[(Shapes, f32)],
+                 classes: &[usize],
+                 kinds: &[FieldKind],
+                 offset: u64| {
+        let per_class = cfg.val_per_class * N_CLASSES / classes.len();
         let (x, y) = train::labelled_cells(
             VAL_SEED + offset,
             train::val_stream(),
             shapes,
-            cfg.val_per_class,
+            classes,
+            per_class,
             cfg.threads,
         );
         let cells = train::cell_scores(&model, &x, &y);
@@ -184,18 +219,42 @@ fn main() -> anyhow::Result<()> {
             &model,
             VAL_SEED + offset,
             shapes,
+            kinds,
             cfg.val_fields,
             cfg.threads,
         );
+        eprintln!("validated: {title}");
         Group {
+            title: title.to_string(),
             writers: shapes.iter().map(|(s, _)| s.name()).collect(),
             cells,
             fields: train::summarise(&outcomes),
             calibration: train::calibration(&outcomes),
         }
     };
-    let held_group = group(&held, 0);
-    let seen_group = group(&mix, 1);
+    let groups = vec![
+        group(
+            "Real people's digits never seen in training (validation part of data/handwriting)",
+            &real,
+            &digits,
+            &FieldKind::DIGITS,
+            3,
+        ),
+        group(
+            "Generated writing style held out of training",
+            &held,
+            &all,
+            &FieldKind::ALL,
+            0,
+        ),
+        group(
+            "Training sources, new seeds (like the training data: not evidence)",
+            &mix,
+            &all,
+            &FieldKind::ALL,
+            1,
+        ),
+    ];
     let validate = t.elapsed().as_secs_f32();
 
     // Speed: one thread, 150 cells as fields of 12.
@@ -221,7 +280,7 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     for _ in 0..reps {
         for chunk in cells.chunks(12) {
-            let _ = reader.read(chunk, blankett::forms::definition::Charset::Text, 250);
+            let _ = reader.read(chunk, Charset::Text, 250);
         }
     }
     let page_ms = t.elapsed().as_secs_f32() * 1000.0 / reps as f32;
@@ -238,17 +297,21 @@ fn main() -> anyhow::Result<()> {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default(),
         command: format!(
-            "cargo run --release --bin train_hand -- --seed {} --samples {} --epochs {} --threads {} --arch {} --out {}",
+            "cargo run --release --features synth --bin train_hand -- --seed {} --samples {} --epochs {} --threads {} --arch {} --real-share {} --lr {} --out {}",
             args.seed,
             args.samples,
             args.epochs,
             args.threads,
             args.arch,
+            args.real_share,
+            args.lr,
             args.out.display()
         ),
         parameters: model.params.len(),
         weights_bytes: bytes.len(),
+        weights_sha256: hex::encode(Sha256::digest(&bytes)),
         macs_per_cell: cfg.arch.macs(),
+        data_sha256: data_hash(&mix),
         trained_on: mix.iter().map(|(s, w)| (s.name(), *w)).collect(),
         held_out: HELD_OUT.name().to_string(),
         training_samples: cfg.samples,
@@ -260,8 +323,7 @@ fn main() -> anyhow::Result<()> {
             validate,
             total: started.elapsed().as_secs_f32(),
         },
-        held_out_group: held_group,
-        seen_group,
+        groups,
         speed: Speed {
             page_150_cells_ms: page_ms,
             cell_us: page_ms * 1000.0 / 150.0,
@@ -272,7 +334,6 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(args.out.with_extension("json"), &json)?;
     std::fs::write(args.out.with_extension("md"), markdown(&record))?;
     eprintln!("{json}");
-    let _ = prep::SIDE;
     Ok(())
 }
 
@@ -283,13 +344,14 @@ fn pct(x: f32) -> String {
 fn markdown(r: &Record) -> String {
     let mut s = String::new();
     s.push_str(&format!("# Handwriting classifier `{}`\n\n", r.model));
-    s.push_str(
-        "Generated by `train_hand` (do not edit by hand; `hand-v1.json` has the same figures).\n\n",
-    );
+    s.push_str(&format!(
+        "Generated by `train_hand` (do not edit by hand; `{}` has the same figures).\n\n",
+        r.model.replace(".bin", ".json")
+    ));
     s.push_str(&format!("Made with: `{}`\n\n", r.command));
     s.push_str(&format!(
         "- Network: conv 3x3 {c1} / {c2} / {c3}, dense {fc}, {k} classes (0–9, A–Z, Å Ä Ö, hyphen, no character); \
-         {p} parameters, {b} bytes, {m} multiply-adds per cell.\n",
+         {p} parameters, {b} bytes, {m} multiply-adds per cell. Weights SHA-256 `{h}`.\n",
         c1 = r.config.arch.c1,
         c2 = r.config.arch.c2,
         c3 = r.config.arch.c3,
@@ -297,11 +359,12 @@ fn markdown(r: &Record) -> String {
         k = r.config.arch.classes,
         p = r.parameters,
         b = r.weights_bytes,
-        m = r.macs_per_cell
+        m = r.macs_per_cell,
+        h = r.weights_sha256,
     ));
     s.push_str(&format!(
-        "- Training: {} generated cells, {} epochs, batch {}, AdamW lr {} (cosine), dropout {}, label smoothing {}, seed {}, {} threads.\n",
-        r.training_samples, r.config.epochs, r.config.batch, r.config.lr, r.config.dropout, r.config.label_smoothing, r.config.seed, r.config.threads
+        "- Training: {} cells ({:.0} % of digit cells real people's digits from the training part of `data/handwriting`, the rest generated), {} epochs, batch {}, AdamW lr {} (cosine), dropout {}, label smoothing {}, seed {}, {} threads. Data SHA-256 `{}`.\n",
+        r.training_samples, 100.0 * r.config.real_share, r.config.epochs, r.config.batch, r.config.lr, r.config.dropout, r.config.label_smoothing, r.config.seed, r.config.threads, r.data_sha256
     ));
     s.push_str(&format!(
         "- Time: {:.0} s generating, {:.0} s training, {:.0} s validating, {:.1} min in all.\n",
@@ -310,37 +373,41 @@ fn markdown(r: &Record) -> String {
         r.seconds.validate,
         r.seconds.total / 60.0
     ));
-    s.push_str(&format!("- Temperature {:.2}, fitted on calibration cells of the held-out source and of the training sources (their own seed streams, at least 1).\n", r.temperature));
+    s.push_str(&format!("- Temperature {:.2}, fitted on calibration cells of the real validation digits, the held-out source and the training sources (their own seed streams, at least 1).\n", r.temperature));
     s.push_str(&format!(
-        "- Held out of training entirely: **{}**. Validation seed {} (not the training seed).\n\n",
+        "- Held out of training entirely: the validation part of the real digits, and the writing source **{}**. Validation seed {} (not the training seed).\n\n",
         r.held_out, r.validation_seed
     ));
-    s.push_str("Training sources and weights:\n\n");
+    s.push_str("Generated sources and weights:\n\n");
     for (n, w) in &r.trained_on {
         s.push_str(&format!("- {n}: {w:.3}\n"));
     }
-    for (title, g) in [
-        (
-            "Held-out source (never seen in training)",
-            &r.held_out_group,
-        ),
-        ("Training sources, new seeds", &r.seen_group),
-    ] {
+    for g in &r.groups {
         s.push_str(&format!(
-            "\n## {title}\n\nWriters: {}\n\n",
+            "\n## {}\n\nWriters: {}\n\n",
+            g.title,
             g.writers.join(", ")
         ));
-        s.push_str(&format!(
-            "Cells ({}): digits {} (digit field), A–Z {} (letter field), Å Ä Ö {}, hyphen {}, every class in a text field {}, \
-             no-character cells recognised {}.\n\n",
-            g.cells.cells,
-            pct(g.cells.digits),
-            pct(g.cells.letters),
-            pct(g.cells.swedish),
-            pct(g.cells.hyphen),
-            pct(g.cells.text_all),
-            pct(g.cells.noise_detected)
-        ));
+        if g.cells.letters > 0.0 {
+            s.push_str(&format!(
+                "Cells ({}): digits {} (digit field), A–Z {} (letter field), Å Ä Ö {}, hyphen {}, every class in a text field {}, \
+                 no-character cells recognised {}.\n\n",
+                g.cells.cells,
+                pct(g.cells.digits),
+                pct(g.cells.letters),
+                pct(g.cells.swedish),
+                pct(g.cells.hyphen),
+                pct(g.cells.text_all),
+                pct(g.cells.noise_detected)
+            ));
+        } else {
+            s.push_str(&format!(
+                "Cells ({}): digits {} (digit field), {} in a text field.\n\n",
+                g.cells.cells,
+                pct(g.cells.digits),
+                pct(g.cells.text_all)
+            ));
+        }
         s.push_str("| field | fields | exactly right | per character (first choices) | corrected by rule | conf >= 0.9 | of those wrong |\n|---|---|---|---|---|---|---|\n");
         for f in &g.fields {
             s.push_str(&format!(
@@ -354,7 +421,7 @@ fn markdown(r: &Record) -> String {
                 f.confident_wrong
             ));
         }
-        s.push_str("\nCalibration over all these fields:\n\n| confidence | fields | wrong | mean confidence |\n|---|---|---|---|\n");
+        s.push_str("\nCalibration over all these fields (reliability table):\n\n| confidence | fields | wrong | mean confidence |\n|---|---|---|---|\n");
         for b in &g.calibration {
             s.push_str(&format!(
                 "| {:.3}–{:.3} | {} | {} | {:.3} |\n",

@@ -291,11 +291,7 @@ pub fn degrade<R: rand::Rng + ?Sized>(
     }
     let bilevel = match p.binarize {
         Some(b) => {
-            if b.dither {
-                dither(&mut img, b.threshold);
-            } else {
-                threshold(&mut img, b.threshold);
-            }
+            binarize(&mut img, b);
             if p.line_errors > 0.0 {
                 line_errors(&mut img, p.line_errors, rng);
             }
@@ -566,7 +562,7 @@ fn blur(img: &GrayImage, sigma: f32) -> GrayImage {
 }
 
 /// Paper grey, gamma, contrast and brightness in one table.
-fn tone_table(p: &ScanParams) -> [u8; 256] {
+pub fn tone_table(p: &ScanParams) -> [u8; 256] {
     let paper = f32::from(p.paper) / 255.0;
     let mut lut = [0u8; 256];
     for (v, out) in lut.iter_mut().enumerate() {
@@ -647,13 +643,22 @@ fn specks<R: rand::Rng + ?Sized>(img: &mut GrayImage, n: u32, px_per_mm: f32, rn
     }
 }
 
-fn jpeg_roundtrip(img: &GrayImage, quality: u8) -> GrayImage {
+pub fn jpeg_roundtrip(img: &GrayImage, quality: u8) -> GrayImage {
     let mut bytes = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
     if img.write_with_encoder(encoder).is_err() {
         return img.clone();
     }
     image::load_from_memory(&bytes).map_or_else(|_| img.clone(), |d| d.to_luma8())
+}
+
+/// The 1-bit conversion of a fax: a plain threshold or error diffusion.
+pub fn binarize(img: &mut GrayImage, b: Binarize) {
+    if b.dither {
+        dither(img, b.threshold);
+    } else {
+        threshold(img, b.threshold);
+    }
 }
 
 fn threshold(img: &mut GrayImage, t: u8) {

@@ -301,11 +301,13 @@ impl PenStyle {
         }
     }
 
-    fn pen(&self, cap_px: f32) -> Pen {
+    /// The pen of this style for letters `cap_px` high (full ink; the grey is applied when compositing).
+    pub fn pen(&self, cap_px: f32) -> Pen {
         Pen {
             width: self.width_px,
             pressure: self.pressure,
             wobble: self.jitter * cap_px,
+            ink: 1.0,
         }
     }
 }
@@ -728,6 +730,7 @@ pub(crate) fn draw_typed<R: rand::Rng + ?Sized>(
                 width: cap_px * 0.1,
                 pressure: 0.0,
                 wobble: 0.0,
+                ink: 1.0,
             },
             embolden: 0.0,
             texture: Texture::SOLID,
@@ -902,7 +905,7 @@ fn draw_box(img: &mut GrayImage, r: PxRect, width: f32) {
         (r.x, r.y),
     ];
     for pair in corners.windows(2) {
-        cov.capsule(pair[0], pair[1], hw, hw);
+        cov.capsule(pair[0], pair[1], hw, hw, 1.0);
     }
     cov.composite(img, 0, &Texture::SOLID);
 }

@@ -17,15 +17,16 @@
 //! Everything random is drawn from a seeded generator ([`SynthRng`]), so that a seed gives the same files again
 //! (form IDs included when [`scenario::IdMode::Seeded`] is chosen).
 
+pub mod cells;
 pub mod degrade;
 pub mod fill;
 pub mod hand;
-mod hershey;
+pub mod hershey;
 pub mod onscreen;
 pub mod pack;
 pub mod raster;
 pub mod scenario;
-mod stroke;
+pub mod stroke;
 mod tiff_writer;
 pub mod values;
 

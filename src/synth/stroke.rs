@@ -6,8 +6,10 @@ use image::GrayImage;
 use rand::RngExt;
 use std::f32::consts::TAU;
 
-/// Coverage (0..1) over a small window of the page.
-pub(crate) struct Coverage {
+/// Coverage (0..1) over a small window of the page, or (with the origin at 0, 0) over a whole small canvas such
+/// as one comb cell.
+#[derive(Clone)]
+pub struct Coverage {
     pub x0: i32,
     pub y0: i32,
     pub w: usize,
@@ -33,9 +35,20 @@ impl Coverage {
         }
     }
 
-    /// Adds a capsule from `a` (radius `ra`) to `b` (radius `rb`), antialiased, keeping the larger coverage where
-    /// shapes overlap (ink does not get darker where a stroke crosses itself).
-    pub fn capsule(&mut self, a: (f32, f32), b: (f32, f32), ra: f32, rb: f32) {
+    /// A canvas of `w` x `h` pixels with its origin at 0, 0.
+    pub fn canvas(w: usize, h: usize) -> Coverage {
+        Coverage {
+            x0: 0,
+            y0: 0,
+            w,
+            h,
+            data: vec![0.0; w * h],
+        }
+    }
+
+    /// Adds a capsule from `a` (radius `ra`) to `b` (radius `rb`), antialiased, of darkness `ink` (1 full),
+    /// keeping the larger coverage where shapes overlap (ink does not get darker where a stroke crosses itself).
+    pub fn capsule(&mut self, a: (f32, f32), b: (f32, f32), ra: f32, rb: f32, ink: f32) {
         let r = ra.max(rb) + 1.0;
         let lx = ((a.0.min(b.0) - r).floor() as i32 - self.x0).max(0);
         let ly = ((a.1.min(b.1) - r).floor() as i32 - self.y0).max(0);
@@ -60,7 +73,7 @@ impl Coverage {
                 let cy = a.1 + t * dy - py;
                 let d = (cx * cx + cy * cy).sqrt();
                 let rad = ra + (rb - ra) * t;
-                let cov = (rad - d + 0.5).clamp(0.0, 1.0);
+                let cov = (rad - d + 0.5).clamp(0.0, 1.0) * ink;
                 let cell = &mut self.data[row + x as usize];
                 if cov > *cell {
                     *cell = cov;
@@ -134,7 +147,7 @@ impl Coverage {
 
 /// Low-frequency variation of ink density: a pen that skips, pressure that changes.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Texture {
+pub struct Texture {
     pub strength: f32,
     pub kx: f32,
     pub ky: f32,
@@ -169,17 +182,18 @@ impl Texture {
     }
 }
 
-/// How a pen lays down one stroke: nominal width in pixels, relative pressure change along the stroke, and a
-/// slow wobble of the hand in pixels.
+/// How a pen lays down one stroke: nominal width in pixels, relative pressure change along the stroke, a slow
+/// wobble of the hand in pixels, and the darkness of full ink (1 where the ink's grey is applied later).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Pen {
+pub struct Pen {
     pub width: f32,
     pub pressure: f32,
     pub wobble: f32,
+    pub ink: f32,
 }
 
 /// Draws a polyline (page pixels) with `pen` into `cov`.
-pub(crate) fn stroke<R: rand::Rng + ?Sized>(
+pub fn stroke<R: rand::Rng + ?Sized>(
     cov: &mut Coverage,
     pts: &[(f32, f32)],
     pen: &Pen,
@@ -198,7 +212,7 @@ pub(crate) fn stroke<R: rand::Rng + ?Sized>(
     let r = pen.width.max(0.6) / 2.0;
     if total < 0.5 {
         let p = pts[0];
-        cov.capsule(p, p, r, r);
+        cov.capsule(p, p, r * 1.2, r * 1.2, pen.ink);
         return;
     }
     // Slow wobble and pressure as sinusoids along the stroke, with random phase and wavelength.
@@ -234,9 +248,9 @@ pub(crate) fn stroke<R: rand::Rng + ?Sized>(
             start_press * (1.0 + pen.pressure * (TAU * s / wl3 + ph3).sin() * (0.6 + 0.4 * u));
         let rad = (r * press * taper).max(0.35);
         if let Some((q, rq)) = prev {
-            cov.capsule(q, p, rq, rad);
+            cov.capsule(q, p, rq, rad, pen.ink);
         } else {
-            cov.capsule(p, p, rad, rad);
+            cov.capsule(p, p, rad, rad, pen.ink);
         }
         prev = Some((p, rad));
     }

@@ -218,7 +218,8 @@ const COUNTY_NAMES: &[(&str, &[&str])] = &[
     ("25", &["NORRBOTTEN"]),
 ];
 
-const SURNAMES: &[&str] = &[
+/// Common Swedish surnames, and some of people who live in Sweden, in capitals as written in a comb.
+pub const SURNAMES: &[&str] = &[
     "ANDERSSON",
     "JOHANSSON",
     "KARLSSON",

@@ -9,14 +9,12 @@
 //!   confidence instead of a confident character.
 //! - [`field`] uses what the field knows: the personnummer check digit, dates that exist, the disease, country
 //!   and county lists.
-//! - [`cellgen`], [`strokes`] and [`train`] make the training and validation data and train the network.
+//! - The training and validation data and the trainer are not part of the service: `crate::synth::cells`
+//!   (cargo feature `synth`).
 
-pub mod cellgen;
 pub mod field;
 pub mod net;
 pub mod prep;
-pub mod strokes;
-pub mod train;
 
 use super::chars::{CellGuess, CharReader};
 use crate::forms::definition::Charset;

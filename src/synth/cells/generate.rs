@@ -4,11 +4,14 @@
 //! interior with the small misalignment the intake leaves.
 //!
 //! Writing sources: the handwriting sources of [`crate::synth::hand`], the other Hershey fonts drawn with a pen,
-//! our own stroke models ([`super::strokes`]), and a few outline fonts (DejaVu, Liberation) warped and slanted.
+//! our own stroke models ([`super::shapes`]), and a few outline fonts (DejaVu, Liberation) warped and slanted.
 //! One source, [`HELD_OUT`], is never used for training: validation and the test read it.
 
-use super::strokes::{self, Canvas, PenSpec, Strokes};
+use super::real::{self, RealDigits, Split};
+use super::shapes::{self as strokes, Strokes};
+use crate::synth::degrade::{self, Quality, ScanParams};
 use crate::synth::hand::{self, HandSource, PenStyle};
+use crate::synth::stroke::{Coverage as Canvas, Pen, stroke};
 use crate::synth::{PxRect, normal, uniform};
 use ab_glyph::{Font, FontArc};
 use image::{GrayImage, Luma};
@@ -29,6 +32,9 @@ pub enum Shapes {
     Model,
     /// One of [`extra_outlines`], filled.
     Outline(usize),
+    /// Digits written by real people ([`super::real`]), from one part of the set; other characters from our
+    /// stroke models.
+    Real(Split),
 }
 
 impl Shapes {
@@ -41,6 +47,7 @@ impl Shapes {
             ),
             Shapes::Model => "stroke-models".into(),
             Shapes::Outline(i) => format!("outline-{}", EXTRA_OUTLINES[i].trim_end_matches(".ttf")),
+            Shapes::Real(split) => format!("real-digits-{}", split.name()),
         }
     }
 }
@@ -112,104 +119,47 @@ pub fn pick<R: rand::Rng + ?Sized>(mix: &[(Shapes, f32)], rng: &mut R) -> Shapes
     mix[mix.len() - 1].0
 }
 
-/// The scanner or fax a page went through.
+/// The scanner, copier, fax or camera a page went through: one of the presets of [`crate::synth::degrade`],
+/// drawn with its parameters as for a whole page, applied to the cell alone.
 #[derive(Debug, Clone)]
 pub struct Device {
-    pub name: &'static str,
-    pub dpi_x: f32,
-    pub dpi_y: f32,
-    /// Rows doubled after scanning (fax normal resolution made square).
-    pub double_rows: bool,
-    pub paper: u8,
-    pub blur: f32,
-    pub contrast: f32,
-    pub brightness: f32,
-    pub gamma: f32,
-    pub noise: f32,
-    pub salt_pepper: f32,
-    pub specks: f32,
-    /// 1-bit threshold, and whether with error diffusion.
-    pub binarize: Option<(u8, bool)>,
+    pub quality: Quality,
+    pub scan: ScanParams,
 }
 
 impl Device {
-    /// A random device, drawn like `synth::degrade`'s presets.
+    /// A random device: grey scans most often, then faxes, copies and photos.
     pub fn random<R: rand::Rng + ?Sized>(rng: &mut R) -> Device {
         let r: f32 = rng.random();
-        let mut d = Device {
-            name: "clean300",
-            dpi_x: 300.0,
-            dpi_y: 300.0,
-            double_rows: false,
-            paper: uniform(rng, 245.0, 255.0) as u8,
-            blur: uniform(rng, 0.35, 0.6),
-            contrast: uniform(rng, 1.0, 1.1),
-            brightness: 0.0,
-            gamma: 1.0,
-            noise: uniform(rng, 1.0, 3.5),
-            salt_pepper: 0.0,
-            specks: 0.0,
-            binarize: None,
+        let quality = match r {
+            r if r < 0.2 => Quality::Clean300,
+            r if r < 0.45 => Quality::Office200,
+            r if r < 0.6 => Quality::Copy,
+            r if r < 0.75 => Quality::FaxFine,
+            r if r < 0.87 => Quality::FaxNormal,
+            _ => Quality::Photo,
         };
-        if r < 0.2 {
-            return d;
+        Device::of(quality, rng)
+    }
+
+    /// A device of one preset.
+    pub fn of<R: rand::Rng + ?Sized>(quality: Quality, rng: &mut R) -> Device {
+        Device {
+            quality,
+            scan: quality.params(rng),
         }
-        if r < 0.45 {
-            d.name = "office200";
-            d.dpi_x = 200.0;
-            d.dpi_y = 200.0;
-            d.paper = uniform(rng, 238.0, 255.0) as u8;
-            d.blur = uniform(rng, 0.4, 0.8);
-            d.contrast = uniform(rng, 0.95, 1.15);
-            d.brightness = uniform(rng, -8.0, 6.0);
-            d.noise = uniform(rng, 2.0, 6.0);
-            d.salt_pepper = uniform(rng, 1e-5, 1e-3);
-        } else if r < 0.6 {
-            d.name = "copy";
-            let dpi = if rng.random::<bool>() { 300.0 } else { 200.0 };
-            d.dpi_x = dpi;
-            d.dpi_y = dpi;
-            d.paper = uniform(rng, 222.0, 245.0) as u8;
-            d.blur = uniform(rng, 0.6, 1.1);
-            d.contrast = uniform(rng, 1.15, 1.5);
-            d.brightness = uniform(rng, -20.0, 0.0);
-            d.gamma = uniform(rng, 0.8, 1.0);
-            d.noise = uniform(rng, 3.0, 8.0);
-            d.salt_pepper = uniform(rng, 5e-5, 2e-3);
-            d.specks = uniform(rng, 0.0, 0.5);
-        } else if r < 0.87 {
-            let fine = r < 0.75;
-            d.name = if fine { "fax_fine" } else { "fax_normal" };
-            d.dpi_x = 204.0;
-            d.dpi_y = if fine { 196.0 } else { 98.0 };
-            d.double_rows = !fine;
-            d.paper = 255;
-            d.blur = uniform(rng, 0.4, 0.8);
-            d.contrast = uniform(rng, 1.0, 1.2);
-            d.noise = uniform(rng, 4.0, 12.0);
-            d.salt_pepper = uniform(rng, 2e-5, 1e-3);
-            d.binarize = Some((uniform(rng, 115.0, 180.0) as u8, rng.random::<f32>() < 0.2));
-        } else {
-            d.name = "photo";
-            let dpi = uniform(rng, 150.0, 220.0).round();
-            d.dpi_x = dpi;
-            d.dpi_y = dpi;
-            d.paper = uniform(rng, 200.0, 235.0) as u8;
-            d.blur = uniform(rng, 0.7, 1.4);
-            d.contrast = uniform(rng, 0.8, 1.0);
-            d.brightness = uniform(rng, -10.0, 10.0);
-            d.gamma = uniform(rng, 0.9, 1.2);
-            d.noise = uniform(rng, 3.0, 8.0);
-        }
-        d
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.quality.name()
     }
 
     /// The paper level the intake would measure on such a page.
     pub fn paper_level(&self) -> u8 {
-        if self.binarize.is_some() {
+        if self.scan.binarize.is_some() {
             255
         } else {
-            self.paper
+            self.scan.paper
         }
     }
 }
@@ -303,7 +253,7 @@ pub fn cell<R: rand::Rng + ?Sized>(content: Content, writer: &Writer, rng: &mut 
         ((CELL_MM.1 + 2.0 * MARGIN_MM) * k).round() as usize,
     );
     let cell_px = PxRect::new(MARGIN_MM * k, MARGIN_MM * k, CELL_MM.0 * k, CELL_MM.1 * k);
-    let mut ink = Canvas::new(cw, ch);
+    let mut ink = Canvas::canvas(cw, ch);
     match content {
         Content::Char(c) => draw(&mut ink, c, cell_px, writer, rng),
         Content::Noise => draw_noise(&mut ink, cell_px, writer, rng),
@@ -314,12 +264,10 @@ pub fn cell<R: rand::Rng + ?Sized>(content: Content, writer: &Writer, rng: &mut 
     sample_device(&ink, writer, rng)
 }
 
-fn pen_of(style: &PenStyle, cap_px: f32) -> PenSpec {
-    PenSpec {
-        width: style.width_px,
-        pressure: style.pressure,
-        wobble: style.jitter * cap_px,
+fn pen_of(style: &PenStyle, cap_px: f32) -> Pen {
+    Pen {
         ink: 1.0 - f32::from(style.ink) / 255.0,
+        ..style.pen(cap_px)
     }
 }
 
@@ -351,6 +299,11 @@ fn draw<R: rand::Rng + ?Sized>(
             place_strokes(ink, &g, cell_px, w, rng);
         }
         Shapes::Model => {
+            let g = strokes::model_glyph(c, rng).unwrap_or_default();
+            place_strokes(ink, &g, cell_px, w, rng);
+        }
+        Shapes::Real(split) if c.is_ascii_digit() => place_real(ink, c, split, cell_px, w, rng),
+        Shapes::Real(_) => {
             let g = strokes::model_glyph(c, rng).unwrap_or_default();
             place_strokes(ink, &g, cell_px, w, rng);
         }
@@ -439,7 +392,7 @@ fn place_strokes<R: rand::Rng + ?Sized>(
     let pen = pen_of(&w.style, cap_px);
     for s in g {
         let pts: Vec<(f32, f32)> = s.iter().map(|&p| map(p)).collect();
-        strokes::stroke(ink, &pts, &pen, rng);
+        stroke(ink, &pts, &pen, rng);
     }
 }
 
@@ -489,6 +442,26 @@ fn place_outline<R: rand::Rng + ?Sized>(
     }
 }
 
+/// A real person's digit, enlarged to the writer's size and inked with the writer's pen.
+fn place_real<R: rand::Rng + ?Sized>(
+    ink: &mut Canvas,
+    c: char,
+    split: Split,
+    cell_px: PxRect,
+    w: &Writer,
+    rng: &mut R,
+) {
+    let set = RealDigits::get();
+    let label = c as u8 - b'0';
+    let img = set.image(set.pick(split, label, rng));
+    let Some((k, origin, bounds)) = real::glyph_frame(img) else {
+        return;
+    };
+    let (_, map) = placement(bounds, cell_px, &w.style, rng);
+    let inking = real::Inking::random(rng, 1.0 - f32::from(w.style.ink) / 255.0, DRAW_PX_PER_MM);
+    real::draw(ink, img, origin, k, map, &inking, rng);
+}
+
 /// Ink that is not a character: pieces of stroke from a neighbour, specks, a dot, or nothing at all (the crop
 /// then shows box lines, misaligned).
 fn draw_noise<R: rand::Rng + ?Sized>(ink: &mut Canvas, cell_px: PxRect, w: &Writer, rng: &mut R) {
@@ -514,10 +487,10 @@ fn draw_noise<R: rand::Rng + ?Sized>(ink: &mut Canvas, cell_px: PxRect, w: &Writ
             let len = uniform(rng, 0.0, 0.12) * cell_px.h;
             let a = uniform(rng, 0.0, std::f32::consts::TAU);
             let q = (p.0 + len * a.cos(), p.1 + len * a.sin());
-            strokes::stroke(
+            stroke(
                 ink,
                 &[p, q],
-                &PenSpec {
+                &Pen {
                     width: pen.width * uniform(rng, 1.0, 2.5),
                     ..pen
                 },
@@ -584,7 +557,7 @@ fn intrusion<R: rand::Rng + ?Sized>(ink: &mut Canvas, cell_px: PxRect, w: &Write
         (a.0 + b.0) / 2.0 + uniform(rng, -3.0, 3.0),
         (a.1 + b.1) / 2.0 + uniform(rng, -3.0, 3.0),
     );
-    strokes::stroke(ink, &[a, mid, b], &pen, rng);
+    stroke(ink, &[a, mid, b], &pen, rng);
 }
 
 fn bilinear(cv: &Canvas, x: f32, y: f32) -> f32 {
@@ -675,7 +648,7 @@ fn box_distance(x: f32, y: f32) -> f32 {
 /// The device samples the cell interior (through the intake's crop geometry), blurs, tones, adds noise and, for a
 /// fax, thresholds to 1 bit.
 fn sample_device<R: rand::Rng + ?Sized>(ink: &Canvas, w: &Writer, rng: &mut R) -> Cell {
-    let d = &w.device;
+    let d = &w.device.scan;
     let k = DRAW_PX_PER_MM;
     let (ppx, ppy) = (d.dpi_x / 25.4, d.dpi_y / 25.4);
     let (iw, ih) = (CELL_MM.0 - 2.0 * INSET_MM, CELL_MM.1 - 2.0 * INSET_MM);
@@ -742,73 +715,50 @@ fn sample_device<R: rand::Rng + ?Sized>(ink: &Canvas, w: &Writer, rng: &mut R) -
             dark[j * ow + i] = acc / (nx * ny) as f32;
         }
     }
-    // Toner specks and dust.
-    if d.specks > 0.0 && rng.random::<f32>() < d.specks {
+    // Toner specks and dust: a page's specks fall on a cell now and then.
+    if d.specks > 0 && rng.random::<f32>() < (d.specks as f32 / 400.0).min(0.5) {
         let p = (rng.random_range(0..ow), rng.random_range(0..oh));
         dark[p.1 * ow + p.0] = 1.0;
     }
-    let mut grey: Vec<f32> = dark.iter().map(|&v| 255.0 * (1.0 - v)).collect();
+    // The tone of the page model (paper grey, gamma, contrast, brightness), then the optics' blur, noise and,
+    // for a fax, the 1-bit conversion.
+    let tone = degrade::tone_table(d);
+    let mut grey: Vec<f32> = dark
+        .iter()
+        .map(|&v| f32::from(tone[(255.0 * (1.0 - v)).round().clamp(0.0, 255.0) as usize]))
+        .collect();
     blur(&mut grey, ow, oh, d.blur);
-    let paper = f32::from(d.paper);
     for g in grey.iter_mut() {
-        let mut v = (*g - 128.0) * d.contrast + 128.0 + d.brightness;
-        v = v.clamp(0.0, 255.0) / 255.0;
-        if (d.gamma - 1.0).abs() > 1e-3 {
-            v = v.powf(d.gamma);
-        }
-        v *= paper;
         // Near-Gaussian noise from four uniforms (cheaper than Box–Muller per pixel).
         let u: f32 =
             rng.random::<f32>() + rng.random::<f32>() + rng.random::<f32>() + rng.random::<f32>();
-        v += d.noise * (u - 2.0) * 1.732;
+        let mut v = *g + d.noise * (u - 2.0) * 1.732;
         if d.salt_pepper > 0.0 && rng.random::<f32>() < d.salt_pepper {
             v = if rng.random::<bool>() { 0.0 } else { 255.0 };
         }
         *g = v.clamp(0.0, 255.0);
     }
-    if let Some((threshold, dither)) = d.binarize {
-        let t = f32::from(threshold);
-        if dither {
-            for j in 0..oh {
-                for i in 0..ow {
-                    let old = grey[j * ow + i];
-                    let new = if old < t { 0.0 } else { 255.0 };
-                    let e = old - new;
-                    grey[j * ow + i] = new;
-                    if i + 1 < ow {
-                        grey[j * ow + i + 1] += e * 7.0 / 16.0;
-                    }
-                    if j + 1 < oh {
-                        if i > 0 {
-                            grey[(j + 1) * ow + i - 1] += e * 3.0 / 16.0;
-                        }
-                        grey[(j + 1) * ow + i] += e * 5.0 / 16.0;
-                        if i + 1 < ow {
-                            grey[(j + 1) * ow + i + 1] += e / 16.0;
-                        }
-                    }
-                }
-            }
-        } else {
-            for g in grey.iter_mut() {
-                *g = if *g < t { 0.0 } else { 255.0 };
-            }
-        }
+    let mut img = GrayImage::from_fn(ow as u32, oh as u32, |i, j| {
+        Luma([grey[j as usize * ow + i as usize].round() as u8])
+    });
+    if let Some(q) = d.jpeg_roundtrip {
+        img = degrade::jpeg_roundtrip(&img, q);
     }
-    let rows = if d.double_rows { 2 } else { 1 };
-    let mut out = GrayImage::new(ow as u32, (oh * rows) as u32);
-    for j in 0..oh * rows {
-        for i in 0..ow {
-            out.put_pixel(
-                i as u32,
-                j as u32,
-                Luma([grey[(j / rows) * ow + i].round().clamp(0.0, 255.0) as u8]),
-            );
-        }
+    if let Some(b) = d.binarize {
+        degrade::binarize(&mut img, b);
     }
+    // A fax at normal resolution is made square by doubling its rows, as the intake does.
+    let rows = if d.dpi_y < 150.0 && d.binarize.is_some() {
+        2
+    } else {
+        1
+    };
+    let out = GrayImage::from_fn(ow as u32, (oh * rows) as u32, |i, j| {
+        *img.get_pixel(i, j / rows as u32)
+    });
     Cell {
         image: out,
-        paper: d.paper_level(),
+        paper: w.device.paper_level(),
     }
 }
 

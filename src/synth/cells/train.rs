@@ -2,13 +2,17 @@
 //! count on one machine: every sample is drawn from its own generator (seed, index), batches are split over
 //! threads in fixed halves and their gradients added in a fixed order.
 
-use super::cellgen::{self, Content, HELD_OUT, Shapes, Writer};
-use super::net::{self, Arch, Workspace};
-use super::prep::{self, SIDE};
-use super::{CLASSES, HandReader, Header, Model, N_CLASSES, NOISE, class_of, field};
+use super::generate::{self as cellgen, Content, HELD_OUT, Shapes, Writer};
+use super::real::Split;
 use crate::domain::identity::luhn_check_digit;
 use crate::forms::definition::{Charset, Check};
 use crate::intake::read::chars::{CellGuess, CharReader};
+use crate::intake::read::hand::net::{self, Arch, Workspace};
+use crate::intake::read::hand::prep::{self, SIDE};
+use crate::intake::read::hand::{
+    CLASSES, HandReader, Header, Model, N_CLASSES, NOISE, class_char, class_of, field,
+};
+use crate::synth::values::SURNAMES;
 use crate::synth::{SynthRng, normal, sub_rng};
 use image::GrayImage;
 use rand::RngExt;
@@ -32,6 +36,8 @@ pub struct Config {
     pub val_per_class: usize,
     /// Validation fields per kind and group.
     pub val_fields: usize,
+    /// Share of digit samples written with a real person's digit (the training part of `data/handwriting`).
+    pub real_share: f32,
 }
 
 impl Default for Config {
@@ -55,6 +61,7 @@ impl Default for Config {
             threads: 2,
             val_per_class: 60,
             val_fields: 1500,
+            real_share: 0.6,
         }
     }
 }
@@ -82,7 +89,7 @@ fn pick_class(rng: &mut SynthRng) -> usize {
 }
 
 fn content_of(class: usize) -> Content {
-    super::class_char(class).map_or(Content::Noise, Content::Char)
+    class_char(class).map_or(Content::Noise, Content::Char)
 }
 
 /// Generator streams: training samples, validation cells, calibration cells, validation fields.
@@ -91,11 +98,22 @@ const VAL_CELLS: u64 = 1 << 40;
 const CALIB: u64 = 2 << 40;
 const FIELDS: u64 = 3 << 40;
 
-/// One training sample: normalised input and label.
-pub fn training_sample(seed: u64, index: usize, mix: &[(Shapes, f32)]) -> (prep::Input, u8) {
+/// One training sample: normalised input and label. A digit is a real person's (training part) with
+/// probability `real_share`, else written by a source of the mixture.
+pub fn training_sample(
+    seed: u64,
+    index: usize,
+    mix: &[(Shapes, f32)],
+    real_share: f32,
+) -> (prep::Input, u8) {
     let mut rng = sub_rng(seed, TRAIN + index as u64);
     let class = pick_class(&mut rng);
-    let shapes = cellgen::pick(mix, &mut rng);
+    let real = class < 10 && rng.random::<f32>() < real_share;
+    let shapes = if real {
+        Shapes::Real(Split::Train)
+    } else {
+        cellgen::pick(mix, &mut rng)
+    };
     let writer = Writer::random(shapes, &mut rng);
     let cell = cellgen::cell(content_of(class), &writer, &mut rng);
     let x = prep::normalize(
@@ -142,9 +160,15 @@ pub struct Dataset {
     pub labels: Vec<u8>,
 }
 
-pub fn dataset(seed: u64, n: usize, threads: usize, mix: &[(Shapes, f32)]) -> Dataset {
+pub fn dataset(
+    seed: u64,
+    n: usize,
+    threads: usize,
+    mix: &[(Shapes, f32)],
+    real_share: f32,
+) -> Dataset {
     let samples = parallel(n, threads, |i| {
-        let (x, y) = training_sample(seed, i, mix);
+        let (x, y) = training_sample(seed, i, mix, real_share);
         let q: Vec<u8> = x.iter().map(|v| (v * 255.0).round() as u8).collect();
         (q, y)
     });
@@ -291,13 +315,13 @@ pub fn fit(cfg: &Config, data: &Dataset, log: &mut dyn FnMut(&str)) -> Vec<f32> 
 
 /// Fits the softmax temperature that minimises the negative log-likelihood of the labelled cells.
 pub fn fit_temperature(model: &Model, inputs: &[f32], labels: &[u8]) -> f32 {
-    let mut reader = HandReader::with_model(model);
+    let mut ws = Workspace::default();
     let arch = model.header.arch;
     let mut logits = Vec::new();
     for chunk in inputs.chunks(256 * SIDE * SIDE) {
         let b = chunk.len() / (SIDE * SIDE);
-        net::forward(&arch, &model.params, chunk, b, &mut reader.ws, None);
-        logits.extend_from_slice(&reader.ws.logits[..b * N_CLASSES]);
+        net::forward(&arch, &model.params, chunk, b, &mut ws, None);
+        logits.extend_from_slice(&ws.logits[..b * N_CLASSES]);
     }
     let nll = |t: f32| -> f64 {
         let mut s = 0.0f64;
@@ -320,17 +344,19 @@ pub fn fit_temperature(model: &Model, inputs: &[f32], labels: &[u8]) -> f32 {
     best.0
 }
 
-/// Labelled validation cells from `shapes` (per class, each with its own random writer), normalised.
+/// Labelled validation cells from `shapes` (per class of `classes`, each with its own random writer),
+/// normalised.
 pub fn labelled_cells(
     seed: u64,
     stream: u64,
     shapes: &[(Shapes, f32)],
+    classes: &[usize],
     per_class: usize,
     threads: usize,
 ) -> (Vec<f32>, Vec<u8>) {
-    let n = per_class * N_CLASSES;
+    let n = per_class * classes.len();
     let items = parallel(n, threads, |i| {
-        let class = i % N_CLASSES;
+        let class = classes[i % classes.len()];
         let mut rng = sub_rng(seed, stream + i as u64);
         let s = cellgen::pick(shapes, &mut rng);
         let w = Writer::random(s, &mut rng);
@@ -429,6 +455,8 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    /// The kinds of digits only.
+    pub const DIGITS: [FieldKind; 2] = [FieldKind::Personnummer, FieldKind::Date];
     pub const ALL: [FieldKind; 4] = [
         FieldKind::Personnummer,
         FieldKind::Date,
@@ -437,48 +465,12 @@ impl FieldKind {
     ];
 }
 
-const SURNAMES: &[&str] = &[
-    "ANDERSSON",
-    "JOHANSSON",
-    "KARLSSON",
-    "NILSSON",
-    "ERIKSSON",
-    "LARSSON",
-    "OLSSON",
-    "PERSSON",
-    "SVENSSON",
-    "GUSTAFSSON",
-    "PETTERSSON",
-    "JONSSON",
-    "JANSSON",
-    "HANSSON",
-    "BENGTSSON",
-    "JÖNSSON",
-    "LINDBERG",
-    "JAKOBSSON",
-    "MAGNUSSON",
-    "OLOFSSON",
-    "LINDSTRÖM",
-    "LINDQVIST",
-    "LINDGREN",
-    "BERG",
-    "AXELSSON",
-    "BERGSTRÖM",
-    "LUNDBERG",
-    "LUNDGREN",
-    "LUNDQVIST",
-    "MATTSSON",
-    "BERGLUND",
-    "FREDRIKSSON",
-    "SANDBERG",
-    "HENRIKSSON",
-    "FORSBERG",
-    "SJÖBERG",
+/// Surnames beyond `synth::values::SURNAMES`, for letters and shapes that list has few of (Q, X, Z, hyphens).
+const EXTRA_SURNAMES: &[&str] = &[
     "WALLIN",
     "ENGSTRÖM",
     "EKLUND",
     "DANIELSSON",
-    "HÅKANSSON",
     "BJÖRK",
     "BERGMAN",
     "GUNNARSSON",
@@ -487,26 +479,12 @@ const SURNAMES: &[&str] = &[
     "SAMUELSSON",
     "ISAKSSON",
     "FRANSSON",
-    "NYSTRÖM",
-    "HOLMBERG",
     "ARVIDSSON",
     "LÖFGREN",
-    "SÖDERBERG",
-    "NYBERG",
-    "BLOMQVIST",
     "CLAESSON",
     "NORDSTRÖM",
     "MÅRTENSSON",
-    "ÅBERG",
-    "ÖSTLUND",
     "ÄNGQVIST",
-    "MOHAMMED",
-    "ALI",
-    "AHMED",
-    "HASSAN",
-    "YILMAZ",
-    "KOWALSKI",
-    "NGUYEN",
     "QUIST",
     "ZETTERBERG",
     "VIKLUND",
@@ -515,9 +493,6 @@ const SURNAMES: &[&str] = &[
     "BERG-LUND",
     "SJÖ-HOLM",
     "KAJ",
-    "ÅSTRÖM",
-    "ÖBERG",
-    "EK",
     "FALK",
     "STRAND",
     "GRAHN",
@@ -545,7 +520,14 @@ fn field_text(kind: FieldKind, rng: &mut SynthRng) -> String {
             };
             format!("{year}{month:02}{:02}", rng.random_range(1..=days))
         }
-        FieldKind::Surname => SURNAMES[rng.random_range(0..SURNAMES.len())].to_string(),
+        FieldKind::Surname => {
+            let n = SURNAMES.len() + EXTRA_SURNAMES.len();
+            let i = rng.random_range(0..n);
+            SURNAMES
+                .get(i)
+                .unwrap_or_else(|| &EXTRA_SURNAMES[i - SURNAMES.len()])
+                .to_string()
+        }
         FieldKind::Country => {
             let names: Vec<String> = field::country_names()
                 .iter()
@@ -650,10 +632,10 @@ pub fn field_outcomes(
     model: &Model,
     seed: u64,
     shapes: &[(Shapes, f32)],
+    kinds: &[FieldKind],
     per_kind: usize,
     threads: usize,
 ) -> Vec<FieldOutcome> {
-    let kinds = FieldKind::ALL;
     let n = per_kind * kinds.len();
     parallel(n, threads, |i| {
         let kind = kinds[i % kinds.len()];
@@ -666,6 +648,7 @@ pub fn field_outcomes(
 pub fn summarise(outcomes: &[FieldOutcome]) -> Vec<FieldScores> {
     FieldKind::ALL
         .iter()
+        .filter(|&&kind| outcomes.iter().any(|o| o.kind == kind))
         .map(|&kind| {
             let of: Vec<&FieldOutcome> = outcomes.iter().filter(|o| o.kind == kind).collect();
             let n = of.len().max(1) as f32;
@@ -720,6 +703,19 @@ pub fn calibration(outcomes: &[FieldOutcome]) -> Vec<Bin> {
 /// The group of writers a validation figure is about.
 pub fn held_out_shapes() -> Vec<(Shapes, f32)> {
     vec![(Shapes::Hand(HELD_OUT), 1.0)]
+}
+
+/// Real people's digits that training never saw.
+pub fn real_held_out_shapes() -> Vec<(Shapes, f32)> {
+    vec![(Shapes::Real(Split::Validation), 1.0)]
+}
+
+/// Every class, and the digits alone.
+pub fn all_classes() -> Vec<usize> {
+    (0..N_CLASSES).collect()
+}
+pub fn digit_classes() -> Vec<usize> {
+    (0..10).collect()
 }
 
 /// Builds the model from trained parameters.

@@ -1,138 +1,16 @@
 //! Glyph shapes of our own for training data: hand-drawn stroke models of every class (several allographs
-//! each, perturbed per sample), the other single-stroke Hershey fonts of `hershey-fonts-data`, and a pen that
-//! draws polylines into a darkness buffer.
+//! each, perturbed per sample) and the other single-stroke Hershey fonts of `hershey-fonts-data`; they are drawn
+//! with [`crate::synth::stroke`]'s pen.
 //!
 //! Shapes are in glyph units: y down, 0 at the top of a capital and 10 on the baseline; x from the left.
 
-use crate::synth::{normal, uniform};
+use crate::synth::{hershey, normal, uniform};
 use rand::RngExt;
 use std::path::Path;
 use std::sync::OnceLock;
 
 /// Polylines in glyph units (y down, capital from 0 to 10).
 pub type Strokes = Vec<Vec<(f32, f32)>>;
-
-/// Darkness (0 paper .. 1 full ink) over a small image.
-#[derive(Clone)]
-pub struct Canvas {
-    pub w: usize,
-    pub h: usize,
-    pub data: Vec<f32>,
-}
-
-impl Canvas {
-    pub fn new(w: usize, h: usize) -> Canvas {
-        Canvas {
-            w,
-            h,
-            data: vec![0.0; w * h],
-        }
-    }
-
-    /// A capsule from `a` (radius `ra`) to `b` (radius `rb`), antialiased, `ink` its darkness; overlapping
-    /// ink keeps the larger darkness.
-    pub fn capsule(&mut self, a: (f32, f32), b: (f32, f32), ra: f32, rb: f32, ink: f32) {
-        let r = ra.max(rb) + 1.0;
-        let lx = ((a.0.min(b.0) - r).floor() as i32).max(0);
-        let ly = ((a.1.min(b.1) - r).floor() as i32).max(0);
-        let hx = ((a.0.max(b.0) + r).ceil() as i32).min(self.w as i32 - 1);
-        let hy = ((a.1.max(b.1) + r).ceil() as i32).min(self.h as i32 - 1);
-        if lx > hx || ly > hy {
-            return;
-        }
-        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-        let len2 = dx * dx + dy * dy;
-        for y in ly..=hy {
-            let py = y as f32 + 0.5;
-            let row = y as usize * self.w;
-            for x in lx..=hx {
-                let px = x as f32 + 0.5;
-                let t = if len2 > 1e-6 {
-                    (((px - a.0) * dx + (py - a.1) * dy) / len2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                let cx = a.0 + t * dx - px;
-                let cy = a.1 + t * dy - py;
-                let d = (cx * cx + cy * cy).sqrt();
-                let rad = ra + (rb - ra) * t;
-                let cov = (rad - d + 0.5).clamp(0.0, 1.0) * ink;
-                let cell = &mut self.data[row + x as usize];
-                if cov > *cell {
-                    *cell = cov;
-                }
-            }
-        }
-    }
-}
-
-/// A pen: nominal width in pixels, relative pressure change, slow wobble in pixels, darkness of full ink.
-#[derive(Debug, Clone, Copy)]
-pub struct PenSpec {
-    pub width: f32,
-    pub pressure: f32,
-    pub wobble: f32,
-    pub ink: f32,
-}
-
-/// Draws a polyline (canvas pixels) with a pen whose width changes along the stroke and whose path wobbles.
-pub fn stroke<R: rand::Rng + ?Sized>(
-    cv: &mut Canvas,
-    pts: &[(f32, f32)],
-    pen: &PenSpec,
-    rng: &mut R,
-) {
-    if pts.is_empty() {
-        return;
-    }
-    let mut lengths = Vec::with_capacity(pts.len());
-    let mut total = 0.0f32;
-    lengths.push(0.0);
-    for w in pts.windows(2) {
-        total += ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt();
-        lengths.push(total);
-    }
-    let r = pen.width.max(0.6) / 2.0;
-    if total < 0.5 {
-        cv.capsule(pts[0], pts[0], r * 1.2, r * 1.2, pen.ink);
-        return;
-    }
-    let tau = std::f32::consts::TAU;
-    let wl1 = uniform(rng, 25.0, 70.0) * pen.width.max(1.0) / 2.0;
-    let wl2 = uniform(rng, 30.0, 90.0) * pen.width.max(1.0) / 2.0;
-    let wl3 = uniform(rng, 15.0, 50.0) * pen.width.max(1.0) / 2.0;
-    let (ph1, ph2, ph3) = (
-        uniform(rng, 0.0, tau),
-        uniform(rng, 0.0, tau),
-        uniform(rng, 0.0, tau),
-    );
-    let start = 1.0 + 0.25 * normal(rng).clamp(-1.0, 1.0) * pen.pressure;
-    let step = (pen.width * 0.35).clamp(0.5, 2.0);
-    let n = (total / step).ceil().max(1.0) as usize;
-    let mut seg = 0usize;
-    let mut prev: Option<((f32, f32), f32)> = None;
-    for i in 0..=n {
-        let s = total * i as f32 / n as f32;
-        while seg + 1 < lengths.len() - 1 && lengths[seg + 1] < s {
-            seg += 1;
-        }
-        let seg_len = (lengths[seg + 1] - lengths[seg]).max(1e-6);
-        let t = ((s - lengths[seg]) / seg_len).clamp(0.0, 1.0);
-        let (a, b) = (pts[seg], pts[seg + 1]);
-        let mut p = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-        p.0 += pen.wobble * (tau * s / wl1 + ph1).sin();
-        p.1 += pen.wobble * (tau * s / wl2 + ph2).sin();
-        let end = s.min(total - s);
-        let taper = 0.7 + 0.3 * (end / (1.5 * pen.width.max(1.0))).min(1.0);
-        let press = start * (1.0 + pen.pressure * (tau * s / wl3 + ph3).sin());
-        let rad = (r * press * taper).max(0.35);
-        match prev {
-            Some((q, rq)) => cv.capsule(q, p, rq, rad, pen.ink),
-            None => cv.capsule(p, p, rad, rad, pen.ink),
-        }
-        prev = Some((p, rad));
-    }
-}
 
 /// Catmull-Rom through the points (a repeated point makes a corner), `k` samples per span.
 fn smooth(pts: &[(f32, f32)], k: usize) -> Vec<(f32, f32)> {
@@ -429,81 +307,16 @@ pub fn add_accent<R: rand::Rng + ?Sized>(strokes: &mut Strokes, accent: Accent, 
     }
 }
 
-/// A Hershey font (JHF) in glyph units.
+/// A Hershey font (parsed by [`crate::synth::hershey`]) in glyph units.
 pub struct HersheyFont {
-    glyphs: Vec<Strokes>,
+    font: hershey::Font,
 }
 
 impl HersheyFont {
     pub fn load(path: &Path) -> Option<HersheyFont> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let mut raw: Vec<Strokes> = Vec::new();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let bytes = line.as_bytes();
-            if bytes.len() < 8 {
-                return None;
-            }
-            let count: usize = std::str::from_utf8(&bytes[5..8])
-                .ok()?
-                .trim()
-                .parse()
-                .ok()?;
-            let mut data = bytes[8..].to_vec();
-            while data.len() < 2 * count {
-                data.extend_from_slice(lines.next()?.as_bytes());
-            }
-            let mut strokes: Strokes = Vec::new();
-            let mut cur = Vec::new();
-            if count > 0 {
-                for pair in data[2..2 * count].chunks_exact(2) {
-                    if pair == b" R" {
-                        if !cur.is_empty() {
-                            strokes.push(std::mem::take(&mut cur));
-                        }
-                    } else {
-                        cur.push((f32::from(pair[0]) - 82.0, f32::from(pair[1]) - 82.0));
-                    }
-                }
-            }
-            if !cur.is_empty() {
-                strokes.push(cur);
-            }
-            raw.push(strokes);
-        }
-        if raw.len() < 95 {
-            return None;
-        }
-        let extent = |s: &Strokes| {
-            let ys = s.iter().flatten().map(|p| p.1);
-            let (mut lo, mut hi) = (f32::MAX, f32::MIN);
-            for y in ys {
-                lo = lo.min(y);
-                hi = hi.max(y);
-            }
-            (lo, hi)
-        };
-        let (top, base) = extent(&raw[usize::from(b'H' - 32)]);
-        if top >= base {
-            return None;
-        }
-        let k = 10.0 / (base - top);
-        let glyphs = raw
-            .into_iter()
-            .map(|s| {
-                s.into_iter()
-                    .map(|st| {
-                        st.into_iter()
-                            .map(|(x, y)| (x * k, (y - top) * k))
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
-        Some(HersheyFont { glyphs })
+        hershey::Font::load(path)
+            .ok()
+            .map(|font| HersheyFont { font })
     }
 
     /// The glyph of `c` in glyph units (composing Å Ä Ö), or None.
@@ -513,12 +326,15 @@ impl HersheyFont {
             add_accent(&mut s, accent, rng);
             return Some(s);
         }
-        let code = c as u32;
-        if !(33..=126).contains(&code) {
-            return None;
-        }
-        let s = self.glyphs.get((code - 32) as usize)?;
-        (!s.is_empty()).then(|| s.clone())
+        let g = self.font.get(c).filter(|g| !g.strokes.is_empty())?;
+        let k = 10.0 / self.font.cap_height();
+        let top = self.font.cap_top;
+        Some(
+            g.strokes
+                .iter()
+                .map(|st| st.iter().map(|&(x, y)| (x * k, (y - top) * k)).collect())
+                .collect(),
+        )
     }
 }
 
@@ -538,7 +354,7 @@ pub fn extra_hershey() -> &'static [HersheyFont] {
     F.get_or_init(|| {
         EXTRA_HERSHEY
             .iter()
-            .filter_map(|f| HersheyFont::load(&Path::new("/usr/share/hershey-fonts").join(f)))
+            .filter_map(|f| HersheyFont::load(&Path::new(hershey::DIR).join(f)))
             .collect()
     })
 }
@@ -549,7 +365,7 @@ mod tests {
 
     #[test]
     fn every_class_has_a_model() {
-        for c in super::super::CLASSES.chars() {
+        for c in crate::intake::read::hand::CLASSES.chars() {
             assert!(model_has(c), "{c}");
             let mut rng = crate::synth::rng(1);
             let g = model_glyph(c, &mut rng).unwrap();
