@@ -2,6 +2,7 @@
 //! and read back into pending notifications.
 
 pub mod cli;
+pub mod dataqr;
 pub mod domain;
 pub mod fonts;
 pub mod formid;

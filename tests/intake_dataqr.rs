@@ -5,9 +5,9 @@
 use blankett::domain::regions::Regions;
 use blankett::forms::Registry;
 use blankett::intake::pipeline::Intake;
-use blankett::intake::read::Source;
 use blankett::render::Renderer;
 use blankett::store::Store;
+use blankett::store::documents::Source;
 use blankett::synth::degrade::Quality;
 use blankett::synth::onscreen;
 use blankett::validation::FieldValue;

@@ -3,7 +3,6 @@
 //! with gap-free diarienummer under concurrency, queues and exports.
 
 use blankett::forms::Registry;
-use blankett::intake::read::{PixelBox, Source};
 use blankett::staff::accounts::{
     Account, AccountKind, AccountStatus, LoginError, NewAccount, Role,
 };
@@ -16,6 +15,7 @@ use blankett::store::Store;
 use blankett::store::documents::{
     Document, DocumentPage, DocumentStatus, PageRef, StoredField, Value,
 };
+use blankett::store::documents::{PixelBox, Source};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 

@@ -46,7 +46,7 @@ fn render(form: &str, values: &FormValues) -> (Vec<u8>, FormId) {
 }
 
 /// Reads every page of `pdf` back; `fax` squeezes each page to 204 x 98 dpi black and white first.
-fn read_back(pdf: &[u8], dpi: u32, fax: bool) -> Vec<filled::PageData> {
+fn read_back(pdf: &[u8], dpi: u32, fax: bool) -> Vec<blankett::dataqr::PageData> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.pdf");
     std::fs::write(&path, pdf).unwrap();

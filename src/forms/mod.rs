@@ -5,6 +5,7 @@ pub mod export;
 pub mod layout;
 pub mod page;
 pub mod validate;
+pub mod values;
 
 use crate::formid::FormCode;
 use definition::{FormDefinition, FormKind};

@@ -10,8 +10,8 @@
 use super::decode::ScanPage;
 use super::geometry::{Affine, Homography, PointPair};
 use super::identify::{Identified, zone_corners_mm};
-use super::read::PixelBox;
 use crate::forms::page::{self, Rect};
+use crate::store::documents::PixelBox;
 use image::GrayImage;
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,9 @@ use super::decode::{self, Limits, PageSource, ScanPage};
 use super::fallback;
 use super::identify::{self, Identification};
 use super::read::{self, PageReading, Readers};
+use super::realign;
 use crate::formid::{FormId, PageStamp};
+use crate::forms::layout::PageLayout;
 use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
 use crate::staff::audit::{Audit, LogKind};
@@ -519,15 +521,14 @@ impl Intake {
             // A photo at an angle: read from the page straightened, the crops pointed back at the photo.
             Some(h) => {
                 let (straight, upright) = align::straighten(page, &alignment, h);
-                let mut reading =
-                    read::read_page(&straight, layout, &upright, readers, self.registry);
+                let mut reading = self.read_aligned(&straight, layout, &upright, readers);
                 for field in &mut reading.fields {
                     field.crop =
                         align::unstraighten(field.crop, h, upright.transform.a, &page.image);
                 }
                 reading
             }
-            None => read::read_page(page, layout, &alignment, readers, self.registry),
+            None => self.read_aligned(page, layout, &alignment, readers),
         });
         PageWork::Read {
             stamp,
@@ -535,6 +536,23 @@ impl Intake {
             alignment,
             reading,
         }
+    }
+
+    /// Reads an aligned page: its data QR code if it has one, else, when a corner mark was missing, after placing
+    /// the page again by its printed box outlines, its marks and writing.
+    fn read_aligned(
+        &self,
+        page: &ScanPage,
+        layout: &PageLayout,
+        al: &Alignment,
+        readers: &mut Readers,
+    ) -> PageReading {
+        let data = read::read_data_qr(page, al, self.registry);
+        if data.is_none() && al.marks_found < crate::forms::page::CORNER_MARKS.len() {
+            let realigned = realign::by_boxes(&page.image, al, layout);
+            return read::read_page(page, layout, &realigned, None, readers);
+        }
+        read::read_page(page, layout, al, data, readers)
     }
 
     /// Without a readable QR code: the corner marks place the page and the printed ID and "sida x av y" say which

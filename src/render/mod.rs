@@ -43,7 +43,7 @@ pub enum RenderError {
     #[error("sidan {page}: {source}")]
     Data {
         page: u32,
-        source: filled::DataQrError,
+        source: crate::dataqr::DataQrError,
     },
 }
 

@@ -2,10 +2,34 @@
 //! confidence, its checks and where on which scan it came from; and the queue of pages nobody could identify.
 
 use super::StoreError;
-use crate::intake::read::{PixelBox, Source};
 use crate::validation::FieldValue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// How a value was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Ink in tick boxes.
+    Marks,
+    /// Printed or typed characters, read by Tesseract.
+    Ocr,
+    /// Handwritten characters, read by the character classifier.
+    Handwriting,
+    /// The data QR code of a form filled in on screen: exact.
+    DataQr,
+    /// Not read by machine (free text): a person reads the crop.
+    Person,
+}
+
+/// A rectangle in page-image pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PixelBox {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
 
 /// A field's value as stored: the text of a comb or text box, or the ticked options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

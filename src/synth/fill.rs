@@ -114,6 +114,9 @@ pub struct Writer {
     /// instructions ask for a box to be filled to take a tick back ("Ångra ett kryss: fyll rutan helt"), and
     /// intake reads a filled box as cancelled.
     pub tick_weights: [f32; 4],
+    /// Digits in combs are real people's (the validation part of `data/handwriting`, never trained on)
+    /// instead of the hand source's; letters stay the source's.
+    pub real_digits: bool,
 }
 
 impl Writer {
@@ -121,6 +124,7 @@ impl Writer {
         Writer {
             writing: Writing::Hand { source, style },
             tick_weights: [0.5, 0.47, 0.0, 0.03],
+            real_digits: false,
         }
     }
 
@@ -151,6 +155,7 @@ impl Writer {
                     },
                 },
                 tick_weights: [0.0, 1.0, 0.0, 0.0],
+                real_digits: false,
             };
         }
         // Most people write block capitals in boxes; the looped script hands are the exception.
@@ -169,12 +174,16 @@ impl Writer {
         Writer {
             writing: Writing::Hand { source, style },
             tick_weights,
+            real_digits: false,
         }
     }
 
     /// `hand:hershey-script` or `typed:dejavu-sans-mono`.
     pub fn label(&self) -> String {
         match &self.writing {
+            Writing::Hand { source, .. } if self.real_digits => {
+                format!("hand:real-digits+{}", source.name())
+            }
             Writing::Hand { source, .. } => format!("hand:{}", source.name()),
             Writing::Typed { face, .. } => format!("typed:{}", face.name()),
         }
@@ -258,7 +267,16 @@ fn write_comb<R: rand::Rng + ?Sized>(
                 let mut s = style.clone();
                 s.size = (style.size + ds).clamp(0.3, 1.0);
                 let r = PxRect::new(cell.x + dx * cell.w, cell.y + dy * cell.h, cell.w, cell.h);
-                if !hand::draw_char(img, c, r, *source, &s, rng) {
+                let real = writer.real_digits
+                    && crate::synth::cells::real::draw_in_box(
+                        img,
+                        c,
+                        r,
+                        &s,
+                        crate::synth::cells::real::Split::Validation,
+                        rng,
+                    );
+                if !real && !hand::draw_char(img, c, r, *source, &s, rng) {
                     typed_char(
                         img,
                         c,

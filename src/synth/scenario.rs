@@ -81,6 +81,9 @@ pub struct Spec {
     pub damage: Vec<Damage>,
     /// Every document carries this ID instead of one of its own: a blank photocopied and filled in again.
     pub same_id: Option<FormId>,
+    /// Handwritten digits in combs are real people's, from the part of `data/handwriting` that training never
+    /// sees (letters stay the hand sources').
+    pub real_digits: bool,
 }
 
 /// Harm done to a sheet between filling in and scanning.
@@ -136,6 +139,7 @@ impl Default for Spec {
             prefix: "scan".into(),
             damage: Vec::new(),
             same_id: None,
+            real_digits: false,
         }
     }
 }
@@ -355,7 +359,8 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
             (None, IdMode::Random) => FormId::generate(main.code),
         };
         let values = values::generate_copy(&parts, &options, &mut r);
-        let writer = Writer::random(&mut r, &sources, spec.typed_rate, SOURCE_DPI as f32);
+        let mut writer = Writer::random(&mut r, &sources, spec.typed_rate, SOURCE_DPI as f32);
+        writer.real_digits = spec.real_digits;
         plans.push(DocPlan {
             parts,
             id,

@@ -235,7 +235,7 @@ pub fn halve(img: &image::GrayImage) -> image::GrayImage {
 pub fn data_qr_page(
     img: &image::GrayImage,
     dpi: u32,
-) -> Result<blankett::render::filled::PageData, String> {
+) -> Result<blankett::dataqr::PageData, String> {
     use blankett::intake::{align, decode::ScanPage, identify, read};
     let page = ScanPage {
         index: 0,

@@ -12,40 +12,14 @@ pub mod ticks;
 use super::align::{Alignment, refit};
 use super::decode::ScanPage;
 use super::identify::halve;
+use crate::dataqr::{self, PageData};
 use crate::forms::Registry;
 use crate::forms::layout::{FieldLayout, Geometry, PageLayout};
 use crate::forms::page::{self, Rect};
-use crate::render::filled::{self, PageData};
-use crate::store::documents::Suggestion;
+use crate::store::documents::{PixelBox, Source, Suggestion};
 use crate::validation::FieldValue;
 use chars::CharReader;
-use serde::{Deserialize, Serialize};
 use ticks::TickState;
-
-/// How a value was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Ink in tick boxes.
-    Marks,
-    /// Printed or typed characters, read by Tesseract.
-    Ocr,
-    /// Handwritten characters, read by the character classifier.
-    Handwriting,
-    /// The data QR code of a form filled in on screen: exact.
-    DataQr,
-    /// Not read by machine (free text): a person reads the crop.
-    Person,
-}
-
-/// A rectangle in page-image pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PixelBox {
-    pub x: u32,
-    pub y: u32,
-    pub w: u32,
-    pub h: u32,
-}
 
 #[derive(Debug, Clone)]
 pub struct FieldReading {
@@ -165,22 +139,15 @@ fn written(ink: f32, stroke_mm: f32) -> (bool, f32) {
     (is_written, squash(margin))
 }
 
-/// Reads every field of one page.
+/// Reads every field of one page, aligned by `al`; `data` is the page's data QR code when it has one (then
+/// every value comes from it).
 pub fn read_page(
     page: &ScanPage,
     layout: &PageLayout,
     al: &Alignment,
+    data: Option<PageData>,
     readers: &mut Readers,
-    registry: &Registry,
 ) -> PageReading {
-    let data = read_data_qr(page, al, registry);
-    let realigned;
-    let al = if al.marks_found < crate::forms::page::CORNER_MARKS.len() && data.is_none() {
-        realigned = crate::intake::realign::by_boxes(&page.image, al, layout);
-        &realigned
-    } else {
-        al
-    };
     let identity_types = identity_types(page, al, layout);
     let mut ink = Vec::new();
     let fields = layout
@@ -347,8 +314,10 @@ fn read_comb(
     let scale = al.transform.scale();
     let shift = refit(&page.image, &al.transform, rects, 1.2);
     let mut written_cells = Vec::new();
+    // Where each written cell sits in the comb: an empty cell between written ones is a space.
+    let mut positions = Vec::new();
     let mut confidence: f32 = 1.0;
-    for rect in rects {
+    for (i, rect) in rects.iter().enumerate() {
         let interior = cells::crop(
             &page.image,
             &al.transform,
@@ -361,6 +330,7 @@ fn read_comb(
         confidence = confidence.min(c);
         if is_written {
             written_cells.push(interior);
+            positions.push(i);
         }
     }
     let mut notes = Vec::new();
@@ -383,10 +353,13 @@ fn read_comb(
         check,
         rects.len(),
     );
+    let mut suggestion = None;
     let value = match guesses {
-        Some(Reading::Checked(text, c)) => {
-            confidence = confidence.min(c);
-            text
+        Some(Reading::Checked(checked)) => {
+            confidence = confidence.min(checked.confidence);
+            notes.extend(checked.notes);
+            suggestion = checked.suggestion;
+            checked.text
         }
         Some(Reading::Cells(g)) => {
             let mut text = String::new();
@@ -426,27 +399,83 @@ fn read_comb(
         value
     } else {
         let value = letters_for_lookalikes(&value);
-        field
+        match field
             .check
             .and_then(|check| hand::field::list_spelling(&value, check))
-            .unwrap_or(value)
+        {
+            Some(listed) if listed != value => {
+                notes.push(format!("läst med listans stavning ({value})"));
+                listed
+            }
+            _ => value,
+        }
     };
+    if let Some(s) = suggestion.as_mut() {
+        s.value = with_spaces(&s.value, &positions);
+    }
     FieldReading {
         name: field.name.clone(),
-        value: FieldValue::Text(value),
+        value: FieldValue::Text(with_spaces(&value, &positions)),
         confidence,
         source,
         crop,
         notes,
-        suggestion: None,
+        suggestion,
     }
 }
 
-/// What a reader made of a comb: per-cell guesses, or a whole value already checked (a personnummer or date
-/// corrected with the runner-up readings of its least certain cells).
+/// A comb's text with one space wherever written cells are apart (empty cells between them); `positions` are
+/// the written cells' places in the comb. Text that does not hold one character per written cell (a reader
+/// that joined or split characters) is left as it is.
+fn with_spaces(text: &str, positions: &[usize]) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() != positions.len() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    for (k, c) in chars.into_iter().enumerate() {
+        if k > 0 && positions[k] > positions[k - 1] + 1 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A whole value a reader settled on: what was written as read, how sure, why, and what a rule suggests.
+struct Checked {
+    text: String,
+    confidence: f32,
+    notes: Vec<String>,
+    suggestion: Option<Suggestion>,
+}
+
+impl Checked {
+    fn plain(text: String, confidence: f32) -> Checked {
+        Checked {
+            text,
+            confidence,
+            notes: Vec::new(),
+            suggestion: None,
+        }
+    }
+}
+
+impl From<hand::field::Reading> for Checked {
+    fn from(r: hand::field::Reading) -> Checked {
+        Checked {
+            text: r.text,
+            confidence: r.confidence,
+            notes: r.notes,
+            suggestion: r.suggestion,
+        }
+    }
+}
+
+/// What a reader made of a comb: per-cell guesses, or a whole value already weighed by the field's rule.
 enum Reading {
     Cells(Vec<chars::CellGuess>),
-    Checked(String, f32),
+    Checked(Checked),
 }
 
 fn best_string(guesses: &[chars::CellGuess]) -> (String, f32) {
@@ -461,9 +490,10 @@ fn best_string(guesses: &[chars::CellGuess]) -> (String, f32) {
     (text, conf)
 }
 
-/// Handwriting or print: the classifier reads every written comb; when it is unsure, Tesseract reads the field
-/// too. Two independent readers that agree are trusted; when they disagree the field goes to a person. Identity
-/// numbers and dates the classifier read are corrected by their check digit or calendar when that is possible.
+/// Handwriting or print: the classifier reads every written comb and the field's rule weighs its readings
+/// (`hand::field::read_field`: what was written, with a suggestion where the rule disagrees); when that is not
+/// sure, Tesseract reads the field too. Two independent readers that agree are trusted; when they disagree the
+/// field goes to a person, and where the field's rule admits only one of their readings, that one is shown.
 fn choose_reading(
     readers: &mut Readers,
     cells: &[image::GrayImage],
@@ -477,87 +507,85 @@ fn choose_reading(
         .handwriting
         .as_mut()
         .and_then(|r| r.read(cells, charset, paper));
-    if let Some(h) = &hand {
-        let corrected = match check {
-            Some(Check::Identitet | Check::Personnummer) => hand::field::correct_identity(h),
-            Some(Check::Date) => hand::field::correct_date(h),
-            // The list's name that best explains the cells, even when it is not sure enough to accept alone.
-            Some(check @ (Check::Country | Check::Disease | Check::Lan)) => {
-                hand::field::list_match(h, check, field_cells).map(|m| (m.cells, m.confidence))
-            }
-            _ => None,
-        };
-        let (text, conf) = best_string(h);
-        // The field's own rule (check digit, calendar, reference lists) decides whether a reading is sure; a plain
-        // product of cell probabilities let wrong personnummer through (data/models/hand-v1.md).
-        let ruled = hand::field::read_field(h, charset, check, field_cells);
-        if ruled.confidence >= 0.9 {
-            return (
-                Source::Handwriting,
-                Some(Reading::Checked(ruled.text, ruled.confidence)),
-            );
-        }
-        if let Some((value, c)) = &corrected
-            && (*c >= 0.9 || readers.printed.is_none())
-        {
-            return (
-                Source::Handwriting,
-                Some(Reading::Checked(value.clone(), *c)),
-            );
-        }
+    let Some(h) = hand else {
         let printed = readers
             .printed
             .as_mut()
             .and_then(|t| t.read(cells, charset, paper));
-        return match printed {
-            Some(p) => {
-                let (ptext, pconf) = best_string(&p);
-                let listed = matches!(check, Some(Check::Country | Check::Disease | Check::Lan));
-                // When the readers disagree and the field's rule admits only one of their readings, that one.
-                let (htext, hconf) = corrected.clone().unwrap_or((text.clone(), conf));
-                let rule = |t: &str| check.and_then(|c| hand::field::plausible(c, t));
-                match (rule(&ptext), rule(&htext)) {
-                    (Some(true), Some(false)) if ptext != htext => {
-                        return (Source::Ocr, Some(Reading::Checked(ptext, pconf.min(0.6))));
-                    }
-                    (Some(false), Some(true)) if ptext != htext => {
-                        return (
-                            Source::Handwriting,
-                            Some(Reading::Checked(htext, hconf.min(0.6))),
-                        );
-                    }
-                    _ => {}
-                }
-                if ptext == text || corrected.as_ref().is_some_and(|(v, _)| *v == ptext) {
-                    (
-                        Source::Handwriting,
-                        Some(Reading::Checked(ptext, pconf.max(conf).clamp(0.0, 0.95))),
-                    )
-                } else if pconf > conf && !(listed && corrected.is_some()) {
-                    (Source::Ocr, Some(Reading::Checked(ptext, pconf.min(0.6))))
-                } else {
-                    match corrected {
-                        Some((v, c)) => {
-                            (Source::Handwriting, Some(Reading::Checked(v, c.min(0.6))))
-                        }
-                        None => (
-                            Source::Handwriting,
-                            Some(Reading::Checked(text, conf.min(0.6))),
-                        ),
-                    }
-                }
-            }
-            None => match corrected {
-                Some((v, c)) => (Source::Handwriting, Some(Reading::Checked(v, c))),
-                None => (Source::Handwriting, Some(Reading::Cells(h.clone()))),
-            },
-        };
+        return (Source::Ocr, printed.map(Reading::Cells));
+    };
+    let ruled_check = matches!(
+        check,
+        Some(
+            Check::Identitet
+                | Check::Personnummer
+                | Check::Date
+                | Check::Country
+                | Check::Disease
+                | Check::Lan
+        )
+    );
+    let listed = matches!(check, Some(Check::Country | Check::Disease | Check::Lan));
+    let (text, conf) = best_string(&h);
+    // The field's own rule (check digit, calendar, reference lists) decides whether a reading is sure; a plain
+    // product of cell probabilities let wrong personnummer through (data/models/hand-v1.md).
+    let ruled = hand::field::read_field(&h, charset, check, field_cells);
+    if ruled.confidence >= 0.9 || (ruled_check && readers.printed.is_none()) {
+        return (Source::Handwriting, Some(Reading::Checked(ruled.into())));
     }
     let printed = readers
         .printed
         .as_mut()
         .and_then(|t| t.read(cells, charset, paper));
-    (Source::Ocr, printed.map(Reading::Cells))
+    let Some(p) = printed else {
+        return (Source::Handwriting, Some(Reading::Cells(h)));
+    };
+    let (ptext, pconf) = best_string(&p);
+    let htext = if ruled_check {
+        ruled.text.clone()
+    } else {
+        text.clone()
+    };
+    let hconf = if ruled_check { ruled.confidence } else { conf };
+    // When the readers disagree and the field's rule admits only one of their readings, that one.
+    let rule = |t: &str| check.and_then(|c| hand::field::plausible(c, t));
+    match (rule(&ptext), rule(&htext)) {
+        (Some(true), Some(false)) if ptext != htext => {
+            let mut c = Checked::plain(ptext, pconf.min(0.6));
+            c.notes
+                .push("tryckt läsning vald: den handskrivna bröt fältets regel".into());
+            return (Source::Ocr, Some(Reading::Checked(c)));
+        }
+        (Some(false), Some(true)) if ptext != htext => {
+            let mut c: Checked = ruled.into();
+            c.confidence = hconf.min(0.6);
+            return (Source::Handwriting, Some(Reading::Checked(c)));
+        }
+        _ => {}
+    }
+    if ptext == text || (ruled_check && ruled.text == ptext) {
+        let mut c: Checked = if ruled.text == ptext {
+            ruled.into()
+        } else {
+            Checked::plain(ptext.clone(), 0.0)
+        };
+        c.text = ptext;
+        c.confidence = pconf.max(conf).clamp(0.0, 0.95);
+        (Source::Handwriting, Some(Reading::Checked(c)))
+    } else if pconf > conf && !(listed && ruled_check) {
+        (
+            Source::Ocr,
+            Some(Reading::Checked(Checked::plain(ptext, pconf.min(0.6)))),
+        )
+    } else {
+        let mut c: Checked = if ruled_check {
+            ruled.into()
+        } else {
+            Checked::plain(text, conf)
+        };
+        c.confidence = c.confidence.min(0.6);
+        (Source::Handwriting, Some(Reading::Checked(c)))
+    }
 }
 
 /// In a name or place, a digit between letters is the letter it looks like (KOTTEN, not K0TTEN).
@@ -615,7 +643,7 @@ pub fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Opt
         let rect = zone.grow(page::DATA_QR_QUIET);
         let mut symbol_texts = qr_grid::read(&page.image, &al.transform, zone);
         if symbol_texts.is_empty() {
-            symbol_texts = filled::read_symbols(&upright(page, al, &rect, DATA_QR_PX_PER_MM));
+            symbol_texts = dataqr::read_symbols(&upright(page, al, &rect, DATA_QR_PX_PER_MM));
         }
         for text in symbol_texts {
             if !texts.contains(&text) {
@@ -623,11 +651,11 @@ pub fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Opt
             }
         }
         let found: Vec<&str> = texts.iter().map(String::as_str).collect();
-        if let Ok(data) = filled::decode(registry, &found) {
+        if let Ok(data) = dataqr::decode(registry, &found) {
             return Some(data);
         }
     }
-    filled::read_page(registry, &img).ok()
+    dataqr::read_page(registry, &img).ok()
 }
 
 /// Pixels a millimetre of an upright data QR symbol: eight a module of the smallest size.

@@ -153,7 +153,7 @@ fn otsu(values: &[f64]) -> f64 {
 
 /// The text of the data symbol drawn in `zone`, if its modules decode; empty otherwise.
 pub fn read(img: &GrayImage, t: &Affine, zone: &Rect) -> Vec<String> {
-    read_symbol(img, t, zone, 1..=8, &crate::render::filled::is_data_symbol)
+    read_symbol(img, t, zone, 1..=8, &crate::dataqr::is_data_symbol)
         .into_iter()
         .collect()
 }

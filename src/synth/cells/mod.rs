@@ -5,6 +5,7 @@
 //! ([`train`]). Outside the service: the runtime reader (`crate::intake::read::hand`) only loads the weights.
 
 pub mod generate;
+pub mod placement;
 pub mod real;
 pub mod shapes;
 pub mod train;

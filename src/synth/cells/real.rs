@@ -6,8 +6,9 @@
 //! The split is by blocks of [`BLOCK`] consecutive digits, every fifth block for validation, so that digits of
 //! one writer that sit next to each other in the file do not land on both sides.
 
-use crate::synth::stroke::Coverage;
-use crate::synth::uniform;
+use crate::synth::hand::PenStyle;
+use crate::synth::stroke::{Coverage, Texture};
+use crate::synth::{PxRect, uniform};
 use rand::RngExt;
 use std::sync::OnceLock;
 
@@ -239,11 +240,15 @@ pub fn draw<R: rand::Rng + ?Sized>(
         (SIDE as f32, SIDE as f32),
     ]
     .map(|(x, y)| map(((x - origin.0) * k, (y - origin.1) * k)));
+    // In the window's own pixels (`ink` may be a window of a page, its origin at x0, y0).
     let pad = inking.grow_px.ceil() + 2.0;
-    let lx = (corners.iter().map(|p| p.0).fold(f32::MAX, f32::min) - pad).max(0.0) as usize;
-    let ly = (corners.iter().map(|p| p.1).fold(f32::MAX, f32::min) - pad).max(0.0) as usize;
-    let hx = ((corners.iter().map(|p| p.0).fold(f32::MIN, f32::max) + pad) as usize).min(ink.w);
-    let hy = ((corners.iter().map(|p| p.1).fold(f32::MIN, f32::max) + pad) as usize).min(ink.h);
+    let (ox, oy) = (ink.x0 as f32, ink.y0 as f32);
+    let lx = (corners.iter().map(|p| p.0).fold(f32::MAX, f32::min) - pad - ox).max(0.0) as usize;
+    let ly = (corners.iter().map(|p| p.1).fold(f32::MAX, f32::min) - pad - oy).max(0.0) as usize;
+    let hx = ((corners.iter().map(|p| p.0).fold(f32::MIN, f32::max) + pad - ox).max(0.0) as usize)
+        .min(ink.w);
+    let hy = ((corners.iter().map(|p| p.1).fold(f32::MIN, f32::max) + pad - oy).max(0.0) as usize)
+        .min(ink.h);
     if lx >= hx || ly >= hy {
         return;
     }
@@ -253,7 +258,7 @@ pub fn draw<R: rand::Rng + ?Sized>(
     let edge1 = inking.level + inking.softness;
     for j in 0..wh {
         for i in 0..ww {
-            let (u, v) = inv((lx + i) as f32 + 0.5, (ly + j) as f32 + 0.5);
+            let (u, v) = inv(ox + (lx + i) as f32 + 0.5, oy + (ly + j) as f32 + 0.5);
             let (sx, sy) = (u / k + origin.0, v / k + origin.1);
             let g = bicubic(img, sx - 0.5, sy - 0.5) / 255.0;
             let t = ((g - edge0) / (edge1 - edge0)).clamp(0.0, 1.0);
@@ -261,8 +266,8 @@ pub fn draw<R: rand::Rng + ?Sized>(
         }
     }
     let mut cov = Coverage {
-        x0: lx as i32,
-        y0: ly as i32,
+        x0: 0,
+        y0: 0,
         w: ww,
         h: wh,
         data: win,
@@ -281,7 +286,7 @@ pub fn draw<R: rand::Rng + ?Sized>(
             for i in 0..ww {
                 let dd = ((i as f32 - cx).powi(2) + (j as f32 - cy).powi(2)).sqrt();
                 if dd < r {
-                    cov.data[j * ww + i] *= ((dd - r + 1.0).max(0.0)).min(1.0);
+                    cov.data[j * ww + i] *= (dd - r + 1.0).clamp(0.0, 1.0);
                 }
             }
         }
@@ -293,6 +298,41 @@ pub fn draw<R: rand::Rng + ?Sized>(
             *cell = cell.max(v);
         }
     }
+}
+
+/// Writes a real person's digit `c` (of `split`) into a comb box of a page image, sized, slanted and placed by
+/// the writer's habits in `style` and inked with the writer's pen, as `synth::hand::draw_char` writes a glyph.
+/// Returns false for a character that is not a digit (nothing is drawn).
+pub fn draw_in_box<R: rand::Rng + ?Sized>(
+    img: &mut image::GrayImage,
+    c: char,
+    cell_px: PxRect,
+    style: &PenStyle,
+    split: Split,
+    rng: &mut R,
+) -> bool {
+    if !c.is_ascii_digit() {
+        return false;
+    }
+    let set = RealDigits::get();
+    let digit = set.image(set.pick(split, c as u8 - b'0', rng));
+    let Some(frame) = glyph_frame(digit) else {
+        return false;
+    };
+    let (_, map) = super::placement::placement(frame.bounds, cell_px, style, rng);
+    let px_per_mm = cell_px.h / 8.0;
+    let inking = Inking::random(rng, 1.0, px_per_mm);
+    let m = 0.3 * cell_px.h;
+    let mut cov = Coverage::new(
+        cell_px.x - m,
+        cell_px.y - m,
+        cell_px.right() + m,
+        cell_px.bottom() + m,
+        2.0,
+    );
+    draw(&mut cov, digit, frame.origin, frame.k, map, &inking, rng);
+    cov.composite(img, style.ink, &Texture::SOLID);
+    true
 }
 
 /// Catmull-Rom bicubic sample of a stored digit at (x, y) in pixel-centre coordinates; 0 outside.
@@ -326,15 +366,25 @@ fn bicubic(img: &[u8], x: f32, y: f32) -> f32 {
     acc.clamp(0.0, 255.0)
 }
 
-/// The ink box of a stored digit in glyph units (capital 0..10 high): scale and origin for [`draw`], and bounds
-/// for the placement.
-pub fn glyph_frame(img: &[u8]) -> Option<(f32, (f32, f32), (f32, f32, f32, f32))> {
+/// A stored digit in glyph units (capital 0..10 high).
+pub struct GlyphFrame {
+    /// Glyph units a stored pixel.
+    pub k: f32,
+    /// The ink box's top-left corner in stored pixels.
+    pub origin: (f32, f32),
+    /// The ink box in glyph units, for the placement.
+    pub bounds: (f32, f32, f32, f32),
+}
+
+/// The ink box of a stored digit in glyph units: scale and origin for [`draw`], and bounds for the placement.
+pub fn glyph_frame(img: &[u8]) -> Option<GlyphFrame> {
     let (x0, y0, x1, y1) = ink_box(img)?;
-    let h = (y1 + 1 - y0) as f32;
-    let k = 10.0 / h;
-    let origin = (x0 as f32, y0 as f32);
-    let bounds = (0.0, 0.0, (x1 + 1 - x0) as f32 * k, 10.0);
-    Some((k, origin, bounds))
+    let k = 10.0 / (y1 + 1 - y0) as f32;
+    Some(GlyphFrame {
+        k,
+        origin: (x0 as f32, y0 as f32),
+        bounds: (0.0, 0.0, (x1 + 1 - x0) as f32 * k, 10.0),
+    })
 }
 
 #[cfg(test)]
@@ -360,7 +410,7 @@ mod tests {
     fn a_digit_lands_inside_the_canvas() {
         let set = RealDigits::get();
         let img = set.image(0);
-        let (k, origin, _) = glyph_frame(img).unwrap();
+        let f = glyph_frame(img).unwrap();
         let mut cv = Coverage::canvas(80, 100);
         let inking = Inking {
             level: 0.4,
@@ -373,8 +423,8 @@ mod tests {
         draw(
             &mut cv,
             img,
-            origin,
-            k,
+            f.origin,
+            f.k,
             |p| (20.0 + p.0 * 6.0, 20.0 + p.1 * 6.0),
             &inking,
             &mut rng,

@@ -6,9 +6,9 @@
 use super::session::Caller;
 use super::{Face, Site, blocking, internal, refuse, segment, staff_error};
 use crate::intake::decode::{self, Limits};
-use crate::intake::read::PixelBox;
 use crate::staff::StaffError;
 use crate::store::documents::Document;
+use crate::store::documents::PixelBox;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use image::GrayImage;

@@ -1,11 +1,13 @@
 //! What a field knows about its value, applied to the per-cell readings of [`super::HandReader`].
 //!
-//! Every function takes the cells' guesses (most likely first, probabilities calibrated) and returns the best
-//! reading that the field's rule admits with a confidence that is the posterior probability of that reading:
-//! the product of the cells' probabilities, divided over the readings that the rule admits, and a share of the
-//! probability of readings too unlikely to list (those with three or more cells changed). A reading changed from
-//! the cells' first choices gets a lower confidence by that division alone; it is also capped below the
-//! acceptance level, so a person sees every corrected value.
+//! Every function takes the cells' guesses (most likely first, probabilities calibrated) and returns the most
+//! probable reading of **what was written**, with a confidence that is its posterior probability. The field's
+//! rule (check digit, calendar, reference list) is a prior, not a certainty: people nearly always write a valid
+//! number, so where the cells are unsure the rule decides between their readings; but a number written clearly
+//! with a wrong check digit stays as written. Then the value is what the paper says, its confidence at most
+//! [`FAILED_RULE_CAP`], and the reading the rule would accept travels beside it as a suggestion with its reason,
+//! never as the value. A reading that differs from the cells' first choices is capped below the acceptance
+//! level, so a person sees it.
 //!
 //! - [`read_field`]: one call for a comb field, by its charset and its `check` from the form definition.
 //! - [`correct_identity`]: personnummer and samordningsnummer (check digit, month, day, birth year).
@@ -20,11 +22,17 @@ use crate::domain::countries::Countries;
 use crate::domain::diseases::Diseases;
 use crate::domain::identity::check_personnummer;
 use crate::forms::definition::{Charset, Check};
+use crate::store::documents::Suggestion;
 use crate::validation::parse_date;
 use std::sync::OnceLock;
 
 /// A reading changed by a field rule is capped at this confidence, below the 0.9 of automatic acceptance.
 pub const CORRECTED_CAP: f32 = 0.85;
+/// A value that its field's rule does not admit (kept as written) is trusted at most this much.
+pub const FAILED_RULE_CAP: f32 = 0.5;
+/// Prior odds of one particular string that breaks the field's rule against one that keeps it: about one written
+/// number in a hundred is wrong, and for a check digit nine strings in ten break the rule.
+const INVALID_PRIOR: f64 = 1e-3;
 
 /// The guess for one cell from its class probabilities: the charset's characters, most likely first, each with
 /// its probability given that the cell holds one of them or no character.
@@ -67,16 +75,21 @@ pub struct Reading {
     pub changed: Vec<usize>,
     /// Why, in Swedish, for the person who verifies.
     pub notes: Vec<String>,
+    /// The reading the rule would accept, when the value (as written) breaks it.
+    pub suggestion: Option<Suggestion>,
 }
 
-/// The most probable reading that `valid` admits, among readings that change at most two cells to their second
-/// or third choice. `unlisted_valid` is the share of the remaining readings (three or more cells changed, or a
-/// cell holding no character) that the rule would admit: it keeps the confidence honest when the listed
-/// readings hold little of the probability. None when no listed reading is valid.
+/// The most probable reading of what was written, among readings that change at most two cells to their second
+/// or third choice, weighing each by the cells' probabilities and by the prior that it keeps the field's rule
+/// (`valid`; a reading that breaks it weighs [`INVALID_PRIOR`] as much). `unlisted_valid` is the share of the
+/// remaining readings (three or more cells changed) that the rule would admit: it keeps the confidence honest when
+/// the listed readings hold little of the probability. `broken` says, in Swedish, what a value that breaks the
+/// rule does wrong ("kontrollsiffran stämmer inte"). None when there are no cells.
 pub fn best_valid(
     guesses: &[CellGuess],
     valid: impl Fn(&str) -> bool,
     unlisted_valid: f32,
+    broken: &str,
 ) -> Option<Reading> {
     let n = guesses.len();
     if n == 0 || guesses.iter().any(|g| g.candidates.is_empty()) {
@@ -90,8 +103,10 @@ pub fn best_valid(
     let base_p: Vec<f32> = top.iter().map(|t| t[0].1.max(1e-9)).collect();
     let base_score: f64 = base_p.iter().map(|&p| f64::from(p)).product();
     let mut listed = 0.0f64;
-    let mut valid_mass = 0.0f64;
+    let mut weighted_mass = 0.0f64;
+    // The most probable valid reading, and the written reading weighed as breaking the rule.
     let mut best: Option<(f64, Vec<(usize, char)>)> = None;
+    let mut base_invalid: Option<f64> = None;
     let mut consider = |changes: &[(usize, char, f32)]| {
         let mut score = base_score;
         let mut text = base.clone();
@@ -102,9 +117,14 @@ pub fn best_valid(
         listed += score;
         let s: String = text.iter().collect();
         if valid(&s) {
-            valid_mass += score;
+            weighted_mass += score;
             if best.as_ref().is_none_or(|b| score > b.0) {
                 best = Some((score, changes.iter().map(|&(i, c, _)| (i, c)).collect()));
+            }
+        } else {
+            weighted_mass += score * INVALID_PRIOR;
+            if changes.is_empty() {
+                base_invalid = Some(score * INVALID_PRIOR);
             }
         }
     };
@@ -123,29 +143,58 @@ pub fn best_valid(
             }
         }
     }
+    let unlisted = (1.0 - listed).max(0.0)
+        * (f64::from(unlisted_valid) + (1.0 - f64::from(unlisted_valid)) * INVALID_PRIOR);
+    let total = (weighted_mass + unlisted).max(1e-300);
+    let apply = |changes: &[(usize, char)]| -> String {
+        let mut text = base.clone();
+        for &(i, c) in changes {
+            text[i] = c;
+        }
+        text.into_iter().collect()
+    };
+    let as_written: String = base.iter().collect();
+    // The written reading breaks the rule and is more probable than any reading that keeps it: the paper says
+    // so. Keep it; what the rule would accept is only suggested.
+    if let Some(w) = base_invalid
+        && best.as_ref().is_none_or(|b| w >= b.0)
+    {
+        let suggestion = best.as_ref().map(|(_, changes)| {
+            let value = apply(changes);
+            Suggestion {
+                reason: format!("Skrivet {as_written}: {broken}. Förslag: {value}"),
+                value,
+            }
+        });
+        return Some(Reading {
+            text: as_written,
+            confidence: ((w / total) as f32).clamp(0.0, FAILED_RULE_CAP),
+            changed: Vec::new(),
+            notes: vec![format!("läst som skrivet: {broken}")],
+            suggestion,
+        });
+    }
     let (score, changes) = best?;
-    let unlisted = (1.0 - listed).max(0.0) * f64::from(unlisted_valid);
-    let mut confidence = (score / (valid_mass + unlisted).max(1e-300)) as f32;
-    let mut text = base.clone();
+    let mut confidence = (score / total) as f32;
     let mut changed = Vec::new();
     let mut notes = Vec::new();
-    for (i, c) in changes {
-        text[i] = c;
+    for &(i, _) in &changes {
         changed.push(i);
     }
     if !changed.is_empty() {
         confidence = confidence.min(CORRECTED_CAP);
         let cells: Vec<String> = changed.iter().map(|i| (i + 1).to_string()).collect();
         notes.push(format!(
-            "rättat med fältets regel i ruta {}: kontrollera",
+            "osäker ruta {} läst med fältets regel: kontrollera",
             cells.join(", ")
         ));
     }
     Some(Reading {
-        text: text.into_iter().collect(),
+        text: apply(&changes),
         confidence: confidence.clamp(0.0, 1.0),
         changed,
         notes,
+        suggestion: None,
     })
 }
 
@@ -164,7 +213,12 @@ pub fn identity_reading(guesses: &[CellGuess]) -> Option<Reading> {
         return None;
     }
     // About one in ten random digit strings passes a Luhn check; the date parts pass about half the time.
-    best_valid(guesses, |s| check_personnummer(s).is_ok(), 0.05)
+    best_valid(
+        guesses,
+        |s| check_personnummer(s).is_ok(),
+        0.05,
+        "kontrollsiffran eller datumdelen stämmer inte",
+    )
 }
 
 /// A date written `ÅÅÅÅMMDD` in 8 cells: the most probable reading that is a date that exists (1900 or later,
@@ -179,7 +233,12 @@ pub fn date_reading(guesses: &[CellGuess]) -> Option<Reading> {
         return None;
     }
     let last_year = last_possible_year();
-    best_valid(guesses, |s| possible_date(s, last_year), 0.5)
+    best_valid(
+        guesses,
+        |s| possible_date(s, last_year),
+        0.5,
+        "datumet finns inte",
+    )
 }
 
 /// No date on a notification lies more than a year ahead (birth, onset, sampling, signing).
@@ -216,6 +275,8 @@ pub struct NameMatch {
     /// The name as the cells hold it: capitals, spaces and other signs left out.
     pub cells: String,
     pub confidence: f32,
+    /// The share of the cells' own first reading as a value outside the list.
+    pub outside: f32,
 }
 
 /// How a list name is written in comb cells: capitals, only the characters the classifier knows (É as E, Ü as
@@ -282,6 +343,7 @@ pub fn match_name(
         name: name.clone(),
         cells,
         confidence: (score / total.max(1e-300)) as f32,
+        outside: (free * f64::from(outside) / total.max(1e-300)) as f32,
     })
 }
 
@@ -427,12 +489,42 @@ pub fn read_field(
         confidence: field_confidence(guesses).powi(2),
         changed: vec![],
         notes: vec![],
+        suggestion: None,
     };
     let failed = |what: &str| {
         let mut r = plain();
-        r.confidence = r.confidence.min(0.5);
+        r.confidence = r.confidence.min(FAILED_RULE_CAP);
         r.notes.push(what.to_string());
         r
+    };
+    let listed = |m: Option<NameMatch>, what: &str, missing: &str| match m {
+        // The cells' own reading, outside the list, explains them better than any name of it: keep what was
+        // written, suggest the nearest name.
+        Some(m) if m.outside > m.confidence && m.cells != first_reading(guesses) => {
+            let written = first_reading(guesses);
+            let mut r = plain();
+            r.confidence = r.confidence.min(m.outside).min(FAILED_RULE_CAP);
+            r.notes.push(format!("{missing}: läst som skrivet"));
+            r.suggestion = Some(Suggestion {
+                reason: format!("Skrivet {written}: {missing}. Förslag: {}", m.name),
+                value: m.cells,
+            });
+            r
+        }
+        Some(m) => Reading {
+            changed: first_reading(guesses)
+                .chars()
+                .zip(m.cells.chars())
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(i, _)| i)
+                .collect(),
+            notes: vec![format!("{what} läst som {}", m.name)],
+            text: m.cells,
+            confidence: m.confidence,
+            suggestion: None,
+        },
+        None => failed(missing),
     };
     match check {
         Some(Check::Identitet | Check::Personnummer) if guesses.len() == 12 => {
@@ -443,33 +535,21 @@ pub fn read_field(
         Some(Check::Date) if guesses.len() == 8 => {
             date_reading(guesses).unwrap_or_else(|| failed("ingen läsning ger ett datum som finns"))
         }
-        Some(Check::Country) => match match_country(guesses, field_cells) {
-            Some(m) => Reading {
-                text: m.cells,
-                confidence: m.confidence,
-                changed: vec![],
-                notes: vec![format!("landet läst som {}", m.name)],
-            },
-            None => failed("inget land i listan har så många bokstäver"),
-        },
-        Some(Check::Lan) => match match_county(guesses, field_cells) {
-            Some(m) => Reading {
-                text: m.cells,
-                confidence: m.confidence,
-                changed: vec![],
-                notes: vec![format!("länet läst som {}", m.name)],
-            },
-            None => failed("inget län i listan stämmer"),
-        },
-        Some(Check::Disease) => match match_disease(guesses, field_cells) {
-            Some(m) => Reading {
-                text: m.cells,
-                confidence: m.confidence,
-                changed: vec![],
-                notes: vec![format!("sjukdomen läst som {}", m.name)],
-            },
-            None => failed("ingen sjukdom i listan stämmer"),
-        },
+        Some(Check::Country) => listed(
+            match_country(guesses, field_cells),
+            "landet",
+            "inget land i listan",
+        ),
+        Some(Check::Lan) => listed(
+            match_county(guesses, field_cells),
+            "länet",
+            "inget län i listan",
+        ),
+        Some(Check::Disease) => listed(
+            match_disease(guesses, field_cells),
+            "sjukdomen",
+            "ingen sjukdom i listan",
+        ),
         _ => plain(),
     }
 }
@@ -504,6 +584,53 @@ mod tests {
         assert_eq!(r.text, "198112189876");
         assert_eq!(r.changed, vec![11]);
         assert!(r.confidence <= CORRECTED_CAP);
+    }
+
+    #[test]
+    fn a_clearly_written_wrong_check_digit_stays_as_written_with_a_suggestion() {
+        // 19121212-1213 written clearly: no cell is unsure, the check digit should be 2.
+        let clear = |text: &str| -> Vec<CellGuess> {
+            text.chars()
+                .map(|c| {
+                    let other = if c == '1' { '7' } else { '1' };
+                    CellGuess {
+                        candidates: vec![(c, 0.998), (other, 0.0015), ('0', 0.0005)],
+                    }
+                })
+                .collect()
+        };
+        let r = read_field(
+            &clear("191212121213"),
+            Charset::Digits,
+            Some(Check::Identitet),
+            12,
+        );
+        assert_eq!(r.text, "191212121213", "the value is what the paper says");
+        assert!(r.confidence <= FAILED_RULE_CAP, "{}", r.confidence);
+        let s = r.suggestion.expect("a suggestion beside it");
+        assert!(check_personnummer(&s.value).is_ok(), "{s:?}");
+        assert_ne!(s.value, r.text);
+        assert!(s.reason.contains("kontrollsiffran"), "{}", s.reason);
+    }
+
+    #[test]
+    fn a_field_a_list_does_not_explain_keeps_its_reading() {
+        let r = read_field(
+            &sure("ATLANTIS"),
+            Charset::Letters,
+            Some(Check::Country),
+            14,
+        );
+        assert_eq!(r.text, "ATLANTIS");
+        assert!(r.confidence <= FAILED_RULE_CAP);
+        // A name the list holds, read with one unsure letter, is read as the list writes it.
+        let mut g = sure("NORGE");
+        g[1] = CellGuess {
+            candidates: vec![('D', 0.5), ('O', 0.45), ('Q', 0.05)],
+        };
+        let r = read_field(&g, Charset::Letters, Some(Check::Country), 14);
+        assert_eq!(r.text, "NORGE");
+        assert!(r.suggestion.is_none());
     }
 
     #[test]
