@@ -252,7 +252,7 @@ fn dump(store: &Store, registry: &Registry, dir: &std::path::Path, s: &Score) {
             println!("  dump {sha:.8}:{index}: not identified by QR");
             continue;
         };
-        let al = match align::align(&page, &id) {
+        let al = match align::align(&page, &id.qr_pairs()) {
             Ok(a) => a,
             Err(e) => {
                 println!("  dump {sha:.8}:{index}: {e}");

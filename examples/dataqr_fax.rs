@@ -68,7 +68,7 @@ fn main() {
                 println!("{i} p{p}: unidentified");
                 continue;
             };
-            let al = align::align(&page, &id).unwrap();
+            let al = align::align(&page, &id.qr_pairs()).unwrap();
             let got = read::read_data_qr(&page, &al, registry).is_some();
             all += 1;
             ok += usize::from(got);

@@ -35,7 +35,7 @@ fn main() {
         match id {
             identify::Identification::Identified(id) => {
                 let t = Instant::now();
-                let al = align::align(&page, &id);
+                let al = align::align(&page, &id.qr_pairs());
                 println!(
                     "page {i}: {} rot {:.2} orient {} hits {} corners {:?} | identify {:?} align {:?}",
                     id.stamp.encode(),

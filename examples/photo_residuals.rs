@@ -45,10 +45,10 @@ fn main() {
                 unidentified += 1;
                 continue;
             };
-            let qr = align::qr_pairs(&id);
+            let qr = id.qr_pairs();
             let first = Affine::fit(&qr).expect("qr fit");
             let (marks, _) = align::find_marks(&page, &first, 9.0, &qr);
-            let result = align::align(&page, &id);
+            let result = align::align(&page, &id.qr_pairs());
             let shown = match &result {
                 Ok(a) if a.homography.is_some() => format!("homography {:.3}", a.residual_mm),
                 Ok(a) => format!("affine {:.3}", a.residual_mm),

@@ -1,6 +1,7 @@
 //! blankett: paper notifications under the Swedish Communicable Diseases Act, printed with machine-readable IDs
 //! and read back into pending notifications.
 
+pub mod blanks;
 pub mod cli;
 pub mod dataqr;
 pub mod domain;
@@ -8,6 +9,7 @@ pub mod fonts;
 pub mod formid;
 pub mod forms;
 pub mod intake;
+pub mod raster;
 pub mod render;
 pub mod staff;
 pub mod store;

@@ -3,9 +3,9 @@
 use super::CliError;
 use crate::domain::regions::Regions;
 use crate::forms::{Registry, definition::FormKind};
-use crate::render::{Copy, Renderer};
+use crate::render::Renderer;
 use crate::store::Store;
-use crate::store::issued::{Channel, IssueRequest};
+use crate::store::issued::Channel;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -71,35 +71,17 @@ pub fn run(args: PrintArgs) -> Result<(), CliError> {
     })?;
 
     let store = Store::open(&data_dir).map_err(|e| CliError::Failed(e.to_string()))?;
-    let request = IssueRequest {
-        form: form.code,
-        form_name: form.name(),
-        supplements: parts[1..]
-            .iter()
-            .map(|f| (f.name().to_string(), f.version()))
-            .collect(),
-        region: &region.code,
-        channel: Channel::Batch,
-        filled_on_screen: false,
-    };
-    let ids = store
-        .issued
-        .issue(&request, args.count)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    store.flush().map_err(|e| CliError::Failed(e.to_string()))?;
-
     let renderer = Renderer::new(registry);
-    let copies: Vec<Copy<'_>> = ids
-        .iter()
-        .map(|&id| Copy {
-            id,
-            parts: parts.clone(),
-            region,
-        })
-        .collect();
-    let pdf = renderer
-        .render(&copies)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let (pdf, ids) = crate::blanks::issue_and_render(
+        &store,
+        &renderer,
+        &parts,
+        region,
+        args.count,
+        Channel::Batch,
+    )
+    .map_err(CliError::Failed)?;
+    store.flush().map_err(|e| CliError::Failed(e.to_string()))?;
     write_atomically(&args.out, &pdf)
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.out.display())))?;
     for id in ids {

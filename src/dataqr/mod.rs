@@ -327,7 +327,7 @@ pub fn read_symbols(img: &image::GrayImage) -> Vec<String> {
     let attempts: [&dyn Fn() -> image::GrayImage; 3] = [
         &|| image::imageops::resize(img, w * 2, h * 2, image::imageops::FilterType::Triangle),
         &|| img.clone(),
-        &|| average_2x2(img),
+        &|| crate::raster::halve(img),
     ];
     for attempt in attempts {
         let mut prepared = rqrr::PreparedImage::prepare(attempt());
@@ -352,17 +352,6 @@ pub fn read_page(registry: &Registry, img: &image::GrayImage) -> Result<PageData
     let texts = read_symbols(img);
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     decode(registry, &texts)
-}
-
-fn average_2x2(img: &image::GrayImage) -> image::GrayImage {
-    let (w, h) = (img.width() / 2, img.height() / 2);
-    image::GrayImage::from_fn(w, h, |x, y| {
-        let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
-            .iter()
-            .map(|(dx, dy)| u32::from(img.get_pixel(2 * x + dx, 2 * y + dy)[0]))
-            .sum();
-        image::Luma([(sum / 4) as u8])
-    })
 }
 
 // -------------------------------------------------------------------------------------------------------- base45

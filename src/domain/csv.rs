@@ -1,5 +1,6 @@
-//! A small RFC 4180 reader for the embedded reference tables: quoted fields, doubled quotes, commas and line
-//! breaks inside quotes. The tables are small and trusted, but a malformed row still gives an error, never a panic.
+//! The embedded reference tables read with the `csv` crate (RFC 4180: quoted fields, doubled quotes, commas and
+//! line breaks inside quotes), with access by column name. The tables are small and trusted, but a malformed row
+//! still gives an error, never a panic.
 
 use anyhow::{Result, bail};
 
@@ -19,24 +20,41 @@ pub(crate) struct Row<'a> {
 
 impl Table {
     pub(crate) fn parse(text: &str) -> Result<Table> {
-        let mut records = parse_records(text)?.into_iter();
-        let Some((_, header)) = records.next() else {
-            bail!("the table is empty: no header row");
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records();
+        let header: Vec<String> = match records.next() {
+            Some(Ok(h)) => h.iter().map(|f| f.trim().to_string()).collect(),
+            Some(Err(e)) => bail!("the header row: {e}"),
+            None => bail!("the table is empty: no header row"),
         };
-        let header: Vec<String> = header.into_iter().map(|h| h.trim().to_string()).collect();
         let mut rows = Vec::new();
-        for (line, fields) in records {
-            if fields.len() == 1 && fields[0].trim().is_empty() {
+        for record in records {
+            let record = record.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // The crate's line count skips blank lines, and a record's position is where its parsing began
+            // (before blank lines): count the line breaks up to its first character instead.
+            let line = record.position().map_or(0, |p| {
+                let bytes = text.as_bytes();
+                let mut at = (p.byte() as usize).min(bytes.len());
+                while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+                    at += 1;
+                }
+                1 + bytes[..at].iter().filter(|&&b| b == b'\n').count()
+            });
+            if record.len() == 1 && record[0].trim().is_empty() {
                 continue; // blank line
             }
-            if fields.len() != header.len() {
+            if record.len() != header.len() {
                 bail!(
                     "line {line}: {} fields, the header has {}",
-                    fields.len(),
+                    record.len(),
                     header.len()
                 );
             }
-            rows.push((line, fields));
+            rows.push((line, record.iter().map(str::to_string).collect()));
         }
         Ok(Table { header, rows })
     }
@@ -82,66 +100,6 @@ impl Row<'_> {
             ),
         }
     }
-}
-
-/// Splits text into records of fields, each with the 1-based line where it starts.
-fn parse_records(text: &str) -> Result<Vec<(usize, Vec<String>)>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut records = Vec::new();
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut chars = text.chars().peekable();
-    let mut at_field_start = true;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if at_field_start => {
-                in_quotes = true;
-                at_field_start = false;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                at_field_start = true;
-            }
-            '\r' => {}
-            '\n' => {
-                fields.push(std::mem::take(&mut field));
-                records.push((record_line, std::mem::take(&mut fields)));
-                line += 1;
-                record_line = line;
-                at_field_start = true;
-            }
-            _ => {
-                field.push(c);
-                at_field_start = false;
-            }
-        }
-    }
-    if in_quotes {
-        bail!("line {record_line}: a quoted field is not closed");
-    }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        records.push((record_line, fields));
-    }
-    Ok(records)
 }
 
 #[cfg(test)]

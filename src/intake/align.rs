@@ -9,8 +9,8 @@
 
 use super::decode::ScanPage;
 use super::geometry::{Affine, Homography, PointPair};
-use super::identify::{Identified, zone_corners_mm};
 use crate::forms::page::{self, Rect};
+use crate::raster::{Connectivity, pieces};
 use crate::store::documents::PixelBox;
 use image::GrayImage;
 
@@ -31,15 +31,7 @@ pub struct Alignment {
 /// Above this the page is too distorted to read boxes reliably (a box interior is a few millimetres).
 pub const MAX_RESIDUAL_MM: f64 = 1.2;
 
-/// Samples the image at a point, nearest pixel; outside the image reads as white paper.
-#[inline]
-pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
-    let (xi, yi) = (x.round() as i64, y.round() as i64);
-    if xi < 0 || yi < 0 || xi >= i64::from(img.width()) || yi >= i64::from(img.height()) {
-        return 255;
-    }
-    img.as_raw()[yi as usize * img.width() as usize + xi as usize]
-}
+pub use crate::raster::sample;
 
 /// Above this affine residual over the marks and the QR corners a homography is considered. The QR corners are
 /// less exact than the marks: flatbed scans measure 0.06–0.26 mm here, photos at an angle 0.8–2 mm
@@ -47,23 +39,6 @@ pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
 const TRY_HOMOGRAPHY_FROM_MM: f64 = 0.5;
 /// The homography is taken when its residual is at most this share of the affine map's over the same points.
 const HOMOGRAPHY_GAIN: f64 = 0.5;
-
-/// The QR symbols' corners: where they are on the form and where they were found.
-pub fn qr_pairs(id: &Identified) -> Vec<PointPair> {
-    // rqrr's corners are those of the module grid as it counts it: the symbol's own top-left corner lies on the
-    // symbol's edge, its bottom-right one module outside it (measured against the corner marks, upright and
-    // upside down alike: 0.04 mm and 0.9 mm at 300 dpi).
-    let module = f64::from(page::QR_SIZE) / 25.0;
-    let mut pairs = Vec::new();
-    for hit in &id.hits {
-        let mm = zone_corners_mm(hit.zone);
-        let grow = [(0.0, 0.0), (module, 0.0), (module, module), (0.0, module)];
-        for i in 0..4 {
-            pairs.push(((mm[i].0 + grow[i].0, mm[i].1 + grow[i].1), hit.corners[i]));
-        }
-    }
-    pairs
-}
 
 /// Finds the dark blob of about `side_px` square nearest to `(px, py)` within `radius_px`. Returns its centroid.
 fn find_mark(
@@ -99,71 +74,38 @@ fn find_mark(
         acc >= total / 5
     })? as u8;
     let threshold = (f64::from(paper) * 0.5) as u8;
-    let mut seen = vec![false; ww * wh];
     let expected = side_px * side_px;
+    let at = |x: usize, y: usize| raw[(y0 as usize + y) * stride + x0 as usize + x] <= threshold;
     let mut best: Option<(f64, (f64, f64))> = None;
-    let mut stack = Vec::new();
-    for sy in 0..wh {
-        for sx in 0..ww {
-            let i = sy * ww + sx;
-            if seen[i] || raw[(y0 as usize + sy) * stride + x0 as usize + sx] > threshold {
-                continue;
-            }
-            let (mut n, mut sxs, mut sys) = (0usize, 0f64, 0f64);
-            let (mut minx, mut maxx, mut miny, mut maxy) = (sx, sx, sy, sy);
-            seen[i] = true;
-            stack.push((sx, sy));
-            while let Some((cx, cy)) = stack.pop() {
-                n += 1;
-                sxs += cx as f64;
-                sys += cy as f64;
-                minx = minx.min(cx);
-                maxx = maxx.max(cx);
-                miny = miny.min(cy);
-                maxy = maxy.max(cy);
-                let neighbours = [
-                    (cx.wrapping_sub(1), cy),
-                    (cx + 1, cy),
-                    (cx, cy.wrapping_sub(1)),
-                    (cx, cy + 1),
-                ];
-                for (nx, ny) in neighbours {
-                    if nx < ww && ny < wh {
-                        let j = ny * ww + nx;
-                        if !seen[j]
-                            && raw[(y0 as usize + ny) * stride + x0 as usize + nx] <= threshold
-                        {
-                            seen[j] = true;
-                            stack.push((nx, ny));
-                        }
-                    }
-                }
-            }
-            let area = n as f64;
-            let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
-            let squareish = bw / bh > 0.6 && bh / bw > 0.6;
-            // A mark is solid; the QR code's finder patterns next to two of the marks are rings (about half
-            // their box), so they are never taken for a mark. Pages lie within a few degrees of a quarter turn.
-            let solid = area / (bw * bh) > 0.75;
-            // A blob cut by the window's edge is part of something larger (a cut corner's dark background), and
-            // may be cut to just the mark's size.
-            let whole = minx > 0 && miny > 0 && maxx + 1 < ww && maxy + 1 < wh;
-            if area > expected * 0.4 && area < expected * 2.2 && squareish && solid && whole {
-                let c = (x0 as f64 + sxs / area, y0 as f64 + sys / area);
-                let dist = (c.0 - px).hypot(c.1 - py);
-                if best.is_none_or(|(d, _)| dist < d) {
-                    best = Some((dist, c));
-                }
+    for piece in pieces(ww, wh, Connectivity::Four, at).pieces {
+        let area = piece.area as f64;
+        // A mark is solid; the QR code's finder patterns next to two of the marks are rings (about half
+        // their box), so they are never taken for a mark. Pages lie within a few degrees of a quarter turn.
+        // A blob cut by the window's edge is part of something larger (a cut corner's dark background), and
+        // may be cut to just the mark's size.
+        let whole = piece.x0 > 0 && piece.y0 > 0 && piece.x1 + 1 < ww && piece.y1 + 1 < wh;
+        if area > expected * 0.4
+            && area < expected * 2.2
+            && piece.squarish(0.6)
+            && piece.fill() > 0.75
+            && whole
+        {
+            let (cx, cy) = piece.centroid();
+            let c = (x0 as f64 + cx, y0 as f64 + cy);
+            let dist = (c.0 - px).hypot(c.1 - py);
+            if best.is_none_or(|(d, _)| dist < d) {
+                best = Some((dist, c));
             }
         }
     }
     best.map(|(_, c)| (c, paper))
 }
 
-pub fn align(page: &ScanPage, id: &Identified) -> Result<Alignment, String> {
-    let qr = qr_pairs(id);
-    let first = Affine::fit(&qr).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
-    refine(page, &first, 9.0, &qr)
+/// Aligns a page whose QR symbols were found: `qr` are their corners on the form and in the image
+/// (`identify::qr::Identified::qr_pairs`), for a first map that the corner marks then refine.
+pub fn align(page: &ScanPage, qr: &[PointPair]) -> Result<Alignment, String> {
+    let first = Affine::fit(qr).ok_or("QR-kodens hörn räcker inte för att placera sidan")?;
+    refine(page, &first, 9.0, qr)
 }
 
 /// The page's orientation, 0, 90, 180 or 270 degrees counter-clockwise, as `identify` counts it.

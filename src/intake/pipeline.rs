@@ -6,8 +6,7 @@ use super::align::{self, Alignment};
 use super::assemble::{self, FLAG_COPIED_BLANK, PlacedPage, Placement};
 use super::check;
 use super::decode::{self, Limits, PageSource, ScanPage};
-use super::fallback;
-use super::identify::{self, Identification};
+use super::identify::{self, Identification, marks};
 use super::read::{self, PageReading, Readers};
 use super::realign;
 use crate::formid::{FormId, PageStamp};
@@ -143,11 +142,12 @@ impl Intake {
             return Err(PlaceError::NotQueued { page: index + 1 });
         }
         let parts = self.composition(&id, main);
-        let stamp = stamp_in(&parts, id, page).ok_or_else(|| PlaceError::NoSuchPage {
-            id: id.to_string(),
-            page,
-            pages: parts.iter().map(|f| f.page_count() as u32).sum(),
-        })?;
+        let stamp =
+            identify::text::stamp_in(&parts, id, page).ok_or_else(|| PlaceError::NoSuchPage {
+                id: id.to_string(),
+                page,
+                pages: parts.iter().map(|f| f.page_count() as u32).sum(),
+            })?;
         let name = self
             .store
             .scans
@@ -476,23 +476,15 @@ impl Intake {
             return Ok(PageWork::Skipped);
         }
         let page = source.page(index).map_err(|e| e.to_string())?;
-        let (stamp, orientation, alignment) = match identify::identify(&page) {
-            Identification::Identified(id) => match align::align(&page, &id) {
-                Ok(a) => (id.stamp, id.orientation, a),
-                Err(reason) => return Ok(PageWork::Unidentified(reason)),
-            },
-            Identification::Unidentified { reason } => {
-                match identify_by_grid(&page).or_else(|| self.identify_by_text(&page, readers)) {
-                    Some(found) => found,
-                    None => {
-                        return Ok(PageWork::Unidentified(format!(
-                            "{reason}; id-texten kunde inte heller läsas"
-                        )));
-                    }
-                }
-            }
+        let composition = |id: &FormId, main: &'static Form| self.composition(id, main);
+        let ctx = identify::Context {
+            registry: self.registry,
+            composition: &composition,
         };
-        Ok(self.read_as(&page, stamp, orientation, alignment, readers))
+        match identify::locate(&page, &ctx, readers) {
+            Ok(l) => Ok(self.read_as(&page, l.stamp, l.orientation, l.alignment, readers)),
+            Err(reason) => Ok(PageWork::Unidentified(reason)),
+        }
     }
 
     /// Stage 4 for a page whose identity and place are known.
@@ -555,30 +547,6 @@ impl Intake {
         read::read_page(page, layout, al, data, readers)
     }
 
-    /// Without a readable QR code: the corner marks place the page and the printed ID and "sida x av y" say which
-    /// it is. The copy's composition (which supplements follow the main form) comes from the register of
-    /// issued IDs, or is the main form alone.
-    fn identify_by_text(
-        &self,
-        page: &ScanPage,
-        readers: &mut Readers,
-    ) -> Option<(PageStamp, u16, Alignment)> {
-        let ocr = readers.printed.as_mut()?;
-        let text = fallback::read_printed_identity(page, ocr)?;
-        let main = self.registry.by_code(&text.id.form)?;
-        let parts = self.composition(&text.id, main);
-        let total: u32 = parts.iter().map(|f| f.page_count() as u32).sum();
-        let number = match text.page {
-            Some((n, of)) if of == total => n,
-            // A one-page copy needs no page number.
-            None if total == 1 => 1,
-            _ => return None,
-        };
-        let stamp = stamp_in(&parts, text.id, number)?;
-        let alignment = marks_alignment(page, text.transform);
-        Some((stamp, align::orientation(&alignment.transform), alignment))
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn commit(
         &self,
@@ -597,29 +565,13 @@ impl Intake {
             Err(e) => {
                 // Kept for a person like any unidentified page, and reported as unreadable.
                 let reason = format!("sidan kunde inte avkodas: {e}");
-                self.store
-                    .documents
-                    .queue_unidentified(scan, index, &reason)?;
-                reports.push(Report::Unreadable {
-                    source: name.to_string(),
-                    page: index + 1,
-                    reason,
-                });
-                return Ok(());
+                return self.queue_page(scan, name, index, reason, true, reports);
             }
         };
         let (stamp, orientation, alignment, reading) = match work {
             PageWork::Skipped => return Ok(()),
             PageWork::Unidentified(reason) => {
-                self.store
-                    .documents
-                    .queue_unidentified(scan, index, &reason)?;
-                reports.push(Report::Unidentified {
-                    source: name.to_string(),
-                    page: index + 1,
-                    reason,
-                });
-                return Ok(());
+                return self.queue_page(scan, name, index, reason, false, reports);
             }
             PageWork::Read {
                 stamp,
@@ -633,15 +585,7 @@ impl Intake {
             self.registry.by_code(&stamp.template),
         ) else {
             let reason = format!("okänd blankett i id {}", stamp.id);
-            self.store
-                .documents
-                .queue_unidentified(scan, index, &reason)?;
-            reports.push(Report::Unidentified {
-                source: name.to_string(),
-                page: index + 1,
-                reason,
-            });
-            return Ok(());
+            return self.queue_page(scan, name, index, reason, false, reports);
         };
         let region = self.store.issued.get(&stamp.id)?.map(|r| r.region);
         let existing = self.store.documents.with_id(&stamp.id.compact())?;
@@ -692,6 +636,36 @@ impl Intake {
             }
         }
         touched.insert(doc.key);
+        Ok(())
+    }
+
+    /// A page nothing places (or that cannot be decoded): kept in the queue for a person, and reported.
+    fn queue_page(
+        &self,
+        scan: &str,
+        name: &str,
+        index: usize,
+        reason: String,
+        unreadable: bool,
+        reports: &mut Vec<Report>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .documents
+            .queue_unidentified(scan, index, &reason)?;
+        let (source, page) = (name.to_string(), index + 1);
+        reports.push(if unreadable {
+            Report::Unreadable {
+                source,
+                page,
+                reason,
+            }
+        } else {
+            Report::Unidentified {
+                source,
+                page,
+                reason,
+            }
+        });
         Ok(())
     }
 
@@ -760,63 +734,16 @@ impl Intake {
     }
 }
 
-/// The stamp of page `number` of a copy made of `parts` (main form first): which definition and which of its pages
-/// it was printed from. None when the copy has no such page.
-fn stamp_in(parts: &[&Form], id: FormId, number: u32) -> Option<PageStamp> {
-    let pages: u32 = parts.iter().map(|f| f.page_count() as u32).sum();
-    let mut before = 0;
-    let (form, template_page) = parts.iter().find_map(|f| {
-        let n = f.page_count() as u32;
-        let hit = (number > before && number <= before + n).then(|| (*f, number - before));
-        before += n;
-        hit
-    })?;
-    Some(PageStamp {
-        id,
-        page: number,
-        pages,
-        template: form.code,
-        template_page,
-    })
-}
-
-/// Without a QR code that rqrr finds (a dark or dithered fax at 98 lines per inch): the corner marks place the
-/// page, and the ID symbol is sampled module by module where the map puts it.
-fn identify_by_grid(page: &ScanPage) -> Option<(PageStamp, u16, Alignment)> {
-    let placed = fallback::place_by_marks(page)?;
-    let alignment = marks_alignment(page, placed);
-    let stamp = crate::forms::page::QR_ZONES.iter().find_map(|zone| {
-        let text =
-            read::qr_grid::read_symbol(&page.image, &alignment.transform, zone, 1..=4, &|t| {
-                PageStamp::decode(t).is_some()
-            })?;
-        PageStamp::decode(&text)
-    })?;
-    Some((stamp, align::orientation(&alignment.transform), alignment))
-}
-
-/// The corner marks found again where `placed` (a map from the marks alone) puts them: the residual and the paper
-/// level measured. When that fails, `placed` stands, without a residual.
-fn marks_alignment(page: &ScanPage, placed: crate::intake::geometry::Affine) -> Alignment {
-    align::refine(page, &placed, 9.0, &[]).unwrap_or(Alignment {
-        transform: placed,
-        homography: None,
-        residual_mm: f64::NAN,
-        marks_found: 4,
-        paper: 230,
-    })
-}
-
 /// Where a page without a known identity lies: from its QR codes if one still reads, else from its corner marks
 /// (the larger top-left one gives the way up), else by trying each quarter turn against the outlines of `boxes`.
 fn align_without_identity(page: &ScanPage, boxes: &[Rect]) -> Result<(u16, Alignment), String> {
     if let Identification::Identified(id) = identify::identify(page)
-        && let Ok(a) = align::align(page, &id)
+        && let Ok(a) = align::align(page, &id.qr_pairs())
     {
         return Ok((id.orientation, a));
     }
-    if let Some(placed) = fallback::place_by_marks(page) {
-        let a = marks_alignment(page, placed);
+    if let Some(placed) = marks::place_by_marks(page) {
+        let a = marks::alignment(page, placed);
         return Ok((align::orientation(&a.transform), a));
     }
     let a = align::align_unguided(page, boxes)?;

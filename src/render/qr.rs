@@ -100,7 +100,7 @@ pub fn draw(content: &mut Content, area: &Rect, width: usize, dark: &[bool]) {
 /// (no seams inside dark areas, which would break a finder pattern). Ink spreads on paper, and a dark fax at 98
 /// lines per inch grows black by about a line: single light modules of the data symbols then close up and the
 /// symbol no longer decodes. Printing them a little open is the usual print growth compensation; a reader that
-/// samples the module centres (`intake::read::qr_grid`) sees the same symbol.
+/// samples the module centres (`intake::qr_grid`) sees the same symbol.
 pub fn draw_compensated(
     content: &mut Content,
     area: &Rect,

@@ -7,8 +7,7 @@ use super::{MAX_BATCH, Params, Site, error_page};
 use crate::formid::FormId;
 use crate::forms::Form;
 use crate::forms::definition::FormKind;
-use crate::render::Copy;
-use crate::store::issued::{Channel, IssueRequest};
+use crate::store::issued::Channel;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
@@ -170,38 +169,19 @@ pub fn too_many(site: &Site, wait: std::time::Duration) -> HttpResponse {
 
 /// Issues the IDs and renders the PDF.
 fn produce(site: &Site, order: &Order, channel: Channel) -> Result<(Vec<u8>, Vec<FormId>), String> {
-    let main = &order.parts[0];
-    let request = IssueRequest {
-        form: main.code,
-        form_name: main.name(),
-        supplements: order.parts[1..]
-            .iter()
-            .map(|f| (f.name().to_string(), f.version()))
-            .collect(),
-        region: &order.region,
-        channel,
-        filled_on_screen: false,
-    };
-    let ids = site
-        .store
-        .issued
-        .issue(&request, order.count)
-        .map_err(|e| e.to_string())?;
     let region = site
         .regions
         .get(&order.region)
         .ok_or_else(|| "regionen saknas".to_string())?;
     let parts: Vec<&Form> = order.parts.iter().map(|f| f.as_ref()).collect();
-    let copies: Vec<Copy<'_>> = ids
-        .iter()
-        .map(|&id| Copy {
-            id,
-            parts: parts.clone(),
-            region,
-        })
-        .collect();
-    let pdf = site.renderer.render(&copies).map_err(|e| e.to_string())?;
-    Ok((pdf, ids))
+    crate::blanks::issue_and_render(
+        &site.store,
+        &site.renderer,
+        &parts,
+        region,
+        order.count,
+        channel,
+    )
 }
 
 async fn respond(site: web::Data<Site>, order: Order) -> HttpResponse {

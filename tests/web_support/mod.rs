@@ -246,7 +246,7 @@ pub fn data_qr_page(
     let identify::Identification::Identified(id) = identify::identify(&page) else {
         return Err("the page's ID code was not found".into());
     };
-    let al = align::align(&page, &id)?;
+    let al = align::align(&page, &id.qr_pairs())?;
     read::read_data_qr(&page, &al, blankett::forms::Registry::embedded())
         .ok_or_else(|| "no data QR code read".into())
 }

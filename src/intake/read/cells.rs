@@ -2,8 +2,8 @@
 //! same), and the ink inside them.
 
 use crate::forms::page::Rect;
-use crate::intake::align::sample;
 use crate::intake::geometry::Affine;
+use crate::raster::{Connectivity, pieces, sample};
 use image::GrayImage;
 
 /// Resamples the part of the page under `rect` (mm, moved by `shift` mm) upright at `px_per_mm`.
@@ -133,42 +133,10 @@ pub fn longest_stroke(crop: &GrayImage, paper: u8) -> u32 {
 pub fn longest_stroke_below(crop: &GrayImage, threshold: u8) -> u32 {
     let (w, h) = (crop.width() as usize, crop.height() as usize);
     let p = crop.as_raw();
-    let mut seen = vec![false; w * h];
-    let mut best = 0;
-    let mut stack = Vec::new();
-    for start in 0..w * h {
-        if seen[start] || p[start] >= threshold {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let (mut x0, mut x1, mut y0, mut y1) = (usize::MAX, 0, usize::MAX, 0);
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % w, i / w);
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
-            let mut visit = |j: usize| {
-                if !seen[j] && p[j] < threshold {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
-            }
-        }
-        best = best.max((x1 - x0 + 1).max(y1 - y0 + 1) as u32);
-    }
-    best
+    pieces(w, h, Connectivity::Four, |x, y| p[y * w + x] < threshold)
+        .pieces
+        .iter()
+        .map(|piece| piece.width().max(piece.height()) as u32)
+        .max()
+        .unwrap_or(0)
 }

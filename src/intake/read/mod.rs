@@ -6,16 +6,15 @@ pub mod cells;
 pub mod chars;
 pub mod hand;
 pub mod ocr;
-pub mod qr_grid;
 pub mod ticks;
 
 use super::align::{Alignment, refit};
 use super::decode::ScanPage;
-use super::identify::halve;
 use crate::dataqr::{self, PageData};
 use crate::forms::Registry;
 use crate::forms::layout::{FieldLayout, Geometry, PageLayout};
 use crate::forms::page::{self, Rect};
+use crate::raster::halve;
 use crate::store::documents::{PixelBox, Source, Suggestion};
 use crate::validation::FieldValue;
 use chars::CharReader;
@@ -641,7 +640,7 @@ pub fn read_data_qr(page: &ScanPage, al: &Alignment, registry: &Registry) -> Opt
     let mut texts: Vec<String> = Vec::new();
     for zone in &zones {
         let rect = zone.grow(page::DATA_QR_QUIET);
-        let mut symbol_texts = qr_grid::read(&page.image, &al.transform, zone);
+        let mut symbol_texts = crate::intake::qr_grid::read(&page.image, &al.transform, zone);
         if symbol_texts.is_empty() {
             symbol_texts = dataqr::read_symbols(&upright(page, al, &rect, DATA_QR_PX_PER_MM));
         }

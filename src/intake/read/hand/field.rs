@@ -33,6 +33,9 @@ pub const FAILED_RULE_CAP: f32 = 0.5;
 /// Prior odds of one particular string that breaks the field's rule against one that keeps it: about one written
 /// number in a hundred is wrong, and for a check digit nine strings in ten break the rule.
 const INVALID_PRIOR: f64 = 1e-3;
+/// The rule decides only between readings of cells the reader is unsure of: a cell read at this or more is what
+/// the paper says, and a number that then breaks the rule stays as written (with a suggestion).
+const RULE_MAY_CHANGE_BELOW: f32 = 0.95;
 
 /// The guess for one cell from its class probabilities: the charset's characters, most likely first, each with
 /// its probability given that the cell holds one of them or no character.
@@ -104,9 +107,12 @@ pub fn best_valid(
     let base_score: f64 = base_p.iter().map(|&p| f64::from(p)).product();
     let mut listed = 0.0f64;
     let mut weighted_mass = 0.0f64;
-    // The most probable valid reading, and the written reading weighed as breaking the rule.
+    // The most probable valid reading that changes only unsure cells (a value), the most probable valid reading
+    // of all (a suggestion), and the written reading weighed as breaking the rule.
     let mut best: Option<(f64, Vec<(usize, char)>)> = None;
+    let mut best_any: Option<(f64, Vec<(usize, char)>)> = None;
     let mut base_invalid: Option<f64> = None;
+    let unsure = |i: usize| base_p[i] < RULE_MAY_CHANGE_BELOW;
     let mut consider = |changes: &[(usize, char, f32)]| {
         let mut score = base_score;
         let mut text = base.clone();
@@ -116,10 +122,16 @@ pub fn best_valid(
         }
         listed += score;
         let s: String = text.iter().collect();
+        let list: Vec<(usize, char)> = changes.iter().map(|&(i, c, _)| (i, c)).collect();
         if valid(&s) {
             weighted_mass += score;
-            if best.as_ref().is_none_or(|b| score > b.0) {
-                best = Some((score, changes.iter().map(|&(i, c, _)| (i, c)).collect()));
+            if best_any.as_ref().is_none_or(|b| score > b.0) {
+                best_any = Some((score, list.clone()));
+            }
+            if changes.iter().all(|&(i, _, _)| unsure(i))
+                && best.as_ref().is_none_or(|b| score > b.0)
+            {
+                best = Some((score, list));
             }
         } else {
             weighted_mass += score * INVALID_PRIOR;
@@ -159,7 +171,7 @@ pub fn best_valid(
     if let Some(w) = base_invalid
         && best.as_ref().is_none_or(|b| w >= b.0)
     {
-        let suggestion = best.as_ref().map(|(_, changes)| {
+        let suggestion = best_any.as_ref().map(|(_, changes)| {
             let value = apply(changes);
             Suggestion {
                 reason: format!("Skrivet {as_written}: {broken}. Förslag: {value}"),

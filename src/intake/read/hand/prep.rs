@@ -5,6 +5,8 @@
 //! Before that, what is not writing is removed: specks (tiny connected pieces far from the character), and
 //! pieces of the printed box line that a misaligned crop shows along an edge (thin, long, hugging that edge).
 
+use crate::raster::{Connectivity, pieces};
+
 /// Side of the classifier's input.
 pub const SIDE: usize = 28;
 /// The longer side of the character's ink box in the input.
@@ -51,8 +53,10 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
     }
     let top = (bin as f32 / 255.0).max(0.25);
     let threshold = (0.45 * top).max(0.18);
-    let mask: Vec<bool> = dark.iter().map(|&d| d >= threshold).collect();
-    let comps = components(&mask, w, h);
+    let found = pieces(w, h, Connectivity::Eight, |x, y| {
+        dark[y * w + x] >= threshold
+    });
+    let comps = &found.pieces;
     if comps.is_empty() {
         return out;
     }
@@ -60,7 +64,7 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
     let main = comps
         .iter()
         .find(|c| c.area == largest)
-        .map(|c| c.bbox)
+        .map(|c| (c.x0, c.y0, c.x1, c.y1))
         .unwrap_or((0, 0, 0, 0));
     let min_area = ((0.03 * px_per_mm * px_per_mm) as usize).max(2);
     let near = 1.2 * px_per_mm;
@@ -68,7 +72,7 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
     let thin = 0.55 * px_per_mm;
     let mut keep = vec![false; comps.len()];
     for (i, c) in comps.iter().enumerate() {
-        let (x0, y0, x1, y1) = c.bbox;
+        let (x0, y0, x1, y1) = (c.x0, c.y0, c.x1, c.y1);
         let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
         // A piece of a printed box line: along an edge, thin across it, long along it.
         let hugs_top = (y1 as f32) < edge_band && bh <= thin && bw >= 0.35 * w as f32;
@@ -101,7 +105,11 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
     if !keep.iter().any(|&k| k) {
         return out;
     }
-    let labels = label_map(&mask, w, h, &comps, &keep);
+    let labels: Vec<bool> = found
+        .labels
+        .iter()
+        .map(|&l| l > 0 && keep[l as usize - 1])
+        .collect();
     // Kept ink plus a one-pixel halo (antialiasing at stroke edges).
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
     let mut keep_px = vec![false; w * h];
@@ -212,79 +220,6 @@ fn bilinear(img: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
     let top = at(ix, iy) * (1.0 - ax) + at(ix + 1, iy) * ax;
     let bottom = at(ix, iy + 1) * (1.0 - ax) + at(ix + 1, iy + 1) * ax;
     top * (1.0 - ay) + bottom * ay
-}
-
-struct Component {
-    area: usize,
-    bbox: (usize, usize, usize, usize),
-    /// A pixel of the component, to find it again.
-    seed: usize,
-}
-
-/// 8-connected components of the mask.
-fn components(mask: &[bool], w: usize, h: usize) -> Vec<Component> {
-    let mut seen = vec![false; w * h];
-    let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..w * h {
-        if !mask[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let mut c = Component {
-            area: 0,
-            bbox: (usize::MAX, usize::MAX, 0, 0),
-            seed: start,
-        };
-        while let Some(p) = stack.pop() {
-            let (x, y) = (p % w, p / w);
-            c.area += 1;
-            c.bbox = (
-                c.bbox.0.min(x),
-                c.bbox.1.min(y),
-                c.bbox.2.max(x),
-                c.bbox.3.max(y),
-            );
-            for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    let q = yy * w + xx;
-                    if mask[q] && !seen[q] {
-                        seen[q] = true;
-                        stack.push(q);
-                    }
-                }
-            }
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The pixels of the kept components.
-fn label_map(mask: &[bool], w: usize, h: usize, comps: &[Component], keep: &[bool]) -> Vec<bool> {
-    let mut out = vec![false; w * h];
-    let mut stack = Vec::new();
-    for (c, k) in comps.iter().zip(keep) {
-        if !*k {
-            continue;
-        }
-        out[c.seed] = true;
-        stack.push(c.seed);
-        while let Some(p) = stack.pop() {
-            let (x, y) = (p % w, p / w);
-            for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    let q = yy * w + xx;
-                    if mask[q] && !out[q] {
-                        out[q] = true;
-                        stack.push(q);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

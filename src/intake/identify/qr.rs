@@ -1,9 +1,12 @@
-//! Stage 2: which copy, which page. The page stamp is read from either QR code (a staple, a fold or a torn corner
-//! may take one), and the symbol's own orientation tells how the page lies (0, 90, 180 or 270 degrees).
+//! The first strategy: the page stamp from either QR code (a staple, a fold or a torn corner may take one), and
+//! the symbol's own orientation tells how the page lies (0, 90, 180 or 270 degrees); the symbols' corners give
+//! the alignment its first map.
 
-use super::decode::ScanPage;
 use crate::formid::PageStamp;
 use crate::forms::page;
+use crate::intake::decode::ScanPage;
+use crate::intake::geometry::PointPair;
+use crate::raster::halve;
 use image::GrayImage;
 
 /// One decoded page-stamp symbol, with its corners in page-image pixels in the symbol's own order
@@ -30,27 +33,6 @@ pub struct Identified {
 pub enum Identification {
     Identified(Identified),
     Unidentified { reason: String },
-}
-
-/// Averages 2x2 blocks. rqrr samples one pixel per module; on a noisy full-resolution scan that misses about
-/// one page in twenty, averaged it reads them all (TECH-NOTES).
-pub fn halve(img: &GrayImage) -> GrayImage {
-    let (w, h) = (img.width() / 2, img.height() / 2);
-    let src = img.as_raw();
-    let stride = img.width() as usize;
-    let mut out = Vec::with_capacity(w as usize * h as usize);
-    for y in 0..h as usize {
-        let r0 = &src[2 * y * stride..];
-        let r1 = &src[(2 * y + 1) * stride..];
-        for x in 0..w as usize {
-            let s = u16::from(r0[2 * x])
-                + u16::from(r0[2 * x + 1])
-                + u16::from(r1[2 * x])
-                + u16::from(r1[2 * x + 1]);
-            out.push((s / 4) as u8);
-        }
-    }
-    GrayImage::from_raw(w, h, out).unwrap_or_default()
 }
 
 struct Raw {
@@ -175,6 +157,25 @@ pub fn identify(page: &ScanPage) -> Identification {
         rotation_deg: ccw,
         orientation,
     })
+}
+
+impl Identified {
+    /// The QR symbols' corners: where they are on the form and where they were found.
+    pub fn qr_pairs(&self) -> Vec<PointPair> {
+        // rqrr's corners are those of the module grid as it counts it: the symbol's own top-left corner lies on
+        // the symbol's edge, its bottom-right one module outside it (measured against the corner marks, upright
+        // and upside down alike: 0.04 mm and 0.9 mm at 300 dpi).
+        let module = f64::from(page::QR_SIZE) / 25.0;
+        let mut pairs = Vec::new();
+        for hit in &self.hits {
+            let mm = zone_corners_mm(hit.zone);
+            let grow = [(0.0, 0.0), (module, 0.0), (module, module), (0.0, module)];
+            for i in 0..4 {
+                pairs.push(((mm[i].0 + grow[i].0, mm[i].1 + grow[i].1), hit.corners[i]));
+            }
+        }
+        pairs
+    }
 }
 
 /// The symbol area in form millimetres, corners in the symbol's own order, for fitting a first transform.

@@ -127,30 +127,6 @@ fn agreement(
         .sum()
 }
 
-/// Otsu's threshold over the samples.
-fn otsu(values: &[f64]) -> f64 {
-    let mut sorted: Vec<f64> = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let total: f64 = sorted.iter().sum();
-    let (mut best, mut best_t) = (f64::MIN, 128.0);
-    let mut below = 0.0;
-    for (i, &v) in sorted
-        .iter()
-        .enumerate()
-        .take(sorted.len().saturating_sub(1))
-    {
-        below += v;
-        let (n0, n1) = ((i + 1) as f64, (sorted.len() - i - 1) as f64);
-        let (m0, m1) = (below / n0, (total - below) / n1);
-        let between = n0 * n1 * (m0 - m1).powi(2);
-        if between > best {
-            best = between;
-            best_t = (v + sorted[i + 1]) / 2.0;
-        }
-    }
-    best_t
-}
-
 /// The text of the data symbol drawn in `zone`, if its modules decode; empty otherwise.
 pub fn read(img: &GrayImage, t: &Affine, zone: &Rect) -> Vec<String> {
     read_symbol(img, t, zone, 1..=8, &crate::dataqr::is_data_symbol)
@@ -177,7 +153,7 @@ pub fn read_symbol(
             dy: 0.0,
             scale: 1.0,
         };
-        let threshold = otsu(&sample(img, t, zone, n, centred));
+        let threshold = crate::raster::otsu(&sample(img, t, zone, n, centred));
         let fixed = fixed_modules(n);
         let mut best = (f64::MIN, centred);
         for scale in [0.985, 1.0, 1.015] {
@@ -212,7 +188,7 @@ fn decode_at(
     accept: &dyn Fn(&str) -> bool,
 ) -> Option<String> {
     let samples = sample(img, t, zone, n, place);
-    let threshold = otsu(&samples);
+    let threshold = crate::raster::otsu(&samples);
     let mut thresholds: Vec<f64> = [0.0, 0.2, -0.2]
         .iter()
         .map(|k| threshold - k * threshold)

@@ -1,0 +1,48 @@
+//! Blank copies for printing: each gets its own form ID, recorded in the register of issued IDs before it is
+//! rendered, and all of them go into one PDF. The command line's `print` and the public site's PDFs both come
+//! through here.
+
+use crate::domain::regions::Region;
+use crate::formid::FormId;
+use crate::forms::Form;
+use crate::render::{Copy, Renderer};
+use crate::store::Store;
+use crate::store::issued::{Channel, IssueRequest};
+
+/// Issues `count` IDs for copies made of `parts` (main form first, then supplements) for `region`, and renders
+/// them. The IDs are recorded (and so never issued again) even when rendering fails afterwards.
+pub fn issue_and_render(
+    store: &Store,
+    renderer: &Renderer,
+    parts: &[&Form],
+    region: &Region,
+    count: usize,
+    channel: Channel,
+) -> Result<(Vec<u8>, Vec<FormId>), String> {
+    let main = parts.first().ok_or("ingen blankett vald")?;
+    let request = IssueRequest {
+        form: main.code,
+        form_name: main.name(),
+        supplements: parts[1..]
+            .iter()
+            .map(|f| (f.name().to_string(), f.version()))
+            .collect(),
+        region: &region.code,
+        channel,
+        filled_on_screen: false,
+    };
+    let ids = store
+        .issued
+        .issue(&request, count)
+        .map_err(|e| e.to_string())?;
+    let copies: Vec<Copy<'_>> = ids
+        .iter()
+        .map(|&id| Copy {
+            id,
+            parts: parts.to_vec(),
+            region,
+        })
+        .collect();
+    let pdf = renderer.render(&copies).map_err(|e| e.to_string())?;
+    Ok((pdf, ids))
+}
