@@ -201,7 +201,7 @@ mod tests {
         assert_eq!((block.area, block.width(), block.height()), (4, 2, 2));
         assert_eq!(block.centroid(), (3.5, 1.5));
         assert_eq!(block.fill(), 1.0);
-        assert_eq!(eight.labels[1 * 5 + 4], 2);
+        assert_eq!(eight.labels[5 + 4], 2);
         assert_eq!(eight.labels[2], 0);
     }
 
