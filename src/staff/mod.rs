@@ -12,6 +12,7 @@ pub mod casework;
 pub mod diarie;
 pub mod export;
 pub mod queues;
+pub mod readiness;
 pub mod sessions;
 pub mod siths;
 
@@ -37,6 +38,9 @@ pub enum StaffError {
     /// The document is not in a state that allows this (already registered, rejected).
     #[error("{0}")]
     Conflict(String),
+    /// Registering refused: fields still to look at, failed checks nobody let stand (see [`readiness`]).
+    #[error("{}", readiness::refusal_message(.0))]
+    NotReady(Vec<readiness::Obstacle>),
     #[error(transparent)]
     Login(#[from] accounts::LoginError),
 }
