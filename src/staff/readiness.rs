@@ -49,6 +49,8 @@ pub struct Obstacle {
     pub label: String,
     pub section: String,
     pub kind: ObstacleKind,
+    /// The kind in Swedish ("inte granskat", "kontrollen stämmer inte", "saknas").
+    pub kind_text: &'static str,
     /// Why, in Swedish: the failed checks, or what made the reading uncertain.
     pub message: String,
 }
@@ -84,6 +86,7 @@ impl FieldState {
             label: self.label.clone(),
             section: self.section.clone(),
             kind,
+            kind_text: kind.text(),
             message,
         };
         if !self.checks.is_empty() && self.overridden.is_none() {
