@@ -11,6 +11,7 @@ pub mod audit;
 pub mod casework;
 pub mod diarie;
 pub mod export;
+pub mod log_words;
 pub mod queues;
 pub mod readiness;
 pub mod sessions;

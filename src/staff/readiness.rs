@@ -203,7 +203,10 @@ impl Readiness {
 
     /// What stops the registration, in paper order.
     pub fn obstacles(&self) -> Vec<Obstacle> {
-        self.fields.iter().filter_map(FieldState::obstacle).collect()
+        self.fields
+            .iter()
+            .filter_map(FieldState::obstacle)
+            .collect()
     }
 
     /// Failed checks a person let stand, for the confirmation and the record.
@@ -239,7 +242,11 @@ pub fn refusal_message(obstacles: &[Obstacle]) -> String {
     if failed > 0 {
         parts.push(format!(
             "{failed} {} som inte stämmer",
-            if failed == 1 { "kontroll" } else { "kontroller" }
+            if failed == 1 {
+                "kontroll"
+            } else {
+                "kontroller"
+            }
         ));
     }
     let missing = count(ObstacleKind::Missing);

@@ -246,9 +246,8 @@ fn read_text_box(
         shift,
         scale,
     );
-    let stroke_mm = |threshold: u8| {
-        cells::longest_stroke_below(&interior, threshold) as f32 / scale as f32
-    };
+    let stroke_mm =
+        |threshold: u8| cells::longest_stroke_below(&interior, threshold) as f32 / scale as f32;
     let dark = (f32::from(al.paper.max(96)) * 0.55) as u8;
     let empty = stroke_mm(dark) < MIN_STROKE_MM && stroke_mm(faint_level(al.paper)) < MIN_STROKE_MM;
     let (confidence, notes) = if empty {

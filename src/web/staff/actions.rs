@@ -5,7 +5,7 @@
 use super::document::{self, DocView};
 use super::queues::short_time;
 use super::session::Caller;
-use super::views::person_name;
+use super::views::{person_name, shown_id};
 use super::{Face, Site, csrf, key_path, see_other, segment, staff_error};
 use crate::staff::StaffError;
 use crate::staff::casework::{Case, Registration};
@@ -82,7 +82,12 @@ macro_rules! form_or_return {
 
 /// What a person did in the verification form besides typing values: the fields ticked "granskad", the reasons
 /// given to let a failed check stand (`undantag.<field>`), and a suggestion taken (`forslag`).
-fn apply_choices(site: &Site, caller: &Caller, key: &str, params: &Params) -> Result<(), StaffError> {
+fn apply_choices(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    params: &Params,
+) -> Result<(), StaffError> {
     let (casework, store, by) = (&site.staff.casework, &site.store, &caller.account);
     let reviewed: Vec<String> = params
         .all("granskad")
@@ -108,7 +113,12 @@ fn apply_choices(site: &Site, caller: &Caller, key: &str, params: &Params) -> Re
 }
 
 /// Everything the verification form carries: values, then the choices made beside them.
-fn apply_form(site: &Site, caller: &Caller, key: &str, params: &Params) -> Result<usize, StaffError> {
+fn apply_form(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    params: &Params,
+) -> Result<usize, StaffError> {
     let values = submitted_values(site, caller, key, params)?;
     let changed = apply_values(site, caller, key, &values)?;
     apply_choices(site, caller, key, params)?;
@@ -342,8 +352,13 @@ pub async fn registered(req: HttpRequest, site: web::Data<Site>, caller: Caller)
         &format!("/staff/registrerad/{}.pdf", key_path(&reg.diarienummer)),
     );
     ctx.insert("title", &title);
-    ctx.insert("form_id", &reg.form_id);
-    ctx.insert("registered_by", &reg.registered_by);
+    ctx.insert("form_id", &shown_id(&reg.form_id));
+    let name = if reg.registered_by_name.trim().is_empty() {
+        person_name(&site, &reg.registered_by)
+    } else {
+        reg.registered_by_name.clone()
+    };
+    ctx.insert("registered_by", &name);
     ctx.insert("registered_at", &short_time(&reg.registered_at));
     ctx.insert("changes", &reg.changes.len());
     ctx.insert(

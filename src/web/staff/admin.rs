@@ -279,7 +279,10 @@ struct EntryView {
     seq: u64,
     at: String,
     actor: String,
+    /// In Swedish.
     action: String,
+    /// As stored.
+    code: String,
     document: String,
     region: String,
     detail: String,
@@ -293,7 +296,8 @@ fn log_query(params: &Params) -> (LogKind, LogFilter) {
     };
     let filter = LogFilter {
         actor: params.get("actor").map(str::to_string),
-        action: params.get("action").map(str::to_string),
+        // Typed as the page shows it ("öppnade") or as the code.
+        action: params.get("action").map(crate::staff::log_words::code),
         document: params.get("document").map(str::to_string),
         regions: None,
         from: params.get("from").map(str::to_string),
@@ -332,8 +336,13 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
             seq: e.seq,
             at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
             actor: e.actor.clone(),
-            action: e.action.clone(),
-            document: e.document.clone().unwrap_or_default(),
+            action: crate::staff::log_words::swedish(&e.action).to_string(),
+            code: e.action.clone(),
+            document: e
+                .document
+                .as_deref()
+                .map(super::views::shown_id)
+                .unwrap_or_default(),
             region: e.region.clone().unwrap_or_default(),
             detail: e.detail.clone(),
         })

@@ -45,7 +45,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/dokument/{key}/lagg-undan", web::post().to(put_aside))
         .route("/api/dokument/{key}/granskat", web::post().to(review))
         .route("/api/dokument/{key}/undantag", web::post().to(let_stand))
-        .route("/api/dokument/{key}/forslag", web::post().to(take_suggestion))
+        .route(
+            "/api/dokument/{key}/forslag",
+            web::post().to(take_suggestion),
+        )
         .route("/api/dokument/{key}/redo", web::get().to(readiness))
         .route("/api/export", web::get().to(super::export::api))
         // Last: any other path under /api/ is a JSON 404, not the public site's HTML page.
@@ -195,7 +198,13 @@ fn shaped(
 }
 
 /// The answer to a change of one field: the field after it, and what still stops the registration.
-fn field_answer(site: &Site, caller: &Caller, key: &str, name: &str, changed: bool) -> HttpResponse {
+fn field_answer(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    name: &str,
+    changed: bool,
+) -> HttpResponse {
     let v = match view(site, caller, key) {
         Ok(v) => v,
         Err(e) => return fail(site, caller, e),

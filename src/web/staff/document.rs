@@ -3,9 +3,9 @@
 //! the reading notes and the checks of intake, run again over the values now.
 
 use super::Site;
+use crate::forms::definition::{Check, FieldDefinition};
 use crate::forms::layout::{FieldLayout, Geometry};
 use crate::forms::{Form, Registry};
-use crate::forms::definition::{Check, FieldDefinition};
 use crate::intake::read::Source;
 use crate::staff::StaffError;
 use crate::staff::accounts::Account;
