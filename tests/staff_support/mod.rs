@@ -367,3 +367,71 @@ impl<'s> Client<'s> {
 pub fn key_path(key: &str) -> String {
     key.replace('#', "%23")
 }
+
+/// Makes the document in `data` (server stopped) carry a personnummer written with a wrong check digit, and the
+/// suggestion a rule gives beside it, as intake stores it: the value as written stays, with doubt.
+pub fn write_wrong_check_digit(data: &Path, key: &str) {
+    use blankett::store::documents::{Suggestion, Value};
+    with_staff(data, |store, _| {
+        let mut doc = store.documents.get(key).unwrap().expect("the document");
+        let field = doc
+            .fields
+            .get_mut("patient.personnummer")
+            .expect("a personnummer field");
+        field.value = Value::Text(WRONG_CHECK_DIGIT.into());
+        field.confidence = 0.45;
+        field.notes = vec!["Kontroll: Kontrollsiffran stämmer inte.".into()];
+        field.suggestion = Some(Suggestion {
+            value: SUGGESTED.into(),
+            reason: "kontrollsiffran stämmer inte".into(),
+        });
+        // The identity type the number is checked as.
+        if let Some(kind) = doc.fields.get_mut("patient.identitetstyp") {
+            kind.value = Value::Ticked(vec!["personnummer".into()]);
+        }
+        store.documents.put(&doc).unwrap();
+        store.flush().unwrap();
+    });
+}
+
+/// The personnummer of [`write_wrong_check_digit`] as written, and as its check digit suggests.
+pub const WRONG_CHECK_DIGIT: &str = "191212121213";
+pub const SUGGESTED: &str = "191212121212";
+
+impl Client<'_> {
+    /// Clears what stops the registration through the API, except on the fields in `keep`: every field in
+    /// doubt is looked at, every failed check let stand with a reason. Returns the fields let stand.
+    pub fn make_registrable(&self, key: &str, keep: &[&str]) -> Vec<String> {
+        let (status, redo) = self.json(&format!("/api/dokument/{key}/redo"));
+        assert_eq!(status, 200, "{redo}");
+        let mut let_stand = Vec::new();
+        let mut review = Vec::new();
+        for o in redo["obstacles"].as_array().unwrap() {
+            let field = o["field"].as_str().unwrap();
+            if keep.contains(&field) {
+                continue;
+            }
+            match o["kind"].as_str().unwrap() {
+                "unreviewed" => review.push(field.to_string()),
+                _ => {
+                    let a = self.post_json(
+                        &format!("/api/dokument/{key}/undantag"),
+                        &serde_json::json!({"field": field, "reason": "Står så på papperet; kontrollerat."}),
+                        true,
+                    );
+                    assert_eq!(a.status, 200, "{}", a.text());
+                    let_stand.push(field.to_string());
+                }
+            }
+        }
+        if !review.is_empty() {
+            let a = self.post_json(
+                &format!("/api/dokument/{key}/granskat"),
+                &serde_json::json!({ "fields": review }),
+                true,
+            );
+            assert_eq!(a.status, 200, "{}", a.text());
+        }
+        let_stand
+    }
+}
