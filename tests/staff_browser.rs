@@ -101,14 +101,21 @@ async fn look_at_everything(client: &Client) {
         .find(Locator::Css(".pf.hinder.har-fel:not(.godtagen)"))
         .await
     {
-        let summary = pf.find(Locator::Css("details.undantag summary")).await.unwrap();
+        let summary = pf
+            .find(Locator::Css("details.undantag summary"))
+            .await
+            .unwrap();
         summary.click().await.unwrap();
         let input = pf
             .find(Locator::Css("input[name^='undantag.']"))
             .await
             .unwrap();
         input.click().await.unwrap();
-        keys(client, "Så står det på papperet; kontrollerat med anmälaren.").await;
+        keys(
+            client,
+            "Så står det på papperet; kontrollerat med anmälaren.",
+        )
+        .await;
         keys(client, ENTER).await;
         let id = pf.attr("id").await.unwrap().unwrap();
         client
@@ -118,7 +125,11 @@ async fn look_at_everything(client: &Client) {
             .await
             .expect("the check is let stand");
     }
-    assert_eq!(client.current_url().await.unwrap(), url, "nothing registered");
+    assert_eq!(
+        client.current_url().await.unwrap(),
+        url,
+        "nothing registered"
+    );
     assert_eq!(text_of(client, "#att-titta").await, "0");
 }
 
@@ -529,7 +540,9 @@ fn a_wrong_check_digit_cannot_be_registered_by_accident() {
         .find(|l| l.contains("check_overridden"))
         .unwrap_or_else(|| panic!("{log}"));
     assert!(
-        line.contains("anna") && line.contains("godtog trots kontroll") && line.contains("rätt nummer begärt"),
+        line.contains("anna")
+            && line.contains("godtog trots kontroll")
+            && line.contains("rätt nummer begärt"),
         "{line}"
     );
 }

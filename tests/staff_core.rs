@@ -1117,7 +1117,10 @@ fn registering_is_refused_until_checks_pass_or_stand_with_a_reason_and_doubt_is_
     assert_eq!(
         refused,
         [
-            ("patient.personnummer".to_string(), ObstacleKind::FailedCheck),
+            (
+                "patient.personnummer".to_string(),
+                ObstacleKind::FailedCheck
+            ),
             ("patient.namn".to_string(), ObstacleKind::Unreviewed),
             ("rapportor.namn".to_string(), ObstacleKind::Unreviewed),
         ]
@@ -1125,7 +1128,10 @@ fn registering_is_refused_until_checks_pass_or_stand_with_a_reason_and_doubt_is_
     let message = cw.register(s, "DOC1", &eva).unwrap_err().to_string();
     assert!(message.contains("kan inte registreras"), "{message}");
     assert!(message.contains("Nummer"), "{message}");
-    assert_eq!(e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check, 3);
+    assert_eq!(
+        e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check,
+        3
+    );
 
     // Looking at the two in doubt leaves the failed check; looking at it does not make it pass.
     cw.review(
@@ -1146,9 +1152,15 @@ fn registering_is_refused_until_checks_pass_or_stand_with_a_reason_and_doubt_is_
     let refused = obstacles_of(cw.register(s, "DOC1", &eva));
     assert_eq!(
         refused,
-        [("patient.personnummer".to_string(), ObstacleKind::FailedCheck)]
+        [(
+            "patient.personnummer".to_string(),
+            ObstacleKind::FailedCheck
+        )]
     );
-    assert_eq!(e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check, 1);
+    assert_eq!(
+        e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check,
+        1
+    );
 
     // Letting it stand needs a reason; a field without a failed check has nothing to let stand.
     for reason in ["", "   "] {
@@ -1171,7 +1183,12 @@ fn registering_is_refused_until_checks_pass_or_stand_with_a_reason_and_doubt_is_
         (o.reason.as_str(), o.by.as_str(), &o.value),
         (reason, "eva", &text(WRONG_PNR))
     );
-    assert!(o.checks.iter().any(|c| c.contains("12 siffror") || c.contains("siffr")), "{o:?}");
+    assert!(
+        o.checks
+            .iter()
+            .any(|c| c.contains("12 siffror") || c.contains("siffr")),
+        "{o:?}"
+    );
     let logged = e
         .staff
         .audit
@@ -1211,7 +1228,10 @@ fn registering_is_refused_until_checks_pass_or_stand_with_a_reason_and_doubt_is_
     let reg = cw.register(s, "DOC1", &eva).unwrap();
     assert_eq!(reg.overrides["patient.personnummer"].reason, reason);
     assert_eq!(reg.registered_by_name, "Testperson eva");
-    assert_eq!(reg.values_registered["patient.personnummer"], text(WRONG_PNR));
+    assert_eq!(
+        reg.values_registered["patient.personnummer"],
+        text(WRONG_PNR)
+    );
 }
 
 #[test]
@@ -1262,7 +1282,10 @@ fn a_suggestion_is_taken_only_by_choice_and_recorded_as_a_correction() {
     let s = &e.store;
     let eva = handlaggare(&e.staff, "eva", "01");
     let mut doc = document("DOC1", Some("01"), "2026-01-10T08:00:00Z", "191212121213");
-    doc.fields.get_mut("patient.personnummer").unwrap().suggestion = Some(Suggestion {
+    doc.fields
+        .get_mut("patient.personnummer")
+        .unwrap()
+        .suggestion = Some(Suggestion {
         value: "191212121212".into(),
         reason: "kontrollsiffran stämmer inte".into(),
     });
@@ -1281,7 +1304,10 @@ fn a_suggestion_is_taken_only_by_choice_and_recorded_as_a_correction() {
     let case = cw
         .take_suggestion(s, "DOC1", "patient.personnummer", &eva)
         .unwrap();
-    assert_eq!(case.corrections["patient.personnummer"], text("191212121212"));
+    assert_eq!(
+        case.corrections["patient.personnummer"],
+        text("191212121212")
+    );
     let change = case.changes.last().unwrap();
     assert_eq!(
         (&change.old, &change.new, change.by.as_str()),
@@ -1298,7 +1324,11 @@ fn a_suggestion_is_taken_only_by_choice_and_recorded_as_a_correction() {
             },
         )
         .unwrap();
-    assert!(logged[0].detail.ends_with("(förslaget)"), "{}", logged[0].detail);
+    assert!(
+        logged[0].detail.ends_with("(förslaget)"),
+        "{}",
+        logged[0].detail
+    );
     // The value as written stays in the document for the file.
     assert_eq!(
         s.documents.get("DOC1").unwrap().unwrap().fields["patient.personnummer"].value,

@@ -389,7 +389,10 @@ fn a_correction_is_registered_exported_printed_and_logged() {
         .unwrap();
     assert_eq!(postort["value"], "Knivsta");
     assert_eq!(postort["corrected"], true);
-    assert_eq!(postort["reviewed"], true, "a correction is a look at the field");
+    assert_eq!(
+        postort["reviewed"], true,
+        "a correction is a look at the field"
+    );
 
     // Registering from the page asks first. While fields stop it, the answer (409) names them.
     let (_, redo) = anna.json(&format!("/api/dokument/{key}/redo"));
@@ -405,7 +408,10 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     assert_eq!(asked.status, 200, "{}", asked.text());
     assert!(asked.text().contains("Registrera anmälan?"));
     let (_, still) = anna.json(&format!("/api/dokument/{key}"));
-    assert_eq!(still["case"]["state"]["state"], "open", "asking did not register");
+    assert_eq!(
+        still["case"]["state"]["state"], "open",
+        "asking did not register"
+    );
     let registered = anna.post_form_csrf(
         &format!("/staff/dokument/{key}/registrera"),
         &[("bekraftat", "1")],
@@ -434,7 +440,10 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     assert!(text.contains("Knivsta"));
     // The registering person by name, and every value under the section that says whose it is.
     assert!(text.contains("av Test anna"), "{text}");
-    assert!(text.contains("3. Patient") && text.contains("8. Anmälande läkare"), "{text}");
+    assert!(
+        text.contains("3. Patient") && text.contains("8. Anmälande läkare"),
+        "{text}"
+    );
     assert_eq!(
         pdf_pages(&pdf_path),
         3,
@@ -495,14 +504,24 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     assert!(page.text().contains("Kedjan är obruten"));
     // The events in Swedish on the page, and found by their Swedish word.
     let page = page.text();
-    assert!(page.contains("registrerade") && page.contains("ändrade fält"), "{page}");
-    let opened = admin.get("/staff/admin/logg?action=%C3%B6ppnade&actor=anna").text();
-    assert!(opened.contains("öppnade") && !opened.contains("loggade in"), "{opened}");
+    assert!(
+        page.contains("registrerade") && page.contains("ändrade fält"),
+        "{page}"
+    );
+    let opened = admin
+        .get("/staff/admin/logg?action=%C3%B6ppnade&actor=anna")
+        .text();
+    assert!(
+        opened.contains("öppnade") && !opened.contains("loggade in"),
+        "{opened}"
+    );
 
     // Registered: the page shows values, not inputs, and who registered it, by name.
     let done = anna.get(&format!("/staff/dokument/{key}")).text();
     assert!(!done.contains("id=\"granskning\""), "no verification form");
-    let fields = &done[done.find("id=\"registrerade-falt\"").expect("the read-only fields")..];
+    let fields = &done[done
+        .find("id=\"registrerade-falt\"")
+        .expect("the read-only fields")..];
     assert!(!fields.contains("<input") && !fields.contains("<textarea"));
     assert!(done.contains(&dnr) && done.contains("Test anna"), "{done}");
     assert!(done.contains("Knivsta"));
@@ -520,7 +539,9 @@ fn the_api_refuses_to_register_while_a_check_fails_and_shows_the_paper_word() {
     // The page shows what the paper says, the suggestion and its reason; the value stays as written.
     let page = anna.get(&format!("/staff/dokument/{key}")).text();
     assert!(
-        page.contains("Skrivet 19121212-1213: kontrollsiffran stämmer inte. Förslag: 19121212-1212"),
+        page.contains(
+            "Skrivet 19121212-1213: kontrollsiffran stämmer inte. Förslag: 19121212-1212"
+        ),
         "{page}"
     );
     assert!(page.contains(&format!("value=\"{WRONG_CHECK_DIGIT}\"")));
@@ -532,7 +553,10 @@ fn the_api_refuses_to_register_while_a_check_fails_and_shows_the_paper_word() {
     assert_eq!(refused.status, 409, "{}", refused.text());
     assert!(refused.content_type().starts_with("application/json"));
     let v: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
-    assert!(v["fel"].as_str().unwrap().contains("kan inte registreras"), "{v}");
+    assert!(
+        v["fel"].as_str().unwrap().contains("kan inte registreras"),
+        "{v}"
+    );
     let named: Vec<(&str, &str)> = v["falt"]
         .as_array()
         .unwrap()
@@ -566,7 +590,10 @@ fn the_api_refuses_to_register_while_a_check_fails_and_shows_the_paper_word() {
     assert_eq!(ok.status, 200, "{}", ok.text());
     let reg: serde_json::Value = serde_json::from_slice(&ok.body).unwrap();
     assert_eq!(reg["values_registered"]["patient.personnummer"], SUGGESTED);
-    assert_eq!(reg["values_read"]["patient.personnummer"], WRONG_CHECK_DIGIT);
+    assert_eq!(
+        reg["values_read"]["patient.personnummer"],
+        WRONG_CHECK_DIGIT
+    );
     let change = reg["changes"]
         .as_array()
         .unwrap()
@@ -599,7 +626,11 @@ fn unknown_api_paths_answer_json_404() {
         }
     }
     // The public site's unknown pages stay HTML.
-    assert!(anna.get("/finns-inte").content_type().starts_with("text/html"));
+    assert!(
+        anna.get("/finns-inte")
+            .content_type()
+            .starts_with("text/html")
+    );
 }
 
 #[test]

@@ -66,6 +66,8 @@ pub struct FieldState {
     pub value: Value,
     /// Doubt in the reading as stored: below [`NEEDS_LOOK_BELOW`], a reading note, or a suggestion beside it.
     pub needs_look: bool,
+    /// What the doubt is, in Swedish, when there is one.
+    pub doubt: String,
     /// A person looked at it (accepted, corrected or took a suggestion).
     pub reviewed: bool,
     pub corrected: bool,
@@ -100,7 +102,7 @@ impl FieldState {
         if self.needs_look && !self.reviewed && !self.corrected {
             return Some(obstacle(
                 ObstacleKind::Unreviewed,
-                "Osäker läsning: jämför med papperet.".into(),
+                format!("{}: jämför med papperet.", capitalized(&self.doubt)),
             ));
         }
         None
@@ -119,6 +121,24 @@ pub fn in_doubt(field: &StoredField) -> bool {
     field.confidence < NEEDS_LOOK_BELOW
         || field.suggestion.is_some()
         || field.notes.iter().any(|n| !n.starts_with(CHECK_PREFIX))
+}
+
+/// Why a stored reading is in doubt, in Swedish (empty when it is not): the suggestion beside it, the reader's
+/// note, or its confidence.
+pub fn doubt_of(field: &StoredField) -> String {
+    if field.suggestion.is_some() {
+        return "ett förslag står bredvid det skrivna".into();
+    }
+    if let Some(note) = field.notes.iter().find(|n| !n.starts_with(CHECK_PREFIX)) {
+        return note.clone();
+    }
+    if field.confidence < NEEDS_LOOK_BELOW {
+        return format!(
+            "läst med {} % säkerhet",
+            (field.confidence.clamp(0.0, 1.0) * 100.0).round() as u32
+        );
+    }
+    String::new()
 }
 
 /// The document with `corrections` and then `overrides` over its values as read, every check run again.
@@ -145,6 +165,13 @@ pub fn check_messages(field: &StoredField) -> Vec<String> {
         .iter()
         .filter_map(|n| n.strip_prefix(CHECK_PREFIX).map(str::to_string))
         .collect()
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 fn is_empty(value: &Value) -> bool {
@@ -185,6 +212,7 @@ impl Readiness {
                         form: form.name().to_string(),
                         value: current.value.clone(),
                         needs_look: in_doubt(read),
+                        doubt: doubt_of(read),
                         reviewed: case.reviewed.contains_key(&layout.name),
                         corrected: case.corrections.contains_key(&layout.name),
                         checks,

@@ -227,6 +227,11 @@
       p.textContent = j.ready ? "Alla fält är granskade." :
         "Anmälan kan inte registreras än: " + j.obstacles.length + " fält behöver göras klara.";
       content.appendChild(p);
+      if (j.who_and_what && j.who_and_what.length) {
+        content.appendChild(section("Anmälan gäller", j.who_and_what.map(function (l) {
+          return item(l.label + " (" + l.section + "): " + l.shown, null);
+        })));
+      }
       if (j.obstacles.length) {
         content.appendChild(section("Att göra först", j.obstacles.map(function (o) {
           return item(o.label + " (" + o.section + "): " + o.kind_text + ". " + o.message, o.field);

@@ -195,14 +195,11 @@ struct OverriddenView {
 /// The confirmation page (without JavaScript; the script shows the same in a dialog): what stops the
 /// registration, by field, or what was let stand and the one button that registers. 409 while not ready.
 fn confirmation(site: &Site, caller: &Caller, key: &str) -> HttpResponse {
-    let readiness = match site
-        .staff
-        .casework
-        .readiness(&site.store, key, &caller.account)
-    {
-        Ok(r) => r,
+    let view = match document::access(site, &caller.account, key) {
+        Ok((doc, case)) => DocView::new(site.registry, doc, case),
         Err(e) => return staff_error(site, Some(caller), Face::Page, e),
     };
+    let readiness = &view.readiness;
     let overridden: Vec<OverriddenView> = readiness
         .overridden()
         .into_iter()
@@ -223,6 +220,7 @@ fn confirmation(site: &Site, caller: &Caller, key: &str) -> HttpResponse {
     ctx.insert("obstacles", &obstacles);
     ctx.insert("overridden", &overridden);
     ctx.insert("ready", &obstacles.is_empty());
+    ctx.insert("who_and_what", &view.who_and_what());
     let status = if obstacles.is_empty() {
         StatusCode::OK
     } else {

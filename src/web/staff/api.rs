@@ -331,12 +331,9 @@ async fn readiness(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> H
 }
 
 fn readiness_answer(site: &Site, caller: &Caller, key: &str) -> HttpResponse {
-    match site
-        .staff
-        .casework
-        .readiness(&site.store, key, &caller.account)
-    {
-        Ok(r) => {
+    match view(site, caller, key) {
+        Ok(v) => {
+            let r = &v.readiness;
             let overridden: Vec<serde_json::Value> = r
                 .overridden()
                 .into_iter()
@@ -368,6 +365,7 @@ fn readiness_answer(site: &Site, caller: &Caller, key: &str) -> HttpResponse {
                     "obstacles": r.obstacles(),
                     "overridden": overridden,
                     "reviewed": reviewed,
+                    "who_and_what": v.who_and_what(),
                     "may_register": caller.account.may_register(),
                 }),
             )

@@ -72,6 +72,8 @@ pub struct FieldView {
     pub value_read: Value,
     /// The value as one line of text (ticked options by their labels).
     pub shown: String,
+    /// The same, as people write it (a personnummer with its hyphen): for reading, not for the input.
+    pub display: String,
     /// The text of a comb or text field (for the input).
     pub text: String,
     pub corrected: bool,
@@ -273,6 +275,10 @@ impl DocView {
                         value: state.value.clone(),
                         value_read: read.value.clone(),
                         shown: shown(layout, &state.value),
+                        display: match &state.value {
+                            Value::Text(t) => display_text(def, t),
+                            Value::Ticked(_) => shown(layout, &state.value),
+                        },
                         text,
                         corrected,
                         confidence: read.confidence,
@@ -337,6 +343,37 @@ impl DocView {
     pub fn field(&self, name: &str) -> Option<&FieldView> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// Whose notification and of what, as registered now: shown in the confirmation, so that the person sees
+    /// which patient's file it is about to reach. Empty values are left out.
+    pub fn who_and_what(&self) -> Vec<SummaryLine> {
+        WHO_AND_WHAT
+            .iter()
+            .filter_map(|name| self.field(name))
+            .filter(|f| !f.shown.is_empty())
+            .map(|f| SummaryLine {
+                label: f.label.clone(),
+                section: f.section.clone(),
+                shown: f.display.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The fields that say which patient and which disease (stable names, on every form that has them).
+const WHO_AND_WHAT: &[&str] = &[
+    "patient.personnummer",
+    "patient.rikskod",
+    "patient.namn",
+    "sjukdom.diagnos",
+    "sjukdom.annan",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryLine {
+    pub label: String,
+    pub section: String,
+    pub shown: String,
 }
 
 /// A value as one line of text, ticked options by their labels.

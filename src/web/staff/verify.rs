@@ -124,7 +124,9 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
     let mut view = DocView::new(site.registry, doc, case);
     view.name_people(|u| person_name(&site, u));
     let query = Params::query(&req);
-    let form_order = query.get("ordning") == Some("blankett");
+    // A document no longer open is read as the paper is: in form order.
+    let (state, open) = state_text(&site, &view.case.state);
+    let form_order = query.get("ordning") == Some("blankett") || !open;
     let fields = if form_order {
         view.fields.iter().collect()
     } else {
@@ -156,7 +158,6 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
             }
         })
         .collect();
-    let (state, open) = state_text(&site, &view.case.state);
     let registered = registered_view(&site, &view.case.state);
     let regions: Vec<RegionChoice> = site
         .regions
