@@ -488,6 +488,13 @@ fn a_wrong_check_digit_cannot_be_registered_by_accident() {
         wait_for(&client, &format!("{pnr}.godtagen")).await;
         steps.shot("godtaget").await;
 
+        // Narrow, the page stacks and nothing is cut.
+        client.set_window_size(700, 900).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!overflows(&client).await, "the verification page fits 700 px");
+        steps.shot("granskning-700").await;
+        client.set_window_size(1024, 900).await.unwrap();
+
         // The rest looked at with the keyboard; the confirmation now lists what was let stand and registers
         // with R only, not with Enter.
         look_at_everything(&client).await;

@@ -800,15 +800,62 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
     );
     assert_eq!(up.status, 303, "{}", up.text());
     let result = anna.get(up.header("location").unwrap()).text();
-    let compact = blankett::formid::FormId::parse(&batch.truth[0].form_id)
-        .unwrap()
-        .compact();
-    assert!(result.contains(&format!("blankett {compact}")), "{result}");
+    let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
+    let compact = id.compact();
+    assert!(result.contains(&format!("blankett {id}")), "{result}");
     let admin = Client::logged_in(&server, "admin");
     let dlog = admin
         .get("/staff/admin/logg.csv?logg=dokument&action=taken_in")
         .text();
     assert!(dlog.contains(&compact) && dlog.contains("anna"), "{dlog}");
+}
+
+#[test]
+fn an_upload_of_another_regions_form_says_where_it_went() {
+    let (dir, _) = prepared();
+    // A copy issued for region 03 (Uppsala), uploaded by Anna, who works in 01.
+    let batch = generate(81, 1, "annan-region");
+    let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let record = blankett::store::issued::IssuedForm {
+            id: id.to_string(),
+            form: "klinisk".into(),
+            version: id.form.version,
+            supplements: vec![],
+            region: "03".into(),
+            issued_at: "2026-01-01T00:00:00Z".into(),
+            channel: blankett::store::issued::Channel::Batch,
+            filled_on_screen: false,
+        };
+        db.open_tree("issued")
+            .unwrap()
+            .insert(id.compact(), serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let server = Server::start_in(dir, &[]);
+    let anna = Client::logged_in(&server, "anna");
+    let (name, bytes) = &batch.files[0];
+    let token = anna.csrf.lock().unwrap().clone();
+    let up = anna.post_raw(
+        "/staff/inlasning",
+        &[
+            ("content-type", "application/pdf"),
+            ("x-filename", name),
+            ("x-region", "01"),
+            ("x-csrf-token", &token),
+        ],
+        bytes.clone(),
+    );
+    assert_eq!(up.status, 303, "{}", up.text());
+    let result = anna.get(up.header("location").unwrap()).text();
+    assert!(
+        result.contains("Skickad till Region Uppsala") && result.contains(&id.to_string()),
+        "{result}"
+    );
+    // Where it went, not what it holds: no link to it, no values.
+    assert!(!result.contains(&format!("/staff/dokument/{}", id.compact())));
 }
 
 #[test]

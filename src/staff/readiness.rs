@@ -134,7 +134,7 @@ pub fn doubt_of(field: &StoredField) -> String {
     }
     if field.confidence < NEEDS_LOOK_BELOW {
         return format!(
-            "läst med {} % säkerhet",
+            "läst med {}\u{a0}% säkerhet",
             (field.confidence.clamp(0.0, 1.0) * 100.0).round() as u32
         );
     }

@@ -127,7 +127,12 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
                 let Some(v) = reg.values_registered.get(&field.name) else {
                     continue;
                 };
-                let text = document::shown(field, v);
+                let text = match v {
+                    crate::store::documents::Value::Text(t) => {
+                        document::display_text(document::definition(&parts, &field.name), t)
+                    }
+                    _ => document::shown(field, v),
+                };
                 if text.is_empty() {
                     continue;
                 }

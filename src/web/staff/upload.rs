@@ -253,9 +253,9 @@ pub async fn result(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> 
                 }
                 let found = docs.iter().find(|d| d.key == document);
                 let shown = found
-                    .map(|d| d.form_id.as_str())
+                    .map(|d| d.form_id.clone())
                     .filter(|id| !id.is_empty())
-                    .unwrap_or(document.as_str());
+                    .unwrap_or_else(|| super::views::shown_id(&document));
                 (
                     format!("sida {page} av blankett {shown}"),
                     found.and_then(|d| d.href.clone()),
