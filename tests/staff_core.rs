@@ -1389,6 +1389,25 @@ fn empty_free_text_seen_empty_is_not_to_look_at() {
     );
 }
 
+#[test]
+fn the_queue_counts_with_the_checks_of_every_document_in_reasonable_time() {
+    let e = env();
+    let eva = handlaggare(&e.staff, "eva", "01");
+    for i in 0..500 {
+        put(&e, &format!("Q{i:03}"), Some("01"));
+    }
+    let t = Instant::now();
+    let pending = e.staff.queues(&e.store).pending(&eva).unwrap();
+    let elapsed = t.elapsed();
+    eprintln!("queue of 500 documents, each checked for what stops its registration: {elapsed:?}");
+    assert_eq!(pending.len(), 500);
+    assert!(
+        pending.iter().all(|i| i.fields_to_check == 1),
+        "the personnummer"
+    );
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
 // ---------------------------------------------------------------- exports
 
 #[test]
