@@ -606,6 +606,64 @@ fn the_api_refuses_to_register_while_a_check_fails_and_shows_the_paper_word() {
     );
 }
 
+/// Item 5 of issue 13 on real scans: intake reads a free-text box with nothing in it as empty, surely, so it is
+/// not "to look at"; a box with writing stays with a person. The prepared copies have writing in every box; a
+/// sparse copy (every optional field left empty) has empty ones.
+#[test]
+fn empty_free_text_boxes_are_not_to_look_at_and_written_ones_are() {
+    let (dir, mut docs) = prepared();
+    let sparse = generate_sparse(83, "gles");
+    let mut files = Vec::new();
+    for (name, bytes) in &sparse.files {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        files.push(p);
+    }
+    intake(dir.path(), &files);
+    let id = blankett::formid::FormId::parse(&sparse.truth[0].form_id).unwrap();
+    docs.push(Doc {
+        key: id.compact(),
+        form_id: id.to_string(),
+        // Not in the register: the admin's until forwarded.
+        region: "-".into(),
+        personnummer: None,
+        patient_name: None,
+        free_text: free_text_of(&sparse.truth[0]),
+    });
+    let server = Server::start_in(dir, &[]);
+    let admin = Client::logged_in(&server, "admin");
+    let bertil = Client::logged_in(&server, "bertil");
+    let mut seen = (0, 0);
+    for doc in &docs {
+        let client = if doc.region == "03" { &bertil } else { &admin };
+        let (status, v) = client.json(&format!("/api/dokument/{}", key_path(&doc.key)));
+        assert_eq!(status, 200, "{v}");
+        for (name, written) in &doc.free_text {
+            let field = v["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name}"));
+            let confidence = field["confidence"].as_f64().unwrap();
+            if *written {
+                seen.0 += 1;
+                assert!(field["needs_look"] == true, "{name} holds writing: {field}");
+            } else {
+                seen.1 += 1;
+                assert!(
+                    field["needs_look"] == false && confidence >= 0.9,
+                    "{name} is empty on paper: {field}"
+                );
+            }
+        }
+    }
+    assert!(
+        seen.0 > 0 && seen.1 > 0,
+        "both kinds among the boxes: {seen:?}"
+    );
+}
+
 #[test]
 fn unknown_api_paths_answer_json_404() {
     let (dir, docs) = prepared();

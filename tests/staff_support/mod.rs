@@ -26,6 +26,8 @@ pub struct Doc {
     /// The personnummer written on the form (to check that it does not leak where it must not).
     pub personnummer: Option<String>,
     pub patient_name: Option<String>,
+    /// Free-text fields as generated: name, and whether anything was written in the box.
+    pub free_text: Vec<(String, bool)>,
 }
 
 /// The accounts every prepared folder has (all with [`PASSWORD`]).
@@ -113,6 +115,42 @@ pub fn generate(seed: u64, documents: usize, prefix: &str) -> GeneratedBatch {
     scenario::generate(seed, &spec).expect("generated scans")
 }
 
+/// As [`generate`], with every optional field left empty: free-text boxes with nothing in them.
+pub fn generate_sparse(seed: u64, prefix: &str) -> GeneratedBatch {
+    let spec = Spec {
+        documents: 1,
+        forms: vec!["klinisk".into()],
+        supplement_rate: 0.0,
+        qualities: vec![Quality::Office200],
+        typed_rate: 0.0,
+        upside_down_rate: 0.0,
+        empty_rate: 1.0,
+        ids: IdMode::Seeded,
+        threads: 2,
+        prefix: prefix.into(),
+        ..Spec::default()
+    };
+    scenario::generate(seed, &spec).expect("generated scans")
+}
+
+/// The free-text fields of a generated copy: name, and whether anything was written in the box.
+pub fn free_text_of(truth: &scenario::TruthDocument) -> Vec<(String, bool)> {
+    let form = blankett::forms::Registry::embedded()
+        .get(&truth.form, None)
+        .unwrap();
+    form.layout
+        .pages
+        .iter()
+        .flat_map(|p| p.fields.iter())
+        .filter(|f| matches!(f.geometry, blankett::forms::layout::Geometry::Text { .. }))
+        .map(|f| {
+            let written = matches!(truth.values.get(&f.name),
+                Some(blankett::synth::values::Value::Text(t)) if !t.trim().is_empty());
+            (f.name.clone(), written)
+        })
+        .collect()
+}
+
 /// `blankett intake --data DIR FILES...`
 pub fn intake(data: &Path, files: &[PathBuf]) {
     let out = Command::new(env!("CARGO_BIN_EXE_blankett"))
@@ -156,6 +194,7 @@ fn place(data: &Path, batch: &GeneratedBatch, regions: &[&str]) -> Vec<Doc> {
             _ => None,
         };
         docs.push(Doc {
+            free_text: free_text_of(truth),
             key,
             form_id: truth.form_id.clone(),
             region: region.to_string(),
