@@ -10,7 +10,9 @@ mod web_support;
 
 use browser_support::*;
 use fantoccini::{Client, Locator};
-use staff_support::{PASSWORD, generate, key_path, prepared};
+use staff_support::{
+    PASSWORD, WRONG_CHECK_DIGIT, generate, key_path, prepared, write_wrong_check_digit,
+};
 use std::time::Duration;
 use web_support::*;
 
@@ -39,6 +41,109 @@ async fn keys(client: &Client, text: &str) {
         .send_keys(text)
         .await
         .unwrap();
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn count(client: &Client, css: &str) -> usize {
+    client.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+/// Enter in the focused field, then wait until the script has moved on (or said why not).
+async fn enter_and_wait(client: &Client) {
+    let before = active_id(client).await;
+    keys(client, ENTER).await;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(75)).await;
+        if active_id(client).await != before {
+            return;
+        }
+    }
+}
+
+/// Keyboard only: Enter through every field to look at, then every failed check let stand with a reason
+/// (the disclosure opened with Enter, the reason typed, Enter). Asserts that nothing registered on the way.
+async fn look_at_everything(client: &Client) {
+    let url = client.current_url().await.unwrap();
+    for _ in 0..120 {
+        if count(client, ".pf.titta:not(.klar)").await == 0 {
+            break;
+        }
+        // Where a person would put the cursor: in a field, when it is not in one already (a click would tick
+        // a box, so the focus is set as Tab would).
+        client
+            .execute(
+                "if (!document.activeElement.closest('.pf-varde')) { \
+                   var pf = document.querySelector('.pf.titta:not(.klar)'); \
+                   var i = pf.querySelector('.pf-varde input[type=text], .pf-varde textarea, \
+                     .pf-varde input:checked, .pf-varde input'); \
+                   i.focus(); }",
+                vec![],
+            )
+            .await
+            .unwrap();
+        enter_and_wait(client).await;
+    }
+    assert_eq!(
+        count(client, ".pf.titta:not(.klar)").await,
+        0,
+        "every field in doubt looked at"
+    );
+    while let Ok(pf) = client
+        .find(Locator::Css(".pf.hinder.har-fel:not(.godtagen)"))
+        .await
+    {
+        let summary = pf
+            .find(Locator::Css("details.undantag summary"))
+            .await
+            .unwrap();
+        summary.click().await.unwrap();
+        let input = pf
+            .find(Locator::Css("input[name^='undantag.']"))
+            .await
+            .unwrap();
+        input.click().await.unwrap();
+        keys(
+            client,
+            "Så står det på papperet; kontrollerat med anmälaren.",
+        )
+        .await;
+        keys(client, ENTER).await;
+        let id = pf.attr("id").await.unwrap().unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("#{id}.godtagen")))
+            .await
+            .expect("the check is let stand");
+    }
+    assert_eq!(
+        client.current_url().await.unwrap(),
+        url,
+        "nothing registered"
+    );
+    assert_eq!(text_of(client, "#att-titta").await, "0");
+}
+
+/// Whether the page is wider than the window (something cut or scrolling sideways).
+async fn overflows(client: &Client) -> bool {
+    client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
 }
 
 async fn log_in(client: &Client, steps: &mut Steps<'_>, server: &Server, user: &str, shot: &str) {
@@ -132,8 +237,16 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
         );
         steps.shot("rattat").await;
 
-        // Ctrl+Enter registers.
+        // Enter through the fields in doubt: each is looked at, and Enter never registers. A failed check
+        // is let stand with a reason, typed in the field's own box.
+        look_at_everything(&client).await;
+        steps.shot("granskat").await;
+
+        // Ctrl+Enter asks: the confirmation lists what was let stand; its own key (R) registers.
         keys(&client, &format!("{CTRL}{ENTER}{RELEASE}")).await;
+        wait_for(&client, "#bekrafta[open] #bekrafta-klar").await;
+        steps.shot("bekrafta").await;
+        keys(&client, "r").await;
         wait_for(&client, "#diarienummer").await;
         let dnr = client
             .find(Locator::Id("diarienummer"))
@@ -177,10 +290,10 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
             .await
             .unwrap();
         assert!(
-            log.contains("field_changed") && log.contains("Knivsta") && log.contains("anna"),
+            log.contains("ändrade fält") && log.contains("Knivsta") && log.contains("anna"),
             "{log}"
         );
-        assert!(log.contains("registered") && log.contains(&dnr), "{log}");
+        assert!(log.contains("registrerade") && log.contains(&dnr), "{log}");
         let chain = client
             .find(Locator::Id("kedja"))
             .await
@@ -244,4 +357,199 @@ fn from_a_scan_to_a_registered_notification_with_the_keyboard() {
             "the process log holds a personnummer"
         );
     }
+}
+
+/// Issue 13: a document with a personnummer written with a wrong check digit cannot be registered by accident.
+/// Ctrl+Enter and Enter held down do not register; the page shows the paper's word and the suggestion; letting
+/// the check stand needs a reason and is logged; the confirmation registers the clean document, with its own key;
+/// the registered document has nothing left to edit. At 1024 px and at 700 px nothing is cut.
+#[test]
+fn a_wrong_check_digit_cannot_be_registered_by_accident() {
+    let out = output_dir("staff-browser-granskning");
+    for e in std::fs::read_dir(&out).unwrap().flatten() {
+        let _ = std::fs::remove_file(e.path());
+    }
+    let (dir, docs) = prepared();
+    let doc = docs.iter().find(|d| d.region == "01").unwrap().clone();
+    write_wrong_check_digit(dir.path(), &doc.key);
+    let server = Server::start_in(dir, &[]);
+    let api = staff_support::Client::logged_in(&server, "anna");
+    let state = || -> String {
+        let (_, v) = api.json(&format!("/api/dokument/{}", key_path(&doc.key)));
+        v["case"]["state"]["state"].as_str().unwrap().to_string()
+    };
+    let driver = start_driver();
+    let downloads = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = browser(&driver, downloads.path(), profile.path()).await;
+        client.set_window_size(1024, 900).await.unwrap();
+        let mut steps = Steps {
+            client: &client,
+            dir: &out,
+            n: 0,
+        };
+        log_in(&client, &mut steps, &server, "anna", "").await;
+        let page = server.url(&format!("/staff/dokument/{}", key_path(&doc.key)));
+        client.goto(&page).await.unwrap();
+        wait_for(&client, "#granskning").await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        steps.shot("granskning-1024").await;
+        assert!(!overflows(&client).await, "the page fits 1024 px");
+
+        // The paper's word beside the suggestion and its reason; the input holds what was written.
+        let suggestion = text_of(&client, "#forslag-f-patient-personnummer").await;
+        assert!(
+            suggestion.contains("Skrivet 19121212-1213: kontrollsiffran stämmer inte. Förslag: 19121212-1212"),
+            "{suggestion}"
+        );
+        let written = client
+            .find(Locator::Id("f-patient-personnummer"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(written.as_deref(), Some(WRONG_CHECK_DIGIT));
+        client
+            .execute(
+                "document.getElementById('pf-f-patient-personnummer').scrollIntoView({block: 'center'});",
+                vec![],
+            )
+            .await
+            .unwrap();
+        steps.shot("forslag").await;
+
+        // Ctrl+Enter opens the confirmation, which says what stops the registration and offers no way on.
+        keys(&client, &format!("{CTRL}{ENTER}{RELEASE}")).await;
+        wait_for(&client, "#bekrafta[open] #bekrafta-hinder").await;
+        let listed = text_of(&client, "#bekrafta-innehall").await;
+        assert!(listed.contains("Nummer") && listed.contains("kontrollen stämmer inte"), "{listed}");
+        steps.shot("bekrafta-hinder").await;
+        // Enter held down, R, Ctrl+Enter again: nothing registers.
+        keys(&client, &ENTER.repeat(12)).await;
+        keys(&client, "rR").await;
+        keys(&client, &format!("{CTRL}{ENTER}{RELEASE}")).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(client.current_url().await.unwrap().as_str(), page);
+        assert_eq!(state(), "open");
+        keys(&client, "\u{E00C}").await; // Escape
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(count(&client, "#bekrafta[open]").await, 0);
+
+        // Enter held down through the fields (40 at once): it moves between fields, never registers, and
+        // never leaves the focus on the register button.
+        client
+            .find(Locator::Id("f-patient-personnummer"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        keys(&client, &ENTER.repeat(40)).await;
+        tokio::time::sleep(Duration::from_millis(3000)).await;
+        assert_eq!(client.current_url().await.unwrap().as_str(), page);
+        assert_eq!(state(), "open");
+        assert_ne!(active_id(&client).await, "registrera");
+        steps.shot("enter-hallen").await;
+
+        // The register button (as Enter on it would) opens the confirmation; it does not send the form.
+        click(&client, "#registrera").await;
+        wait_for(&client, "#bekrafta[open]").await;
+        assert!(
+            !client
+                .find(Locator::Id("bekrafta-registrera"))
+                .await
+                .unwrap()
+                .is_displayed()
+                .await
+                .unwrap(),
+            "no register button while a check fails"
+        );
+        keys(&client, "\u{E00C}").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        // Letting the check stand needs a reason: without one, nothing is let stand.
+        let pnr = "#pf-f-patient-personnummer";
+        click(&client, &format!("{pnr} details.undantag summary")).await;
+        click(&client, &format!("{pnr} button.godta")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let said = text_of(&client, "#granskningsstatus").await;
+        assert!(said.contains("skriv ett skäl"), "{said}");
+        assert_eq!(count(&client, &format!("{pnr}.godtagen")).await, 0);
+        let reason = "Skrivet så av läkaren; rätt nummer begärt.";
+        type_into(&client, "#u-f-patient-personnummer", reason).await;
+        steps.shot("skal").await;
+        keys(&client, ENTER).await;
+        wait_for(&client, &format!("{pnr}.godtagen")).await;
+        steps.shot("godtaget").await;
+
+        // Narrow, the page stacks and nothing is cut.
+        client.set_window_size(700, 900).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!overflows(&client).await, "the verification page fits 700 px");
+        steps.shot("granskning-700").await;
+        client.set_window_size(1024, 900).await.unwrap();
+
+        // The rest looked at with the keyboard; the confirmation now lists what was let stand and registers
+        // with R only, not with Enter.
+        look_at_everything(&client).await;
+        keys(&client, &format!("{CTRL}{ENTER}{RELEASE}")).await;
+        wait_for(&client, "#bekrafta[open] #bekrafta-klar").await;
+        let listed = text_of(&client, "#bekrafta-innehall").await;
+        assert!(listed.contains("Godtaget trots kontroll") && listed.contains(reason), "{listed}");
+        steps.shot("bekrafta-klar").await;
+        keys(&client, &ENTER.repeat(8)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(state(), "open", "Enter does not confirm");
+        keys(&client, "r").await;
+        wait_for(&client, "#diarienummer").await;
+        let dnr = text_of(&client, "#diarienummer").await;
+        assert!(dnr.starts_with("SMI-01-"), "{dnr}");
+        assert_eq!(state(), "registered");
+        steps.shot("registrerad").await;
+
+        // Registered: values, not inputs; who (by name), when, the diarienummer; print and export remain.
+        client.goto(&page).await.unwrap();
+        wait_for(&client, "#registrerad-info").await;
+        for editable in ["input:not([type=hidden])", "textarea", "select"] {
+            assert_eq!(
+                count(&client, &format!(".faltlista {editable}")).await,
+                0,
+                "{editable} on a registered document"
+            );
+        }
+        let info = text_of(&client, "#registrerad-info").await;
+        assert!(info.contains(&dnr) && info.contains("Test anna"), "{info}");
+        assert_eq!(count(&client, "#skriv-ut").await, 1);
+        steps.shot("registrerad-las").await;
+        client.set_window_size(700, 900).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!overflows(&client).await, "the registered page fits 700 px");
+        steps.shot("registrerad-700").await;
+        client.close().await.unwrap();
+    });
+
+    // The document log holds the let-stand: who, when, why.
+    let admin = staff_support::Client::logged_in(&server, "admin");
+    let log = admin
+        .get(&format!(
+            "/staff/admin/logg.csv?logg=dokument&document={}",
+            doc.key
+        ))
+        .text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("check_overridden"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line.contains("anna")
+            && line.contains("godtog trots kontroll")
+            && line.contains("rätt nummer begärt"),
+        "{line}"
+    );
 }

@@ -8,12 +8,13 @@ use blankett::staff::accounts::{
 };
 use blankett::staff::audit::{self, LogFilter, LogKind};
 use blankett::staff::casework::{CaseState, Registration};
+use blankett::staff::readiness::ObstacleKind;
 use blankett::staff::sessions::{LoginMethod, tokens_match};
 use blankett::staff::siths::CertIdentity;
 use blankett::staff::{Settings, Staff, StaffError, export};
 use blankett::store::Store;
 use blankett::store::documents::{
-    Document, DocumentPage, DocumentStatus, PageRef, StoredField, Value,
+    Document, DocumentPage, DocumentStatus, PageRef, StoredField, Suggestion, Value,
 };
 use blankett::store::documents::{PixelBox, Source};
 use std::time::{Duration, Instant};
@@ -165,6 +166,13 @@ fn document(key: &str, region: Option<&str>, created_at: &str, pnr: &str) -> Doc
 
 fn put(e: &Env, key: &str, region: Option<&str>) -> Document {
     let doc = document(key, region, "2026-01-10T08:00:00Z", WRONG_PNR);
+    e.store.documents.put(&doc).unwrap();
+    doc
+}
+
+/// A document whose every check passes and whose every field was read surely: registrable as it stands.
+fn put_clean(e: &Env, key: &str, region: Option<&str>) -> Document {
+    let doc = document(key, region, "2026-01-10T08:00:00Z", RIGHT_PNR);
     e.store.documents.put(&doc).unwrap();
     doc
 }
@@ -989,11 +997,11 @@ fn concurrent_registrations_give_gap_free_numbers_per_region() {
     let upps = handlaggare(&e.staff, "upps", "03");
     for t in 0..8 {
         for i in 0..100 {
-            put(&e, &format!("S{t}-{i:03}"), Some("01"));
+            put_clean(&e, &format!("S{t}-{i:03}"), Some("01"));
         }
     }
     for i in 0..5 {
-        put(&e, &format!("U{i}"), Some("03"));
+        put_clean(&e, &format!("U{i}"), Some("03"));
     }
     let registered: Vec<Registration> = std::thread::scope(|scope| {
         let mut handles = Vec::new();
@@ -1080,6 +1088,326 @@ fn concurrent_registrations_give_gap_free_numbers_per_region() {
     assert_eq!((v.entries, v.first_broken), (805, None));
 }
 
+// ---------------------------------------------------------------- registration needs a clean document
+
+fn obstacles_of(r: Result<Registration, StaffError>) -> Vec<(String, ObstacleKind)> {
+    match r {
+        Err(StaffError::NotReady(list)) => list.into_iter().map(|o| (o.field, o.kind)).collect(),
+        other => panic!("expected NotReady, got {other:?}"),
+    }
+}
+
+#[test]
+fn registering_is_refused_until_checks_pass_or_stand_with_a_reason_and_doubt_is_looked_at() {
+    let e = env();
+    let cw = &e.staff.casework;
+    let s = &e.store;
+    let eva = handlaggare(&e.staff, "eva", "01");
+    let mut doc = document("DOC1", Some("01"), "2026-01-10T08:00:00Z", WRONG_PNR);
+    doc.fields.get_mut("patient.namn").unwrap().confidence = 0.45;
+    doc.fields
+        .get_mut("rapportor.namn")
+        .unwrap()
+        .notes
+        .push("två läsare läste olika".into());
+    s.documents.put(&doc).unwrap();
+
+    // A failed check and two fields in doubt: refused, each field named with its reason.
+    let refused = obstacles_of(cw.register(s, "DOC1", &eva));
+    assert_eq!(
+        refused,
+        [
+            (
+                "patient.personnummer".to_string(),
+                ObstacleKind::FailedCheck
+            ),
+            ("patient.namn".to_string(), ObstacleKind::Unreviewed),
+            ("rapportor.namn".to_string(), ObstacleKind::Unreviewed),
+        ]
+    );
+    let message = cw.register(s, "DOC1", &eva).unwrap_err().to_string();
+    assert!(message.contains("kan inte registreras"), "{message}");
+    assert!(message.contains("Nummer"), "{message}");
+    assert_eq!(
+        e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check,
+        3
+    );
+
+    // Looking at the two in doubt leaves the failed check; looking at it does not make it pass.
+    cw.review(
+        s,
+        "DOC1",
+        &[
+            "patient.namn".into(),
+            "rapportor.namn".into(),
+            "patient.personnummer".into(),
+        ],
+        &eva,
+    )
+    .unwrap();
+    assert!(matches!(
+        cw.review(s, "DOC1", &["patient.skostorlek".into()], &eva),
+        Err(StaffError::Invalid(_))
+    ));
+    let refused = obstacles_of(cw.register(s, "DOC1", &eva));
+    assert_eq!(
+        refused,
+        [(
+            "patient.personnummer".to_string(),
+            ObstacleKind::FailedCheck
+        )]
+    );
+    assert_eq!(
+        e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check,
+        1
+    );
+
+    // Letting it stand needs a reason; a field without a failed check has nothing to let stand.
+    for reason in ["", "   "] {
+        assert!(matches!(
+            cw.override_check(s, "DOC1", "patient.personnummer", reason, &eva),
+            Err(StaffError::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        cw.override_check(s, "DOC1", "patient.namn", "skäl", &eva),
+        Err(StaffError::Invalid(_))
+    ));
+    assert!(obstacles_of(cw.register(s, "DOC1", &eva)).len() == 1);
+    let reason = "Sista siffran saknas på papperet; läkaren ringd.";
+    let case = cw
+        .override_check(s, "DOC1", "patient.personnummer", reason, &eva)
+        .unwrap();
+    let o = &case.overrides["patient.personnummer"];
+    assert_eq!(
+        (o.reason.as_str(), o.by.as_str(), &o.value),
+        (reason, "eva", &text(WRONG_PNR))
+    );
+    assert!(
+        o.checks
+            .iter()
+            .any(|c| c.contains("12 siffror") || c.contains("siffr")),
+        "{o:?}"
+    );
+    let logged = e
+        .staff
+        .audit
+        .entries(
+            LogKind::Document,
+            &LogFilter {
+                action: Some("check_overridden".into()),
+                ..LogFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].actor, "eva");
+    assert!(
+        logged[0].detail.starts_with("patient.personnummer:") && logged[0].detail.contains(reason),
+        "{}",
+        logged[0].detail
+    );
+    let reviewed = e
+        .staff
+        .audit
+        .entries(
+            LogKind::Document,
+            &LogFilter {
+                action: Some("fields_reviewed".into()),
+                ..LogFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        reviewed[0].detail,
+        "patient.namn, rapportor.namn, patient.personnummer"
+    );
+    assert!(e.staff.queues(s).pending(&eva).unwrap()[0].fields_to_check == 0);
+
+    // Now it registers; the record keeps what was let stand, and the person's name.
+    let reg = cw.register(s, "DOC1", &eva).unwrap();
+    assert_eq!(reg.overrides["patient.personnummer"].reason, reason);
+    assert_eq!(reg.registered_by_name, "Testperson eva");
+    assert_eq!(
+        reg.values_registered["patient.personnummer"],
+        text(WRONG_PNR)
+    );
+}
+
+#[test]
+fn a_let_stand_holds_for_its_value_only_and_a_correction_counts_as_looked_at() {
+    let e = env();
+    let cw = &e.staff.casework;
+    let s = &e.store;
+    let eva = handlaggare(&e.staff, "eva", "01");
+    let mut doc = document("DOC1", Some("01"), "2026-01-10T08:00:00Z", RIGHT_PNR);
+    // A diagnosis before the onset: the date-order rule fails on the later field.
+    *doc.fields.get_mut("sjukdom.diagnosdatum").unwrap() = StoredField {
+        value: text("20250101"),
+        ..doc.fields["sjukdom.diagnosdatum"].clone()
+    };
+    doc.fields.get_mut("patient.postort").unwrap().confidence = 0.3;
+    s.documents.put(&doc).unwrap();
+    let failing: Vec<String> = obstacles_of(cw.register(s, "DOC1", &eva))
+        .into_iter()
+        .filter(|(_, k)| *k == ObstacleKind::FailedCheck)
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    let field = failing[0].clone();
+    cw.override_check(s, "DOC1", &field, "Datum enligt journalen.", &eva)
+        .unwrap();
+    // Correcting the field in doubt looks at it.
+    let case = cw
+        .correct(s, "DOC1", "patient.postort", text("SOLNA"), &eva)
+        .unwrap();
+    assert_eq!(case.reviewed["patient.postort"].by, "eva");
+    // Another value of the let-stand field (that still fails) needs a new reason.
+    cw.correct(s, "DOC1", "sjukdom.diagnosdatum", text("20250102"), &eva)
+        .unwrap();
+    let readiness = cw.readiness(s, "DOC1", &eva).unwrap();
+    let state = readiness.field(&field).unwrap();
+    if state.checks.is_empty() {
+        assert!(readiness.is_ready());
+    } else {
+        assert!(state.overridden.is_none(), "{state:?}");
+        assert!(!readiness.is_ready());
+    }
+}
+
+#[test]
+fn a_suggestion_is_taken_only_by_choice_and_recorded_as_a_correction() {
+    let e = env();
+    let cw = &e.staff.casework;
+    let s = &e.store;
+    let eva = handlaggare(&e.staff, "eva", "01");
+    let mut doc = document("DOC1", Some("01"), "2026-01-10T08:00:00Z", "191212121213");
+    doc.fields
+        .get_mut("patient.personnummer")
+        .unwrap()
+        .suggestion = Some(Suggestion {
+        value: "191212121212".into(),
+        reason: "kontrollsiffran stämmer inte".into(),
+    });
+    s.documents.put(&doc).unwrap();
+    // Standing beside the value, the suggestion changes nothing by itself.
+    let (_, case) = cw.open(s, "DOC1", &eva).unwrap();
+    assert!(case.corrections.is_empty());
+    assert!(
+        obstacles_of(cw.register(s, "DOC1", &eva))
+            .contains(&("patient.personnummer".into(), ObstacleKind::FailedCheck))
+    );
+    assert!(matches!(
+        cw.take_suggestion(s, "DOC1", "patient.namn", &eva),
+        Err(StaffError::Invalid(_))
+    ));
+    let case = cw
+        .take_suggestion(s, "DOC1", "patient.personnummer", &eva)
+        .unwrap();
+    assert_eq!(
+        case.corrections["patient.personnummer"],
+        text("191212121212")
+    );
+    let change = case.changes.last().unwrap();
+    assert_eq!(
+        (&change.old, &change.new, change.by.as_str()),
+        (&text("191212121213"), &text("191212121212"), "eva")
+    );
+    let logged = e
+        .staff
+        .audit
+        .entries(
+            LogKind::Document,
+            &LogFilter {
+                action: Some("field_changed".into()),
+                ..LogFilter::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        logged[0].detail.ends_with("(förslaget)"),
+        "{}",
+        logged[0].detail
+    );
+    // The value as written stays in the document for the file.
+    assert_eq!(
+        s.documents.get("DOC1").unwrap().unwrap().fields["patient.personnummer"].value,
+        text("191212121213")
+    );
+    assert!(cw.register(s, "DOC1", &eva).is_ok());
+}
+
+#[test]
+fn empty_free_text_seen_empty_is_not_to_look_at() {
+    let e = env();
+    let s = &e.store;
+    let eva = handlaggare(&e.staff, "eva", "01");
+    let free = |value: &str, confidence: f32, notes: Vec<String>| StoredField {
+        form: "klinisk".into(),
+        page: 2,
+        value: text(value),
+        confidence,
+        read_confidence: confidence,
+        source: Source::Person,
+        crop: PixelBox {
+            x: 0,
+            y: 0,
+            w: 10,
+            h: 10,
+        },
+        notes,
+        suggestion: None,
+    };
+    let mut doc = document("DOC1", Some("01"), "2026-01-10T08:00:00Z", RIGHT_PNR);
+    // Seen empty on paper (intake measured no stroke), and one with writing a person must read.
+    doc.fields
+        .insert("atgarder.ovrigt".into(), free("", 0.95, vec![]));
+    doc.fields.insert(
+        "smitta.kalla".into(),
+        free("", 0.0, vec!["fritext läses av en person".into()]),
+    );
+    s.documents.put(&doc).unwrap();
+    let form = Registry::embedded().get("klinisk", None).unwrap();
+    let text_fields: Vec<&str> = form
+        .layout
+        .pages
+        .iter()
+        .flat_map(|p| p.fields.iter())
+        .filter(|f| matches!(f.geometry, blankett::forms::layout::Geometry::Text { .. }))
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(text_fields.contains(&"atgarder.ovrigt"), "{text_fields:?}");
+    assert!(text_fields.contains(&"smitta.kalla"), "{text_fields:?}");
+    let pending = e.staff.queues(s).pending(&eva).unwrap();
+    assert_eq!(pending[0].fields_to_check, 1, "only the box with writing");
+    let readiness = e.staff.casework.readiness(s, "DOC1", &eva).unwrap();
+    let obstacles = readiness.obstacles();
+    assert_eq!(obstacles.len(), 1);
+    assert_eq!(
+        (obstacles[0].field.as_str(), obstacles[0].kind),
+        ("smitta.kalla", ObstacleKind::Unreviewed)
+    );
+}
+
+#[test]
+fn the_queue_counts_with_the_checks_of_every_document_in_reasonable_time() {
+    let e = env();
+    let eva = handlaggare(&e.staff, "eva", "01");
+    for i in 0..500 {
+        put(&e, &format!("Q{i:03}"), Some("01"));
+    }
+    let t = Instant::now();
+    let pending = e.staff.queues(&e.store).pending(&eva).unwrap();
+    let elapsed = t.elapsed();
+    eprintln!("queue of 500 documents, each checked for what stops its registration: {elapsed:?}");
+    assert_eq!(pending.len(), 500);
+    assert!(
+        pending.iter().all(|i| i.fields_to_check == 1),
+        "the personnummer"
+    );
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
 // ---------------------------------------------------------------- exports
 
 #[test]
@@ -1089,6 +1417,15 @@ fn export_holds_the_corrected_value_and_the_postlista_no_personal_data() {
     let eva = handlaggare(&e.staff, "eva", "01");
     put(&e, "DOC1", Some("01"));
     put(&e, "DOC2", Some("01"));
+    // DOC2 is registered with its personnummer as written: the failed check is let stand, with a reason.
+    cw.override_check(
+        &e.store,
+        "DOC2",
+        "patient.personnummer",
+        "Papperet saknar sista siffran; rapportören kontaktas.",
+        &eva,
+    )
+    .unwrap();
     cw.correct(
         &e.store,
         "DOC1",

@@ -389,7 +389,33 @@ fn a_correction_is_registered_exported_printed_and_logged() {
         .unwrap();
     assert_eq!(postort["value"], "Knivsta");
     assert_eq!(postort["corrected"], true);
-    let registered = anna.post_form_csrf(&format!("/staff/dokument/{key}/registrera"), &[]);
+    assert_eq!(
+        postort["reviewed"], true,
+        "a correction is a look at the field"
+    );
+
+    // Registering from the page asks first. While fields stop it, the answer (409) names them.
+    let (_, redo) = anna.json(&format!("/api/dokument/{key}/redo"));
+    if redo["ready"] == false {
+        let asked = anna.post_form_csrf(&format!("/staff/dokument/{key}/registrera"), &[]);
+        assert_eq!(asked.status, 409, "{}", asked.text());
+        let first = redo["obstacles"][0]["label"].as_str().unwrap();
+        assert!(asked.text().contains("kan inte registreras än") && asked.text().contains(first));
+        assert!(!asked.text().contains("bekrafta-registrera"));
+    }
+    anna.make_registrable(&key, &[]);
+    let asked = anna.post_form_csrf(&format!("/staff/dokument/{key}/registrera"), &[]);
+    assert_eq!(asked.status, 200, "{}", asked.text());
+    assert!(asked.text().contains("Registrera anmälan?"));
+    let (_, still) = anna.json(&format!("/api/dokument/{key}"));
+    assert_eq!(
+        still["case"]["state"]["state"], "open",
+        "asking did not register"
+    );
+    let registered = anna.post_form_csrf(
+        &format!("/staff/dokument/{key}/registrera"),
+        &[("bekraftat", "1")],
+    );
     assert_eq!(registered.status, 303, "{}", registered.text());
     let location = registered.header("location").unwrap().to_string();
     let dnr = location
@@ -412,7 +438,12 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     let text = pdf_text(&pdf_path);
     assert!(text.contains(&dnr), "{text}");
     assert!(text.contains("Knivsta"));
-    assert!(text.contains("anna"));
+    // The registering person by name, and every value under the section that says whose it is.
+    assert!(text.contains("av Test anna"), "{text}");
+    assert!(
+        text.contains("3. Patient") && text.contains("8. Anmälande läkare"),
+        "{text}"
+    );
     assert_eq!(
         pdf_pages(&pdf_path),
         3,
@@ -471,6 +502,193 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     assert!(ulog.contains("opened") && ulog.contains("export"), "{ulog}");
     let page = admin.get("/staff/admin/logg?logg=dokument");
     assert!(page.text().contains("Kedjan är obruten"));
+    // The events in Swedish on the page, and found by their Swedish word.
+    let page = page.text();
+    assert!(
+        page.contains("registrerade") && page.contains("ändrade fält"),
+        "{page}"
+    );
+    let opened = admin
+        .get("/staff/admin/logg?action=%C3%B6ppnade&actor=anna")
+        .text();
+    assert!(
+        opened.contains("öppnade") && !opened.contains("loggade in"),
+        "{opened}"
+    );
+
+    // Registered: the page shows values, not inputs, and who registered it, by name.
+    let done = anna.get(&format!("/staff/dokument/{key}")).text();
+    assert!(!done.contains("id=\"granskning\""), "no verification form");
+    let fields = &done[done
+        .find("id=\"registrerade-falt\"")
+        .expect("the read-only fields")..];
+    assert!(!fields.contains("<input") && !fields.contains("<textarea"));
+    assert!(done.contains(&dnr) && done.contains("Test anna"), "{done}");
+    assert!(done.contains("Knivsta"));
+}
+
+#[test]
+fn the_api_refuses_to_register_while_a_check_fails_and_shows_the_paper_word() {
+    let (dir, docs) = prepared();
+    let doc = doc_in(&docs, "01");
+    write_wrong_check_digit(dir.path(), &doc.key);
+    let server = Server::start_in(dir, &[]);
+    let key = key_path(&doc.key);
+    let anna = Client::logged_in(&server, "anna");
+
+    // The page shows what the paper says, the suggestion and its reason; the value stays as written.
+    let page = anna.get(&format!("/staff/dokument/{key}")).text();
+    assert!(
+        page.contains(
+            "Skrivet 19121212-1213: kontrollsiffran stämmer inte. Förslag: 19121212-1212"
+        ),
+        "{page}"
+    );
+    assert!(page.contains(&format!("value=\"{WRONG_CHECK_DIGIT}\"")));
+    assert!(page.contains("Använd förslaget"));
+
+    // Everything else made clean; the failed check stands: refused, 409, the field named with why.
+    anna.make_registrable(&key, &["patient.personnummer"]);
+    let refused = anna.post_json(&format!("/api/dokument/{key}/registrera"), &json!({}), true);
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert!(refused.content_type().starts_with("application/json"));
+    let v: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+    assert!(
+        v["fel"].as_str().unwrap().contains("kan inte registreras"),
+        "{v}"
+    );
+    let named: Vec<(&str, &str)> = v["falt"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["field"].as_str().unwrap(), o["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(named, [("patient.personnummer", "failed_check")], "{v}");
+    let (_, after) = anna.json(&format!("/api/dokument/{key}"));
+    assert_eq!(after["case"]["state"]["state"], "open");
+    assert_eq!(after["fields_to_check"], 1);
+
+    // Letting it stand needs a reason.
+    let no_reason = anna.post_json(
+        &format!("/api/dokument/{key}/undantag"),
+        &json!({"field": "patient.personnummer", "reason": "  "}),
+        true,
+    );
+    assert_eq!(no_reason.status, 422, "{}", no_reason.text());
+
+    // The person takes the suggestion: a correction (old, new, who), and now it registers.
+    let taken = anna.post_json(
+        &format!("/api/dokument/{key}/forslag"),
+        &json!({"field": "patient.personnummer"}),
+        true,
+    );
+    assert_eq!(taken.status, 200, "{}", taken.text());
+    let t: serde_json::Value = serde_json::from_slice(&taken.body).unwrap();
+    assert_eq!(t["field"]["value"], SUGGESTED);
+    assert_eq!(t["fields_to_check"], 0);
+    let ok = anna.post_json(&format!("/api/dokument/{key}/registrera"), &json!({}), true);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let reg: serde_json::Value = serde_json::from_slice(&ok.body).unwrap();
+    assert_eq!(reg["values_registered"]["patient.personnummer"], SUGGESTED);
+    assert_eq!(
+        reg["values_read"]["patient.personnummer"],
+        WRONG_CHECK_DIGIT
+    );
+    let change = reg["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "patient.personnummer")
+        .unwrap();
+    assert_eq!(
+        (&change["old"], &change["new"], &change["by"]),
+        (&json!(WRONG_CHECK_DIGIT), &json!(SUGGESTED), &json!("anna"))
+    );
+}
+
+/// Item 5 of issue 13 on real scans: intake reads a free-text box with nothing in it as empty, surely, so it is
+/// not "to look at"; a box with writing stays with a person. The prepared copies have writing in every box; a
+/// sparse copy (every optional field left empty) has empty ones.
+#[test]
+fn empty_free_text_boxes_are_not_to_look_at_and_written_ones_are() {
+    let (dir, mut docs) = prepared();
+    let sparse = generate_sparse(83, "gles");
+    let mut files = Vec::new();
+    for (name, bytes) in &sparse.files {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        files.push(p);
+    }
+    intake(dir.path(), &files);
+    let id = blankett::formid::FormId::parse(&sparse.truth[0].form_id).unwrap();
+    docs.push(Doc {
+        key: id.compact(),
+        form_id: id.to_string(),
+        // Not in the register: the admin's until forwarded.
+        region: "-".into(),
+        personnummer: None,
+        patient_name: None,
+        free_text: free_text_of(&sparse.truth[0]),
+    });
+    let server = Server::start_in(dir, &[]);
+    let admin = Client::logged_in(&server, "admin");
+    let bertil = Client::logged_in(&server, "bertil");
+    let mut seen = (0, 0);
+    for doc in &docs {
+        let client = if doc.region == "03" { &bertil } else { &admin };
+        let (status, v) = client.json(&format!("/api/dokument/{}", key_path(&doc.key)));
+        assert_eq!(status, 200, "{v}");
+        for (name, written) in &doc.free_text {
+            let field = v["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name}"));
+            let confidence = field["confidence"].as_f64().unwrap();
+            if *written {
+                seen.0 += 1;
+                assert!(field["needs_look"] == true, "{name} holds writing: {field}");
+            } else {
+                seen.1 += 1;
+                assert!(
+                    field["needs_look"] == false && confidence >= 0.9,
+                    "{name} is empty on paper: {field}"
+                );
+            }
+        }
+    }
+    assert!(
+        seen.0 > 0 && seen.1 > 0,
+        "both kinds among the boxes: {seen:?}"
+    );
+}
+
+#[test]
+fn unknown_api_paths_answer_json_404() {
+    let (dir, docs) = prepared();
+    let server = Server::start_in(dir, &[]);
+    let anna = Client::logged_in(&server, "anna");
+    let key = key_path(&doc_in(&docs, "01").key);
+    for path in [
+        "/api/finns-inte".to_string(),
+        format!("/api/dokument/{key}/okand"),
+        "/api/".into(),
+    ] {
+        for client in [&anna, &Client::new(&server)] {
+            let a = client.get(&path);
+            assert_eq!(a.status, 404, "{path}");
+            assert!(a.content_type().starts_with("application/json"), "{path}");
+            let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+            assert!(v["fel"].as_str().is_some(), "{path}: {v}");
+        }
+    }
+    // The public site's unknown pages stay HTML.
+    assert!(
+        anna.get("/finns-inte")
+            .content_type()
+            .starts_with("text/html")
+    );
 }
 
 #[test]
@@ -640,15 +858,62 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
     );
     assert_eq!(up.status, 303, "{}", up.text());
     let result = anna.get(up.header("location").unwrap()).text();
-    let compact = blankett::formid::FormId::parse(&batch.truth[0].form_id)
-        .unwrap()
-        .compact();
-    assert!(result.contains(&format!("blankett {compact}")), "{result}");
+    let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
+    let compact = id.compact();
+    assert!(result.contains(&format!("blankett {id}")), "{result}");
     let admin = Client::logged_in(&server, "admin");
     let dlog = admin
         .get("/staff/admin/logg.csv?logg=dokument&action=taken_in")
         .text();
     assert!(dlog.contains(&compact) && dlog.contains("anna"), "{dlog}");
+}
+
+#[test]
+fn an_upload_of_another_regions_form_says_where_it_went() {
+    let (dir, _) = prepared();
+    // A copy issued for region 03 (Uppsala), uploaded by Anna, who works in 01.
+    let batch = generate(81, 1, "annan-region");
+    let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let record = blankett::store::issued::IssuedForm {
+            id: id.to_string(),
+            form: "klinisk".into(),
+            version: id.form.version,
+            supplements: vec![],
+            region: "03".into(),
+            issued_at: "2026-01-01T00:00:00Z".into(),
+            channel: blankett::store::issued::Channel::Batch,
+            filled_on_screen: false,
+        };
+        db.open_tree("issued")
+            .unwrap()
+            .insert(id.compact(), serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let server = Server::start_in(dir, &[]);
+    let anna = Client::logged_in(&server, "anna");
+    let (name, bytes) = &batch.files[0];
+    let token = anna.csrf.lock().unwrap().clone();
+    let up = anna.post_raw(
+        "/staff/inlasning",
+        &[
+            ("content-type", "application/pdf"),
+            ("x-filename", name),
+            ("x-region", "01"),
+            ("x-csrf-token", &token),
+        ],
+        bytes.clone(),
+    );
+    assert_eq!(up.status, 303, "{}", up.text());
+    let result = anna.get(up.header("location").unwrap()).text();
+    assert!(
+        result.contains("Skickad till Region Uppsala") && result.contains(&id.to_string()),
+        "{result}"
+    );
+    // Where it went, not what it holds: no link to it, no values.
+    assert!(!result.contains(&format!("/staff/dokument/{}", id.compact())));
 }
 
 #[test]

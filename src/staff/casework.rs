@@ -5,6 +5,7 @@
 use super::accounts::{Account, AccountStatus};
 use super::audit::{Audit, LogKind, Pending};
 use super::diarie::DiarieFormat;
+use super::readiness::Readiness;
 use super::{StaffError, abort, committed, from_json, to_json};
 use crate::domain::regions::Regions;
 use crate::forms::definition::{FieldDefinition, FieldKind};
@@ -70,6 +71,28 @@ pub struct Case {
     /// Every correction made, in order (old value, new value, who, when).
     pub changes: Vec<FieldChange>,
     pub forwards: Vec<Forward>,
+    /// Fields a person looked at against the paper: accepted as read, corrected, or a suggestion taken.
+    #[serde(default)]
+    pub reviewed: BTreeMap<String, Reviewed>,
+    /// Failed checks a person let stand, with the reason. Each holds for the value it was given for only.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, CheckOverride>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reviewed {
+    pub by: String,
+    pub at: String,
+}
+
+/// A failed check let stand: the value, the checks that failed on it, why, who, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckOverride {
+    pub value: Value,
+    pub checks: Vec<String>,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
 }
 
 /// A registered notification: kept for the file and the export.
@@ -87,10 +110,16 @@ pub struct Registration {
     /// When the first page of the document was taken in.
     pub received_at: String,
     pub registered_by: String,
+    /// The registering person's name (the account's display name when registered): the file names a person.
+    #[serde(default)]
+    pub registered_by_name: String,
     pub registered_at: String,
     pub values_read: BTreeMap<String, Value>,
     pub values_registered: BTreeMap<String, Value>,
     pub changes: Vec<FieldChange>,
+    /// Failed checks let stand at registration, by field.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, CheckOverride>,
 }
 
 /// An unidentified page a person set aside: kept, out of the queue.
@@ -164,7 +193,16 @@ fn new_case(doc: &Document) -> Case {
         corrections: BTreeMap::new(),
         changes: Vec::new(),
         forwards: Vec::new(),
+        reviewed: BTreeMap::new(),
+        overrides: BTreeMap::new(),
     }
+}
+
+/// The readiness of a document with its case, over the forms it was printed from.
+pub fn readiness_of(doc: &Document, case: &Case) -> Readiness {
+    let forms = forms_of(Registry::embedded(), doc);
+    let parts: Vec<&Form> = forms.iter().map(|f| f.as_ref()).collect();
+    Readiness::of(doc, case, &parts)
 }
 
 /// The values as read with the case's corrections over them.
@@ -392,6 +430,19 @@ impl Casework {
         value: Value,
         by: &Account,
     ) -> Result<Case, StaffError> {
+        self.correct_noting(store, key, field, value, by, "")
+    }
+
+    /// As [`Casework::correct`]; `note` is added to the log entry (how the value came: "förslaget").
+    fn correct_noting(
+        &self,
+        store: &Store,
+        key: &str,
+        field: &str,
+        value: Value,
+        by: &Account,
+        note: &str,
+    ) -> Result<Case, StaffError> {
         let (doc, case) = self.access(store, key, by)?;
         workable(&case)?;
         let forms = forms_of(Registry::embedded(), &doc);
@@ -436,13 +487,157 @@ impl Casework {
                 by: by.username.clone(),
                 at: at.clone(),
             });
+            // A person chose this value: the field is looked at.
+            case.reviewed.insert(
+                field.to_string(),
+                Reviewed {
+                    by: by.username.clone(),
+                    at: at.clone(),
+                },
+            );
             Ok(Some(old))
         })?;
         if let Some(old) = old {
-            let detail = format!("{field}: {} -> {}", show(&old), show(&value));
+            let mut detail = format!("{field}: {} -> {}", show(&old), show(&value));
+            if !note.is_empty() {
+                detail.push_str(&format!(" ({note})"));
+            }
             self.log(by, "field_changed", &case, &detail)?;
         }
         Ok(case)
+    }
+
+    /// What stands between the document and its registration, if the account may see it (no log entry).
+    pub fn readiness(
+        &self,
+        store: &Store,
+        key: &str,
+        by: &Account,
+    ) -> Result<Readiness, StaffError> {
+        let (doc, case) = self.access(store, key, by)?;
+        Ok(readiness_of(&doc, &case))
+    }
+
+    /// Records that a person looked at these fields against the paper and accepts them as they stand. Fields
+    /// already looked at are left as they were; one log entry names the fields newly looked at.
+    pub fn review(
+        &self,
+        store: &Store,
+        key: &str,
+        fields: &[String],
+        by: &Account,
+    ) -> Result<Case, StaffError> {
+        let (doc, case) = self.access(store, key, by)?;
+        workable(&case)?;
+        if let Some(unknown) = fields.iter().find(|f| !doc.fields.contains_key(f.as_str())) {
+            return Err(StaffError::Invalid(format!(
+                "Dokumentet har inget fält «{unknown}»."
+            )));
+        }
+        let at = now_rfc3339();
+        let (case, added) = self.change(&doc, by, |case| {
+            workable(case)?;
+            let mut added = Vec::new();
+            for field in fields {
+                if !case.reviewed.contains_key(field) {
+                    case.reviewed.insert(
+                        field.clone(),
+                        Reviewed {
+                            by: by.username.clone(),
+                            at: at.clone(),
+                        },
+                    );
+                    added.push(field.clone());
+                }
+            }
+            Ok(added)
+        })?;
+        if !added.is_empty() {
+            self.log(by, "fields_reviewed", &case, &added.join(", "))?;
+        }
+        Ok(case)
+    }
+
+    /// Lets the failed checks of one field stand, for its value now, with a reason: kept in the case and the
+    /// document log (who, when, why). Refused when no check fails on the field. A changed value needs it again.
+    pub fn override_check(
+        &self,
+        store: &Store,
+        key: &str,
+        field: &str,
+        reason: &str,
+        by: &Account,
+    ) -> Result<Case, StaffError> {
+        let reason = reason_of(reason)?;
+        let (doc, case) = self.access(store, key, by)?;
+        workable(&case)?;
+        let state = readiness_of(&doc, &case)
+            .field(field)
+            .cloned()
+            .ok_or_else(|| StaffError::Invalid(format!("Dokumentet har inget fält «{field}».")))?;
+        if state.checks.is_empty() {
+            return Err(StaffError::Invalid(format!(
+                "{}: inga kontroller att godta, fältet stämmer.",
+                state.label
+            )));
+        }
+        let at = now_rfc3339();
+        let (case, ()) = self.change(&doc, by, |case| {
+            workable(case)?;
+            let now = case
+                .corrections
+                .get(field)
+                .or_else(|| doc.fields.get(field).map(|f| &f.value));
+            if now != Some(&state.value) {
+                return Err(StaffError::Conflict(format!(
+                    "{} har ändrats under tiden: titta på fältet igen.",
+                    state.label
+                )));
+            }
+            case.overrides.insert(
+                field.to_string(),
+                CheckOverride {
+                    value: state.value.clone(),
+                    checks: state.checks.clone(),
+                    reason: reason.clone(),
+                    by: by.username.clone(),
+                    at: at.clone(),
+                },
+            );
+            case.reviewed.entry(field.to_string()).or_insert(Reviewed {
+                by: by.username.clone(),
+                at: at.clone(),
+            });
+            Ok(())
+        })?;
+        let detail = format!("{field}: {} Skäl: {reason}", state.checks.join(" "));
+        self.log(by, "check_overridden", &case, &detail)?;
+        Ok(case)
+    }
+
+    /// Takes the value a rule suggests beside the value as written (a check digit, a date, a list name): a
+    /// correction like any other (old, new, who, when), only ever at a person's choice.
+    pub fn take_suggestion(
+        &self,
+        store: &Store,
+        key: &str,
+        field: &str,
+        by: &Account,
+    ) -> Result<Case, StaffError> {
+        let (doc, _) = self.access(store, key, by)?;
+        let suggestion = doc
+            .fields
+            .get(field)
+            .and_then(|f| f.suggestion.clone())
+            .ok_or_else(|| StaffError::Invalid(format!("Fältet «{field}» har inget förslag.")))?;
+        self.correct_noting(
+            store,
+            key,
+            field,
+            Value::Text(suggestion.value),
+            by,
+            "förslaget",
+        )
     }
 
     /// Registers: gives the next diarienummer of the case's region and the current year (UTC), stores the
@@ -467,6 +662,8 @@ impl Casework {
                     .into(),
             ));
         }
+        let forms = forms_of(Registry::embedded(), &doc);
+        let parts: Vec<&Form> = forms.iter().map(|f| f.as_ref()).collect();
         let now = time::OffsetDateTime::now_utc();
         let at = now_rfc3339();
         let year = now.year();
@@ -497,6 +694,16 @@ impl Casework {
                 return abort(StaffError::NotFound);
             }
             workable(&case).or_else(abort)?;
+            // Inside the transaction: a correction or let-stand that came in meanwhile is what is judged.
+            let readiness = Readiness::of(&doc, &case, &parts);
+            if !readiness.is_ready() {
+                return abort(StaffError::NotReady(readiness.obstacles()));
+            }
+            let overrides: BTreeMap<String, CheckOverride> = readiness
+                .overridden()
+                .into_iter()
+                .filter_map(|f| Some((f.name.clone(), f.overridden.clone()?)))
+                .collect();
             let Some(region) = case.region.clone() else {
                 return abort(StaffError::Conflict(
                     "Anmälan hör inte till någon region: vidarebefordra den till rätt region först."
@@ -525,10 +732,12 @@ impl Casework {
                 version: doc.version,
                 received_at: doc.created_at.clone(),
                 registered_by: by.username.clone(),
+                registered_by_name: by.display_name.clone(),
                 registered_at: at.clone(),
                 values_read: values_read.clone(),
                 values_registered,
                 changes: case.changes.clone(),
+                overrides,
             };
             case.state = CaseState::Registered {
                 diarienummer: diarienummer.clone(),

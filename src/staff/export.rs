@@ -142,11 +142,13 @@ pub fn registrations_json(rows: &[Registration]) -> Result<String, StaffError> {
         .map_err(|e| StaffError::Store(StoreError::Corrupt(e.to_string())))
 }
 
+/// The log as CSV: every entry with its chain fields, the event by its code and its Swedish word (`handelse`).
 pub fn log_csv(entries: &[LogEntry]) -> Result<String, StaffError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record([
-            "seq", "at", "actor", "action", "document", "region", "detail", "prev", "hash",
+            "seq", "at", "actor", "action", "handelse", "document", "region", "detail", "prev",
+            "hash",
         ])
         .map_err(csv_error)?;
     for e in entries {
@@ -156,6 +158,7 @@ pub fn log_csv(entries: &[LogEntry]) -> Result<String, StaffError> {
                 &e.at,
                 &spreadsheet_safe(&e.actor),
                 &e.action,
+                super::log_words::swedish(&e.action),
                 e.document.as_deref().unwrap_or(""),
                 e.region.as_deref().unwrap_or(""),
                 &spreadsheet_safe(&e.detail),

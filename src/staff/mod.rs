@@ -11,7 +11,9 @@ pub mod audit;
 pub mod casework;
 pub mod diarie;
 pub mod export;
+pub mod log_words;
 pub mod queues;
+pub mod readiness;
 pub mod sessions;
 pub mod siths;
 
@@ -37,6 +39,9 @@ pub enum StaffError {
     /// The document is not in a state that allows this (already registered, rejected).
     #[error("{0}")]
     Conflict(String),
+    /// Registering refused: fields still to look at, failed checks nobody let stand (see [`readiness`]).
+    #[error("{}", readiness::refusal_message(.0))]
+    NotReady(Vec<readiness::Obstacle>),
     #[error(transparent)]
     Login(#[from] accounts::LoginError),
 }

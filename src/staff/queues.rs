@@ -9,8 +9,8 @@ use crate::store::documents::{Document, DocumentStatus, UnidentifiedPage, Value}
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// A field needs a look below this confidence, or with a failed check.
-pub const NEEDS_LOOK_BELOW: f32 = 0.9;
+/// A field needs a look below this confidence (kept here for callers of the queue; the rule is `readiness`).
+pub use super::readiness::NEEDS_LOOK_BELOW;
 
 /// Field names that say which patient and which disease (same names on every form that has them; the STI/HIV
 /// forms have no personnummer, so they are never matched).
@@ -27,7 +27,8 @@ pub struct QueueItem {
     pub region: Option<String>,
     pub created_at: String,
     pub fields: usize,
-    /// Fields below `NEEDS_LOOK_BELOW` or with notes.
+    /// Fields that need a person before the document may be registered: read with doubt and not yet looked
+    /// at, or failing a check nobody let stand (`readiness`). Empty free-text boxes are not among them.
     pub fields_to_check: usize,
     pub missing_pages: Vec<u32>,
     pub flags: Vec<String>,
@@ -177,11 +178,7 @@ fn queue_item(doc: &Document, case: &Case) -> QueueItem {
         region: case.region.clone(),
         created_at: doc.created_at.clone(),
         fields: doc.fields.len(),
-        fields_to_check: doc
-            .fields
-            .values()
-            .filter(|f| f.confidence < NEEDS_LOOK_BELOW || !f.notes.is_empty())
-            .count(),
+        fields_to_check: super::casework::readiness_of(doc, case).to_check(),
         missing_pages: doc.missing_pages(),
         flags: doc.flags.clone(),
     }

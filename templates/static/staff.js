@@ -28,6 +28,9 @@
   }
 
   // ---------------------------------------------------------------------------------- the verification screen
+  // Enter looks at a field (accepts it, or saves the correction) and moves on; it never registers. Ctrl+Enter,
+  // or the button, opens a confirmation that lists what still stops the registration or was let stand; only its
+  // own key (R, not repeated) or its button registers. The server refuses a document that is not clean anyway.
   function verification() {
     var form = document.getElementById("granskning");
     if (!form) { return; }
@@ -37,26 +40,31 @@
     var status = document.getElementById("granskningsstatus");
     var left = document.getElementById("att-titta");
     var register = document.getElementById("registrera");
+    var confirmed = document.getElementById("bekraftat");
+    var dialog = document.getElementById("bekrafta");
 
     function say(text) { if (status) { status.textContent = text; } }
     function name(pf) { return pf.getAttribute("data-field"); }
     function label(pf) { var l = pf.querySelector(".etikett"); return l ? l.textContent.trim() : name(pf); }
+    function byName(field) {
+      return fields.filter(function (pf) { return name(pf) === field; })[0] || null;
+    }
     function valueOf(pf) {
       if (pf.getAttribute("data-kind") === "choice") {
-        return Array.prototype.slice.call(pf.querySelectorAll("input:checked"))
+        return Array.prototype.slice.call(pf.querySelectorAll(".pf-varde input:checked"))
           .map(function (i) { return i.value; })
           .filter(function (v) { return v !== ""; });
       }
-      var input = pf.querySelector("input[type=text], textarea");
+      var input = pf.querySelector(".pf-varde input[type=text], .pf-varde textarea");
       return input ? input.value.trim() : "";
     }
     function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
     fields.forEach(function (pf) { pf.saved = valueOf(pf); });
 
     function inputOf(pf) {
-      return pf.querySelector("input[type=text], textarea") ||
-        pf.querySelector("input:checked") ||
-        pf.querySelector("input[type=checkbox], input[type=radio]");
+      return pf.querySelector(".pf-varde input[type=text], .pf-varde textarea") ||
+        pf.querySelector(".pf-varde input:checked") ||
+        pf.querySelector(".pf-varde input[type=checkbox], .pf-varde input[type=radio]");
     }
     // The page image beside the fields follows the field being looked at.
     var pages = document.getElementById("sidbilder");
@@ -82,11 +90,23 @@
         pf.classList.toggle("har-fel", messages.length > 0);
       });
     }
-    function countLeft() {
-      var n = fields.filter(function (pf) {
-        return pf.classList.contains("titta") && !pf.classList.contains("klar");
-      }).length;
-      if (left) { left.textContent = String(n); }
+    function setLeft(n) { if (left && typeof n === "number") { left.textContent = String(n); } }
+    function markReviewed(pf) {
+      pf.classList.add("klar");
+      var box = pf.querySelector("input[name=granskad]");
+      if (box) { box.checked = true; box.disabled = true; }
+    }
+    // The field as the server has it now: value, checks, whether it still stops the registration.
+    function update(pf, j) {
+      if (!j.field) { return; }
+      var f = j.field;
+      pf.classList.toggle("rattad", !!f.corrected);
+      pf.classList.toggle("hinder", !!f.obstacle);
+      pf.classList.toggle("har-fel", (f.checks || []).length > 0);
+      if (f.reviewed) { markReviewed(pf); }
+      list(pf.querySelector(".kontroller"), f.checks || []);
+      if (f.corrected) { list(pf.querySelector(".anteckningar"), []); }
+      setLeft(j.fields_to_check);
     }
     // Saves the field when its value differs from the one saved; resolves true when a change was stored. One
     // request at a time per field: Enter and leaving the field must not both record the same change.
@@ -97,12 +117,7 @@
       pf.busy = post(api + "/falt", token, { field: name(pf), value: value }).then(function (j) {
         pf.busy = null;
         pf.saved = value;
-        pf.classList.toggle("rattad", !j.field || j.field.corrected);
-        if (j.field) {
-          list(pf.querySelector(".kontroller"), j.field.notes);
-          list(pf.querySelector(".anteckningar"), []);
-          pf.classList.toggle("har-fel", j.field.notes.length > 0);
-        }
+        update(pf, j);
         say("Sparat: " + label(pf) + ".");
         return true;
       }, function (e) {
@@ -111,52 +126,226 @@
       });
       return pf.busy;
     }
-    function nextToLook(pf) {
-      for (var k = fields.indexOf(pf) + 1; k < fields.length; k += 1) {
-        if (fields[k].classList.contains("titta") && !fields[k].classList.contains("klar")) { return fields[k]; }
-      }
-      return null;
+    function review(pf) {
+      return post(api + "/granskat", token, { fields: [name(pf)] }).then(function (j) {
+        markReviewed(pf);
+        pf.classList.toggle("hinder", (j.obstacles || []).some(function (o) { return o.field === name(pf); }));
+        setLeft(j.fields_to_check);
+      });
+    }
+    function open(pf) { return pf.classList.contains("titta") && !pf.classList.contains("klar"); }
+    function nextField(pf) {
+      var at = fields.indexOf(pf);
+      var k;
+      for (k = at + 1; k < fields.length; k += 1) { if (open(fields[k])) { return fields[k]; } }
+      for (k = 0; k < at; k += 1) { if (open(fields[k])) { return fields[k]; } }
+      return fields[at + 1] || null;
     }
     function accept(pf) {
       save(pf).then(function (changed) {
-        pf.classList.add("klar");
-        countLeft();
-        var next = nextToLook(pf);
+        if (!changed && open(pf)) { return review(pf).then(function () { return changed; }); }
+        return changed;
+      }).then(function (changed) {
+        if (!changed) { say("Granskat: " + label(pf) + "."); }
+        var next = nextField(pf);
         if (next) {
-          if (!changed) { say("Godkänt: " + label(pf) + "."); }
           focusField(next);
-        } else if (register) {
-          register.focus();
-          say("Alla fält att titta på är granskade. Ctrl+Enter registrerar.");
+        } else {
+          say("Sista fältet. Ctrl+Enter visar vad som återstår innan anmälan kan registreras.");
         }
       }).catch(function (e) { say(label(pf) + ": " + e.message); });
     }
-    function registerNow(pf) {
-      if (!register) { say("Du kan inte registrera härifrån."); return; }
-      var first = pf ? save(pf) : Promise.resolve(false);
-      first.then(function () {
-        if (form.requestSubmit) { form.requestSubmit(register); } else { register.click(); }
-      }).catch(function (e) { say(e.message); });
+    function letStand(pf) {
+      var input = pf.querySelector("input[name^='undantag.']");
+      var reason = input ? input.value.trim() : "";
+      if (!reason) { say(label(pf) + ": skriv ett skäl för att godta felet."); if (input) { input.focus(); } return; }
+      save(pf).then(function () {
+        return post(api + "/undantag", token, { field: name(pf), reason: reason });
+      }).then(function (j) {
+        update(pf, j);
+        pf.classList.add("godtagen");
+        var details = pf.querySelector("details.undantag");
+        if (details) {
+          var p = document.createElement("p");
+          p.className = "godtagen-text";
+          p.textContent = "Godtaget trots kontrollen. Skäl: «" + reason + "»";
+          details.parentNode.replaceChild(p, details);
+        }
+        say("Godtaget med skäl: " + label(pf) + ".");
+        var next = nextField(pf);
+        if (next) { focusField(next); }
+      }).catch(function (e) { say(label(pf) + ": " + e.message); });
     }
+    function takeSuggestion(pf) {
+      save(pf).then(function () {
+        return post(api + "/forslag", token, { field: name(pf) });
+      }).then(function (j) {
+        var input = pf.querySelector(".pf-varde input[type=text], .pf-varde textarea");
+        if (input && j.field) { input.value = j.field.text; }
+        pf.saved = valueOf(pf);
+        update(pf, j);
+        var box = pf.querySelector(".forslag");
+        if (box) { box.parentNode.removeChild(box); }
+        say("Förslaget används: " + label(pf) + ".");
+        focusField(pf);
+      }).catch(function (e) { say(label(pf) + ": " + e.message); });
+    }
+
+    // ----- the confirmation
+    var dialogOpen = false;
+    var content = document.getElementById("bekrafta-innehall");
+    var confirmButton = document.getElementById("bekrafta-registrera");
+    var cancelButton = document.getElementById("bekrafta-avbryt");
+    function section(title, items) {
+      var wrap = document.createElement("div");
+      var h = document.createElement("h3");
+      h.textContent = title;
+      wrap.appendChild(h);
+      var ul = document.createElement("ul");
+      items.forEach(function (item) { ul.appendChild(item); });
+      wrap.appendChild(ul);
+      return wrap;
+    }
+    function item(text, field) {
+      var li = document.createElement("li");
+      li.textContent = text + " ";
+      if (field && byName(field)) {
+        var go = document.createElement("button");
+        go.type = "button";
+        go.className = "knapp liten sekundar ga-till";
+        go.textContent = "Gå till fältet";
+        go.addEventListener("click", function () { closeDialog(); focusField(byName(field)); });
+        li.appendChild(go);
+      }
+      return li;
+    }
+    function showReadiness(j) {
+      content.textContent = "";
+      var p = document.createElement("p");
+      p.className = j.ready ? "kvitto" : "felmeddelande";
+      p.id = j.ready ? "bekrafta-klar" : "bekrafta-hinder";
+      p.textContent = j.ready ? "Alla fält är granskade." :
+        "Anmälan kan inte registreras än: " + j.obstacles.length + " fält behöver göras klara.";
+      content.appendChild(p);
+      if (j.who_and_what && j.who_and_what.length) {
+        content.appendChild(section("Anmälan gäller", j.who_and_what.map(function (l) {
+          return item(l.label + " (" + l.section + "): " + l.shown, null);
+        })));
+      }
+      if (j.obstacles.length) {
+        content.appendChild(section("Att göra först", j.obstacles.map(function (o) {
+          return item(o.label + " (" + o.section + "): " + o.kind_text + ". " + o.message, o.field);
+        })));
+      }
+      if (j.overridden.length) {
+        content.appendChild(section("Godtaget trots kontroll", j.overridden.map(function (o) {
+          return item(o.label + ": " + o.checks.join(" ") + " Skäl: «" + o.reason + "» (" + o.by_name + ")", null);
+        })));
+      }
+      confirmButton.hidden = !j.ready;
+      confirmButton.disabled = !j.ready;
+      document.getElementById("bekrafta-hjalp").hidden = !j.ready;
+    }
+    function openDialog() {
+      if (!dialog || dialogOpen) { return; }
+      var active = document.activeElement;
+      var pf = active && form.contains(active) ? active.closest(".pf") : null;
+      var first = pf ? save(pf) : Promise.resolve(false);
+      dialogOpen = true;
+      first.then(function () {
+        return fetch(api + "/redo", { credentials: "same-origin" }).then(function (r) {
+          return r.json().then(function (j) { if (!r.ok) { throw new Error(j.fel || "Servern svarade " + r.status + "."); } return j; });
+        });
+      }).then(function (j) {
+        setLeft(j.fields_to_check);
+        showReadiness(j);
+        dialog.returnFocus = active;
+        if (dialog.showModal) { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
+        // Focus on the heading, not on a button: a held Enter must find nothing to press.
+        document.getElementById("bekrafta-rubrik").focus();
+      }).catch(function (e) { dialogOpen = false; say(e.message); });
+    }
+    function closeDialog() {
+      if (!dialogOpen) { return; }
+      dialogOpen = false;
+      if (dialog.close) { dialog.close(); } else { dialog.removeAttribute("open"); }
+      if (dialog.returnFocus && dialog.returnFocus.focus) { dialog.returnFocus.focus(); }
+    }
+    function confirmNow() {
+      if (!dialogOpen || confirmButton.disabled) { return; }
+      confirmButton.disabled = true;
+      confirmed.value = "1";
+      say("Registrerar …");
+      if (form.requestSubmit) { form.requestSubmit(register); } else { register.click(); }
+    }
+    if (dialog) {
+      confirmButton.addEventListener("click", function (ev) {
+        // A click (mouse, or Space on the button) is deliberate; Enter is kept from reaching here below.
+        ev.preventDefault();
+        confirmNow();
+      });
+      cancelButton.addEventListener("click", closeDialog);
+      dialog.addEventListener("cancel", function (ev) { ev.preventDefault(); closeDialog(); });
+      dialog.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") {
+          // Enter never confirms, held or not; it may still press "Avbryt" or "Gå till fältet".
+          if (ev.target === cancelButton || ev.target.classList.contains("ga-till")) { return; }
+          ev.preventDefault();
+          ev.stopPropagation();
+          if (!confirmButton.hidden) { say("Enter registrerar inte: tryck R eller klicka Registrera."); }
+          return;
+        }
+        if ((ev.key === "r" || ev.key === "R") && !ev.repeat && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+          ev.preventDefault();
+          confirmNow();
+        }
+      });
+    }
+    // The register button (Enter on it too) opens the confirmation; only the confirmation sends the form to
+    // register, with bekraftat=1.
+    form.addEventListener("submit", function (ev) {
+      if (ev.submitter === register && confirmed.value !== "1") {
+        ev.preventDefault();
+        openDialog();
+      }
+    });
 
     document.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
-        var active = document.activeElement;
-        registerNow(active && form.contains(active) ? active.closest(".pf") : null);
+        if (dialogOpen || ev.repeat) { return; }
+        if (!register) { say("Du kan inte registrera härifrån: registreringen görs av en namngiven handläggare."); return; }
+        openDialog();
       }
     });
     form.addEventListener("keydown", function (ev) {
       if (ev.key !== "Enter" || ev.ctrlKey || ev.metaKey || ev.altKey || ev.shiftKey) { return; }
-      var pf = ev.target.closest(".pf");
-      if (!pf) { return; }
+      var t = ev.target;
+      // Buttons and disclosures do what they say; the register button only opens the confirmation.
+      if (t.tagName === "BUTTON" || t.tagName === "SUMMARY") { return; }
+      var pf = t.closest(".pf");
       ev.preventDefault();
+      if (!pf) { return; }
+      if (t.name && t.name.indexOf("undantag.") === 0) { letStand(pf); return; }
       accept(pf);
     });
-    // Tab and the mouse: a changed value is saved when the field is left.
+    form.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button");
+      if (!b) { return; }
+      var pf = b.closest(".pf");
+      if (b.classList.contains("ta-forslag") && pf) { ev.preventDefault(); takeSuggestion(pf); }
+      if (b.classList.contains("godta") && pf) { ev.preventDefault(); letStand(pf); }
+    });
+    // Tab and the mouse: a changed value is saved when the field is left; a ticked "granskad" is recorded.
     form.addEventListener("change", function (ev) {
       var pf = ev.target.closest(".pf");
-      if (!pf || ev.target.type === "radio" || ev.target.type === "checkbox") { return; }
+      if (!pf) { return; }
+      if (ev.target.name === "granskad") {
+        if (ev.target.checked) { review(pf).catch(function (e) { say(label(pf) + ": " + e.message); }); }
+        return;
+      }
+      if (ev.target.name && ev.target.name.indexOf("undantag.") === 0) { return; }
+      if (ev.target.type === "radio" || ev.target.type === "checkbox") { return; }
       save(pf).catch(function (e) { say(label(pf) + ": " + e.message); });
     });
     form.addEventListener("focusout", function (ev) {
@@ -177,12 +366,12 @@
     }
     form.addEventListener("input", function (ev) {
       var pf = ev.target.closest(".pf");
-      if (!pf) { return; }
+      if (!pf || !ev.target.name || ev.target.name.indexOf("v.") !== 0) { return; }
       window.clearTimeout(timer);
       timer = window.setTimeout(function () { check(pf); }, 250);
     });
 
-    var first = fields.filter(function (pf) { return pf.classList.contains("titta"); })[0] || fields[0];
+    var first = fields.filter(open)[0] || fields[0];
     if (first) { focusField(first); }
   }
 

@@ -26,6 +26,8 @@ pub struct Doc {
     /// The personnummer written on the form (to check that it does not leak where it must not).
     pub personnummer: Option<String>,
     pub patient_name: Option<String>,
+    /// Free-text fields as generated: name, and whether anything was written in the box.
+    pub free_text: Vec<(String, bool)>,
 }
 
 /// The accounts every prepared folder has (all with [`PASSWORD`]).
@@ -113,6 +115,42 @@ pub fn generate(seed: u64, documents: usize, prefix: &str) -> GeneratedBatch {
     scenario::generate(seed, &spec).expect("generated scans")
 }
 
+/// As [`generate`], with every optional field left empty: free-text boxes with nothing in them.
+pub fn generate_sparse(seed: u64, prefix: &str) -> GeneratedBatch {
+    let spec = Spec {
+        documents: 1,
+        forms: vec!["klinisk".into()],
+        supplement_rate: 0.0,
+        qualities: vec![Quality::Office200],
+        typed_rate: 0.0,
+        upside_down_rate: 0.0,
+        empty_rate: 1.0,
+        ids: IdMode::Seeded,
+        threads: 2,
+        prefix: prefix.into(),
+        ..Spec::default()
+    };
+    scenario::generate(seed, &spec).expect("generated scans")
+}
+
+/// The free-text fields of a generated copy: name, and whether anything was written in the box.
+pub fn free_text_of(truth: &scenario::TruthDocument) -> Vec<(String, bool)> {
+    let form = blankett::forms::Registry::embedded()
+        .get(&truth.form, None)
+        .unwrap();
+    form.layout
+        .pages
+        .iter()
+        .flat_map(|p| p.fields.iter())
+        .filter(|f| matches!(f.geometry, blankett::forms::layout::Geometry::Text { .. }))
+        .map(|f| {
+            let written = matches!(truth.values.get(&f.name),
+                Some(blankett::synth::values::Value::Text(t)) if !t.trim().is_empty());
+            (f.name.clone(), written)
+        })
+        .collect()
+}
+
 /// `blankett intake --data DIR FILES...`
 pub fn intake(data: &Path, files: &[PathBuf]) {
     let out = Command::new(env!("CARGO_BIN_EXE_blankett"))
@@ -156,6 +194,7 @@ fn place(data: &Path, batch: &GeneratedBatch, regions: &[&str]) -> Vec<Doc> {
             _ => None,
         };
         docs.push(Doc {
+            free_text: free_text_of(truth),
             key,
             form_id: truth.form_id.clone(),
             region: region.to_string(),
@@ -366,4 +405,72 @@ impl<'s> Client<'s> {
 /// The path segment of a document key (`#` encoded).
 pub fn key_path(key: &str) -> String {
     key.replace('#', "%23")
+}
+
+/// Makes the document in `data` (server stopped) carry a personnummer written with a wrong check digit, and the
+/// suggestion a rule gives beside it, as intake stores it: the value as written stays, with doubt.
+pub fn write_wrong_check_digit(data: &Path, key: &str) {
+    use blankett::store::documents::{Suggestion, Value};
+    with_staff(data, |store, _| {
+        let mut doc = store.documents.get(key).unwrap().expect("the document");
+        let field = doc
+            .fields
+            .get_mut("patient.personnummer")
+            .expect("a personnummer field");
+        field.value = Value::Text(WRONG_CHECK_DIGIT.into());
+        field.confidence = 0.45;
+        field.notes = vec!["Kontroll: Kontrollsiffran stämmer inte.".into()];
+        field.suggestion = Some(Suggestion {
+            value: SUGGESTED.into(),
+            reason: "kontrollsiffran stämmer inte".into(),
+        });
+        // The identity type the number is checked as.
+        if let Some(kind) = doc.fields.get_mut("patient.identitetstyp") {
+            kind.value = Value::Ticked(vec!["personnummer".into()]);
+        }
+        store.documents.put(&doc).unwrap();
+        store.flush().unwrap();
+    });
+}
+
+/// The personnummer of [`write_wrong_check_digit`] as written, and as its check digit suggests.
+pub const WRONG_CHECK_DIGIT: &str = "191212121213";
+pub const SUGGESTED: &str = "191212121212";
+
+impl Client<'_> {
+    /// Clears what stops the registration through the API, except on the fields in `keep`: every field in
+    /// doubt is looked at, every failed check let stand with a reason. Returns the fields let stand.
+    pub fn make_registrable(&self, key: &str, keep: &[&str]) -> Vec<String> {
+        let (status, redo) = self.json(&format!("/api/dokument/{key}/redo"));
+        assert_eq!(status, 200, "{redo}");
+        let mut let_stand = Vec::new();
+        let mut review = Vec::new();
+        for o in redo["obstacles"].as_array().unwrap() {
+            let field = o["field"].as_str().unwrap();
+            if keep.contains(&field) {
+                continue;
+            }
+            match o["kind"].as_str().unwrap() {
+                "unreviewed" => review.push(field.to_string()),
+                _ => {
+                    let a = self.post_json(
+                        &format!("/api/dokument/{key}/undantag"),
+                        &serde_json::json!({"field": field, "reason": "Står så på papperet; kontrollerat."}),
+                        true,
+                    );
+                    assert_eq!(a.status, 200, "{}", a.text());
+                    let_stand.push(field.to_string());
+                }
+            }
+        }
+        if !review.is_empty() {
+            let a = self.post_json(
+                &format!("/api/dokument/{key}/granskat"),
+                &serde_json::json!({ "fields": review }),
+                true,
+            );
+            assert_eq!(a.status, 200, "{}", a.text());
+        }
+        let_stand
+    }
 }

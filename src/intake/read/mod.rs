@@ -180,19 +180,56 @@ pub fn read_page(
                         page, al, field, *charset, check, cells, crop, readers, &mut ink,
                     )
                 }
-                Geometry::Text { .. } => FieldReading {
-                    name: field.name.clone(),
-                    value: FieldValue::Text(String::new()),
-                    confidence: 0.0,
-                    source: Source::Person,
-                    crop,
-                    notes: vec!["fritext läses av en person".into()],
-                    suggestion: None,
-                },
+                Geometry::Text { rect } => read_text_box(page, al, field, rect, crop),
             }
         })
         .collect();
     PageReading { fields, data, ink }
+}
+
+/// How far inside a free-text box's printed outline ink counts as writing.
+const TEXT_BOX_INSET_MM: f32 = 1.0;
+/// An empty free-text box is read as empty this surely: a person need not look at it (issue 13: ten empty boxes
+/// "to look at" hid the one field that mattered).
+const EMPTY_TEXT_BOX_CONFIDENCE: f32 = 0.95;
+
+/// Free text is not read by machine: a person reads the crop. But a box without a single stroke (not even a
+/// faint one) is empty on paper, and says so with a confidence that keeps it out of the fields to look at. Any
+/// stroke of writing length, dark or faint, leaves it to a person.
+fn read_text_box(
+    page: &ScanPage,
+    al: &Alignment,
+    field: &FieldLayout,
+    rect: &Rect,
+    crop: PixelBox,
+) -> FieldReading {
+    let scale = al.transform.scale();
+    let shift = refit(&page.image, &al.transform, std::slice::from_ref(rect), 1.2);
+    let interior = cells::crop(
+        &page.image,
+        &al.transform,
+        &cells::inset(rect, TEXT_BOX_INSET_MM),
+        shift,
+        scale,
+    );
+    let stroke_mm =
+        |threshold: u8| cells::longest_stroke_below(&interior, threshold) as f32 / scale as f32;
+    let dark = (f32::from(al.paper.max(96)) * 0.55) as u8;
+    let empty = stroke_mm(dark) < MIN_STROKE_MM && stroke_mm(faint_level(al.paper)) < MIN_STROKE_MM;
+    let (confidence, notes) = if empty {
+        (EMPTY_TEXT_BOX_CONFIDENCE, Vec::new())
+    } else {
+        (0.0, vec!["fritext läses av en person".into()])
+    };
+    FieldReading {
+        name: field.name.clone(),
+        value: FieldValue::Text(String::new()),
+        confidence,
+        source: Source::Person,
+        crop,
+        notes,
+        suggestion: None,
+    }
 }
 
 /// The ticked identity type of each group on the page (`patient.identitetstyp` -> `patient`: "reservnummer"), read

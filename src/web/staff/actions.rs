@@ -5,6 +5,7 @@
 use super::document::{self, DocView};
 use super::queues::short_time;
 use super::session::Caller;
+use super::views::{person_name, shown_id};
 use super::{Face, Site, csrf, key_path, see_other, segment, staff_error};
 use crate::staff::StaffError;
 use crate::staff::casework::{Case, Registration};
@@ -12,6 +13,7 @@ use crate::store::documents::Value;
 use crate::web::Params;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
 
 pub const GROUP_CANNOT_REGISTER: &str = "Ett gruppkonto kan inte registrera anmälningar: registreringen ska göras av en namngiven person. Logga in med ditt personliga konto för att registrera.";
 
@@ -78,6 +80,51 @@ macro_rules! form_or_return {
     };
 }
 
+/// What a person did in the verification form besides typing values: the fields ticked "granskad", the reasons
+/// given to let a failed check stand (`undantag.<field>`), and a suggestion taken (`forslag`).
+fn apply_choices(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    params: &Params,
+) -> Result<(), StaffError> {
+    let (casework, store, by) = (&site.staff.casework, &site.store, &caller.account);
+    let reviewed: Vec<String> = params
+        .all("granskad")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if !reviewed.is_empty() {
+        casework.review(store, key, &reviewed, by)?;
+    }
+    for name in params.all("f") {
+        if let Some(reason) = params.get(&format!("undantag.{name}")) {
+            let (_, case) = document::access(site, by, key)?;
+            // A reason already given for this value is not given twice.
+            if case.overrides.get(name).is_none_or(|o| o.reason != reason) {
+                casework.override_check(store, key, name, reason, by)?;
+            }
+        }
+    }
+    if let Some(field) = params.get("forslag") {
+        casework.take_suggestion(store, key, field, by)?;
+    }
+    Ok(())
+}
+
+/// Everything the verification form carries: values, then the choices made beside them.
+fn apply_form(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    params: &Params,
+) -> Result<usize, StaffError> {
+    let values = submitted_values(site, caller, key, params)?;
+    let changed = apply_values(site, caller, key, &values)?;
+    apply_choices(site, caller, key, params)?;
+    Ok(changed)
+}
+
 /// `POST /staff/dokument/{key}/falt`: the corrections of the verification form (without JavaScript).
 pub async fn save(
     req: HttpRequest,
@@ -87,9 +134,7 @@ pub async fn save(
 ) -> HttpResponse {
     let params = form_or_return!(req, site, caller, body);
     let key = segment(&req, "key");
-    let result = submitted_values(&site, &caller, &key, &params)
-        .and_then(|values| apply_values(&site, &caller, &key, &values));
-    match result {
+    match apply_form(&site, &caller, &key, &params) {
         Ok(n) => see_other(&format!("/staff/dokument/{}?sparat={n}", key_path(&key))),
         Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
     }
@@ -104,7 +149,9 @@ pub fn register_now(site: &Site, caller: &Caller, key: &str) -> Result<Registrat
         .register(&site.store, key, &caller.account)
 }
 
-/// `POST /staff/dokument/{key}/registrera`: saves the corrections in the form, if any, then registers.
+/// `POST /staff/dokument/{key}/registrera`: saves what the form carries, then asks for the confirmation: a page
+/// that lists what stops the registration or was let stand. Only its own button (`bekraftat=1`) registers, so
+/// no Enter in a field, and no form sent by accident, ever registers.
 pub async fn register(
     req: HttpRequest,
     site: web::Data<Site>,
@@ -121,16 +168,66 @@ pub async fn register(
             StaffError::Forbidden(GROUP_CANNOT_REGISTER.into()),
         );
     }
-    let result = submitted_values(&site, &caller, &key, &params)
-        .and_then(|values| apply_values(&site, &caller, &key, &values))
-        .and_then(|_| register_now(&site, &caller, &key));
-    match result {
+    if let Err(e) = apply_form(&site, &caller, &key, &params) {
+        return staff_error(&site, Some(&caller), Face::Page, e);
+    }
+    if params.get("bekraftat") != Some("1") {
+        return confirmation(&site, &caller, &key);
+    }
+    match register_now(&site, &caller, &key) {
         Ok(reg) => see_other(&format!(
             "/staff/registrerad/{}",
             key_path(&reg.diarienummer)
         )),
+        Err(StaffError::NotReady(_)) => confirmation(&site, &caller, &key),
         Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
     }
+}
+
+#[derive(Serialize)]
+struct OverriddenView {
+    label: String,
+    checks: String,
+    reason: String,
+    by: String,
+}
+
+/// The confirmation page (without JavaScript; the script shows the same in a dialog): what stops the
+/// registration, by field, or what was let stand and the one button that registers. 409 while not ready.
+fn confirmation(site: &Site, caller: &Caller, key: &str) -> HttpResponse {
+    let view = match document::access(site, &caller.account, key) {
+        Ok((doc, case)) => DocView::new(site.registry, doc, case),
+        Err(e) => return staff_error(site, Some(caller), Face::Page, e),
+    };
+    let readiness = &view.readiness;
+    let overridden: Vec<OverriddenView> = readiness
+        .overridden()
+        .into_iter()
+        .filter_map(|f| {
+            let o = f.overridden.as_ref()?;
+            Some(OverriddenView {
+                label: f.label.clone(),
+                checks: o.checks.join(" "),
+                reason: o.reason.clone(),
+                by: person_name(site, &o.by),
+            })
+        })
+        .collect();
+    let obstacles = readiness.obstacles();
+    let base = format!("/staff/dokument/{}", key_path(key));
+    let mut ctx = tera::Context::new();
+    ctx.insert("base", &base);
+    ctx.insert("obstacles", &obstacles);
+    ctx.insert("overridden", &overridden);
+    ctx.insert("ready", &obstacles.is_empty());
+    ctx.insert("who_and_what", &view.who_and_what());
+    let status = if obstacles.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CONFLICT
+    };
+    site.staff_views
+        .page(site, Some(caller), status, "staff/bekrafta.html", &mut ctx)
 }
 
 /// The decisions that take a reason.
@@ -253,8 +350,13 @@ pub async fn registered(req: HttpRequest, site: web::Data<Site>, caller: Caller)
         &format!("/staff/registrerad/{}.pdf", key_path(&reg.diarienummer)),
     );
     ctx.insert("title", &title);
-    ctx.insert("form_id", &reg.form_id);
-    ctx.insert("registered_by", &reg.registered_by);
+    ctx.insert("form_id", &shown_id(&reg.form_id));
+    let name = if reg.registered_by_name.trim().is_empty() {
+        person_name(&site, &reg.registered_by)
+    } else {
+        reg.registered_by_name.clone()
+    };
+    ctx.insert("registered_by", &name);
     ctx.insert("registered_at", &short_time(&reg.registered_at));
     ctx.insert("changes", &reg.changes.len());
     ctx.insert(
@@ -287,7 +389,12 @@ pub fn document_json(view: &DocView) -> serde_json::Value {
                 "corrected": f.corrected,
                 "confidence": f.confidence,
                 "notes": f.notes,
+                "checks": f.checks,
                 "needs_look": f.needs_look,
+                "reviewed": f.reviewed,
+                "obstacle": f.obstacle,
+                "suggestion": f.suggestion,
+                "overridden": f.overridden,
             })
         })
         .collect();
@@ -301,6 +408,7 @@ pub fn document_json(view: &DocView) -> serde_json::Value {
         "flags": view.doc.flags,
         "created_at": view.doc.created_at,
         "fields_to_check": view.fields_to_check(),
+        "ready": view.readiness.is_ready(),
         "fields": fields,
         "case": view.case,
     })

@@ -279,7 +279,10 @@ struct EntryView {
     seq: u64,
     at: String,
     actor: String,
+    /// In Swedish.
     action: String,
+    /// As stored.
+    code: String,
     document: String,
     region: String,
     detail: String,
@@ -293,7 +296,8 @@ fn log_query(params: &Params) -> (LogKind, LogFilter) {
     };
     let filter = LogFilter {
         actor: params.get("actor").map(str::to_string),
-        action: params.get("action").map(str::to_string),
+        // Typed as the page shows it ("öppnade") or as the code.
+        action: params.get("action").map(crate::staff::log_words::code),
         document: params.get("document").map(str::to_string),
         regions: None,
         from: params.get("from").map(str::to_string),
@@ -324,6 +328,7 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
         Err(e) => return staff_error(&site, Some(&caller), Face::Page, e),
     };
     let total = entries.len();
+    let labels = field_labels(&site);
     let views: Vec<EntryView> = entries
         .iter()
         .rev()
@@ -332,10 +337,15 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
             seq: e.seq,
             at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
             actor: e.actor.clone(),
-            action: e.action.clone(),
-            document: e.document.clone().unwrap_or_default(),
+            action: crate::staff::log_words::swedish(&e.action).to_string(),
+            code: e.action.clone(),
+            document: e
+                .document
+                .as_deref()
+                .map(super::views::shown_id)
+                .unwrap_or_default(),
             region: e.region.clone().unwrap_or_default(),
-            detail: e.detail.clone(),
+            detail: readable_detail(&e.detail, &labels),
         })
         .collect();
     let mut ctx = tera::Context::new();
@@ -359,6 +369,43 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
         "staff/logg.html",
         &mut ctx,
     )
+}
+
+/// Field name -> "Label (section)" over every form: the log names fields by their stable names, the page by
+/// what the form calls them.
+fn field_labels(site: &Site) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for form in site.registry.all() {
+        for field in form.layout.pages.iter().flat_map(|p| p.fields.iter()) {
+            out.entry(field.name.clone())
+                .or_insert_with(|| format!("{} ({})", field.label, field.section));
+        }
+    }
+    out
+}
+
+/// A log detail with the field names in it replaced by their labels (`patient.namn` -> "Efternamn och förnamn
+/// (3. Patient)"); everything else as written.
+fn readable_detail(detail: &str, labels: &std::collections::HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        match labels.get(token.as_str()) {
+            Some(label) => out.push_str(label),
+            None => out.push_str(token),
+        }
+        token.clear();
+    };
+    for c in detail.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_' {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
 }
 
 pub async fn log_csv_export(
@@ -391,5 +438,28 @@ pub async fn log_csv_export(
             csv.into_bytes(),
         ),
         Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_detail;
+
+    #[test]
+    fn field_names_in_a_log_detail_read_as_labels() {
+        let labels = [(
+            "patient.namn".to_string(),
+            "Efternamn och förnamn (3. Patient)".to_string(),
+        )]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            readable_detail("patient.namn: \"BERG\" -> \"BERGH\"", &labels),
+            "Efternamn och förnamn (3. Patient): \"BERG\" -> \"BERGH\""
+        );
+        assert_eq!(
+            readable_detail("SMI-01-2026-00001, patient.okand", &labels),
+            "SMI-01-2026-00001, patient.okand"
+        );
     }
 }

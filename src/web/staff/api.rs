@@ -8,14 +8,21 @@
 //! | `GET /api/dokument/{key}` | | the document: fields with value, confidence, notes; the case |
 //! | `POST /api/dokument/{key}/falt` | `{field, value}` | the field after the correction, with its checks |
 //! | `POST /api/dokument/{key}/kontroll` | `{values: {field: value}}` | `{fields: {field: [message]}}` |
-//! | `POST /api/dokument/{key}/registrera` | | the registration, with its diarienummer |
+//! | `POST /api/dokument/{key}/granskat` | `{fields: [field]}` | as `/redo` |
+//! | `POST /api/dokument/{key}/undantag` | `{field, reason}` | the field, its check let stand for its value |
+//! | `POST /api/dokument/{key}/forslag` | `{field}` | the field, with the suggested value taken |
+//! | `GET /api/dokument/{key}/redo` | | `{ready, fields_to_check, obstacles: [{field, label, kind, message}], overridden}` |
+//! | `POST /api/dokument/{key}/registrera` | | the registration, with its diarienummer; 409 `{fel, falt: [...]}` while a field stops it |
 //! | `POST /api/dokument/{key}/avvisa`, `/lagg-undan` | `{reason}` | the case |
 //! | `POST /api/dokument/{key}/vidarebefordra` | `{region, reason}` | the case |
 //! | `GET /api/export?region=&from=&to=&format=csv\|json` | | as `/staff/export` |
+//!
+//! Any other path under `/api/` answers a JSON 404.
 
 use super::actions::{Decision, apply_values, decide, document_json, register_now};
 use super::document::{self, DocView};
 use super::session::Caller;
+use super::views::person_name;
 use super::{Face, MAX_FORM, Site, csrf, json, refuse, segment, staff_error};
 use crate::staff::StaffError;
 use crate::store::documents::Value;
@@ -36,7 +43,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(forward),
         )
         .route("/api/dokument/{key}/lagg-undan", web::post().to(put_aside))
-        .route("/api/export", web::get().to(super::export::api));
+        .route("/api/dokument/{key}/granskat", web::post().to(review))
+        .route("/api/dokument/{key}/undantag", web::post().to(let_stand))
+        .route(
+            "/api/dokument/{key}/forslag",
+            web::post().to(take_suggestion),
+        )
+        .route("/api/dokument/{key}/redo", web::get().to(readiness))
+        .route("/api/export", web::get().to(super::export::api))
+        // Last: any other path under /api/ is a JSON 404, not the public site's HTML page.
+        .route("/api/{tail:.*}", web::to(unknown));
+}
+
+async fn unknown(site: web::Data<Site>) -> HttpResponse {
+    refuse(
+        &site,
+        None,
+        Face::Api,
+        StatusCode::NOT_FOUND,
+        "Det finns ingen sådan adress i API:t.",
+    )
 }
 
 fn fail(site: &Site, caller: &Caller, e: StaffError) -> HttpResponse {
@@ -171,6 +197,41 @@ fn shaped(
         .ok_or_else(|| StaffError::Invalid(format!("Fältet {field} finns inte i blanketten.")))
 }
 
+/// The answer to a change of one field: the field after it, and what still stops the registration.
+fn field_answer(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    name: &str,
+    changed: bool,
+) -> HttpResponse {
+    let v = match view(site, caller, key) {
+        Ok(v) => v,
+        Err(e) => return fail(site, caller, e),
+    };
+    let field = v.field(name);
+    json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "changed": changed,
+            "field": field.map(|f| serde_json::json!({
+                "name": f.name,
+                "value": f.value,
+                "text": f.text,
+                "shown": f.shown,
+                "corrected": f.corrected,
+                "reviewed": f.reviewed,
+                "notes": f.notes,
+                "checks": f.checks,
+                "needs_look": f.needs_look,
+                "obstacle": f.obstacle,
+                "overridden": f.overridden,
+            })),
+            "fields_to_check": v.fields_to_check(),
+        }),
+    )
+}
+
 async fn correct(
     req: HttpRequest,
     site: web::Data<Site>,
@@ -180,28 +241,136 @@ async fn correct(
     let c = body_or_return!(Correction, req, site, caller, bytes);
     let key = segment(&req, "key");
     let result = shaped(&site, &caller, &key, &c.field, &c.value)
-        .and_then(|v| apply_values(&site, &caller, &key, &[(c.field.clone(), v)]))
-        .and_then(|changed| Ok((changed, view(&site, &caller, &key)?)));
+        .and_then(|v| apply_values(&site, &caller, &key, &[(c.field.clone(), v)]));
     match result {
-        Ok((changed, v)) => {
-            let field = v.field(&c.field);
+        Ok(changed) => field_answer(&site, &caller, &key, &c.field, changed > 0),
+        Err(e) => fail(&site, &caller, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct Review {
+    fields: Vec<String>,
+}
+
+/// `POST /api/dokument/{key}/granskat`: the fields a person looked at and accepts as they stand.
+async fn review(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let r = body_or_return!(Review, req, site, caller, bytes);
+    let key = segment(&req, "key");
+    match site
+        .staff
+        .casework
+        .review(&site.store, &key, &r.fields, &caller.account)
+    {
+        Ok(_) => readiness_answer(&site, &caller, &key),
+        Err(e) => fail(&site, &caller, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LetStand {
+    field: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/dokument/{key}/undantag`: lets the failed checks of a field stand, with a reason.
+async fn let_stand(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let r = body_or_return!(LetStand, req, site, caller, bytes);
+    let key = segment(&req, "key");
+    match site.staff.casework.override_check(
+        &site.store,
+        &key,
+        &r.field,
+        &r.reason,
+        &caller.account,
+    ) {
+        Ok(_) => field_answer(&site, &caller, &key, &r.field, false),
+        Err(e) => fail(&site, &caller, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct FieldName {
+    field: String,
+}
+
+/// `POST /api/dokument/{key}/forslag`: takes the value suggested beside the value as written.
+async fn take_suggestion(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let r = body_or_return!(FieldName, req, site, caller, bytes);
+    let key = segment(&req, "key");
+    match site
+        .staff
+        .casework
+        .take_suggestion(&site.store, &key, &r.field, &caller.account)
+    {
+        Ok(_) => field_answer(&site, &caller, &key, &r.field, true),
+        Err(e) => fail(&site, &caller, e),
+    }
+}
+
+/// `GET /api/dokument/{key}/redo`: whether the document may be registered, and if not, why, by field.
+async fn readiness(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
+    let key = segment(&req, "key");
+    readiness_answer(&site, &caller, &key)
+}
+
+fn readiness_answer(site: &Site, caller: &Caller, key: &str) -> HttpResponse {
+    match view(site, caller, key) {
+        Ok(v) => {
+            let r = &v.readiness;
+            let overridden: Vec<serde_json::Value> = r
+                .overridden()
+                .into_iter()
+                .filter_map(|f| {
+                    let o = f.overridden.as_ref()?;
+                    Some(serde_json::json!({
+                        "field": f.name,
+                        "label": f.label,
+                        "section": f.section,
+                        "checks": o.checks,
+                        "reason": o.reason,
+                        "by": o.by,
+                        "by_name": person_name(site, &o.by),
+                        "at": o.at,
+                    }))
+                })
+                .collect();
+            let reviewed: Vec<&str> = r
+                .fields
+                .iter()
+                .filter(|f| f.reviewed || f.corrected)
+                .map(|f| f.name.as_str())
+                .collect();
             json(
                 StatusCode::OK,
                 &serde_json::json!({
-                    "changed": changed > 0,
-                    "field": field.map(|f| serde_json::json!({
-                        "name": f.name,
-                        "value": f.value,
-                        "shown": f.shown,
-                        "corrected": f.corrected,
-                        "notes": f.notes,
-                        "needs_look": f.needs_look,
-                    })),
-                    "fields_to_check": v.fields_to_check(),
+                    "ready": r.is_ready(),
+                    "fields_to_check": r.to_check(),
+                    "obstacles": r.obstacles(),
+                    "overridden": overridden,
+                    "reviewed": reviewed,
+                    "who_and_what": v.who_and_what(),
+                    "may_register": caller.account.may_register(),
                 }),
             )
         }
-        Err(e) => fail(&site, &caller, e),
+        Err(e) => fail(site, caller, e),
     }
 }
 

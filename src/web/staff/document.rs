@@ -3,22 +3,19 @@
 //! the reading notes and the checks of intake, run again over the values now.
 
 use super::Site;
+use crate::forms::definition::{Check, FieldDefinition};
 use crate::forms::layout::{FieldLayout, Geometry};
 use crate::forms::{Form, Registry};
-use crate::intake::check::check_document;
 use crate::staff::StaffError;
 use crate::staff::accounts::Account;
 use crate::staff::casework::{Case, forms_of};
-use crate::staff::queues::NEEDS_LOOK_BELOW;
+use crate::staff::readiness::{self, Obstacle, Readiness};
 use crate::store::documents::Source;
 use crate::store::documents::{Document, Value};
-use crate::validation::{self, Context};
+use crate::validation;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Intake marks the notes that come from checks with this prefix (`intake::check`); they are recomputed here.
-const CHECK_PREFIX: &str = "Kontroll: ";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionView {
@@ -26,6 +23,34 @@ pub struct OptionView {
     pub label: String,
     pub checked: bool,
     pub input_id: String,
+}
+
+/// A suggestion beside the value as written, as the page shows it: "Skrivet 19121212-1213: kontrollsiffran
+/// stämmer inte. Förslag: 19121212-1212".
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestionView {
+    /// The value as written, in its display form.
+    pub written: String,
+    /// The suggested value as stored (what taking it records).
+    pub value: String,
+    /// The suggested value in its display form.
+    pub shown: String,
+    pub reason: String,
+    /// The whole sentence.
+    pub text: String,
+    /// The value now is the suggestion already.
+    pub taken: bool,
+}
+
+/// A failed check let stand, as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverrideView {
+    pub reason: String,
+    pub checks: Vec<String>,
+    pub by: String,
+    /// The person's name, filled by the page (`DocView::name_people`); the username until then.
+    pub by_name: String,
+    pub at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +72,8 @@ pub struct FieldView {
     pub value_read: Value,
     /// The value as one line of text (ticked options by their labels).
     pub shown: String,
+    /// The same, as people write it (a personnummer with its hyphen): for reading, not for the input.
+    pub display: String,
     /// The text of a comb or text field (for the input).
     pub text: String,
     pub corrected: bool,
@@ -60,8 +87,19 @@ pub struct FieldView {
     pub checks: Vec<String>,
     /// The value as read, as one line of text.
     pub read_shown: String,
+    /// The value as read in its display form (a personnummer with its hyphen).
+    pub written: String,
     pub failed_check: bool,
+    /// The reading leaves doubt, or a check fails: shown first, marked "att titta på".
     pub needs_look: bool,
+    /// A person looked at it (accepted, corrected, took a suggestion).
+    pub reviewed: bool,
+    /// What stops the registration on this field, if anything.
+    pub obstacle: Option<Obstacle>,
+    pub suggestion: Option<SuggestionView>,
+    pub overridden: Option<OverrideView>,
+    /// A free-text box intake saw empty on paper.
+    pub empty_on_paper: bool,
     pub input_id: String,
     pub maxlength: usize,
 }
@@ -72,6 +110,7 @@ pub struct DocView {
     pub parts: Vec<&'static Form>,
     /// In form order.
     pub fields: Vec<FieldView>,
+    pub readiness: Readiness,
 }
 
 /// The forms of a copy (the model's `forms_of`), borrowed from the registry for as long as it lives.
@@ -102,29 +141,14 @@ pub fn checked(
     corrections: &BTreeMap<String, Value>,
     overrides: &BTreeMap<String, Value>,
 ) -> Document {
-    let mut doc = doc.clone();
-    for (name, value) in corrections.iter().chain(overrides) {
-        if let Some(f) = doc.fields.get_mut(name) {
-            f.value = value.clone();
-        }
-    }
-    check_document(&mut doc, parts, &Context::now());
-    doc
+    readiness::checked_document(doc, parts, corrections, overrides)
 }
 
 /// Failed checks of each field, without the prefix.
 pub fn check_messages(doc: &Document) -> BTreeMap<String, Vec<String>> {
     doc.fields
         .iter()
-        .map(|(name, f)| {
-            (
-                name.clone(),
-                f.notes
-                    .iter()
-                    .filter_map(|n| n.strip_prefix(CHECK_PREFIX).map(str::to_string))
-                    .collect(),
-            )
-        })
+        .map(|(name, f)| (name.clone(), readiness::check_messages(f)))
         .collect()
 }
 
@@ -132,45 +156,62 @@ pub fn input_id(name: &str) -> String {
     format!("f-{}", name.replace(['.', '_'], "-"))
 }
 
+/// The definition of a field among the forms of a copy.
+pub fn definition<'f>(parts: &[&'f Form], name: &str) -> Option<&'f FieldDefinition> {
+    parts
+        .iter()
+        .flat_map(|f| validation::fields(f))
+        .find(|d| d.name == name)
+}
+
+/// A comb's text as people write and read it: a 12-digit personnummer or samordningsnummer with its hyphen.
+pub fn display_text(def: Option<&FieldDefinition>, text: &str) -> String {
+    let identity = matches!(
+        def.and_then(|d| d.check),
+        Some(Check::Personnummer | Check::Identitet)
+    );
+    if identity && text.len() == 12 && text.chars().all(|c| c.is_ascii_digit()) {
+        format!("{}-{}", &text[..8], &text[8..])
+    } else {
+        text.to_string()
+    }
+}
+
 impl DocView {
     pub fn new(registry: &'static Registry, doc: Document, case: Case) -> DocView {
         let parts = parts(registry, &doc);
-        let now = checked(&doc, &parts, &case.corrections, &BTreeMap::new());
+        let readiness = Readiness::of(&doc, &case, &parts);
         let mut fields = Vec::new();
         for form in &parts {
             for page in &form.layout.pages {
                 for layout in &page.fields {
-                    let (Some(read), Some(current)) =
-                        (doc.fields.get(&layout.name), now.fields.get(&layout.name))
+                    let (Some(read), Some(state)) =
+                        (doc.fields.get(&layout.name), readiness.field(&layout.name))
                     else {
                         continue;
                     };
-                    let corrected = case.corrections.contains_key(&layout.name);
-                    let failed_check = current.notes.iter().any(|n| n.starts_with(CHECK_PREFIX));
-                    let checks: Vec<String> = current
-                        .notes
-                        .iter()
-                        .filter_map(|n| n.strip_prefix(CHECK_PREFIX).map(str::to_string))
-                        .collect();
+                    if fields.iter().any(|f: &FieldView| f.name == layout.name) {
+                        continue;
+                    }
+                    let def = definition(&parts, &layout.name);
+                    let corrected = state.corrected;
+                    let checks = state.checks.clone();
+                    let failed_check = !checks.is_empty();
                     let reading_notes: Vec<String> = if corrected {
                         Vec::new()
                     } else {
-                        current
-                            .notes
+                        read.notes
                             .iter()
-                            .filter(|n| !n.starts_with(CHECK_PREFIX))
+                            .filter(|n| !n.starts_with(readiness::CHECK_PREFIX))
                             .cloned()
                             .collect()
                     };
                     let notes: Vec<String> = reading_notes.iter().chain(&checks).cloned().collect();
-                    let needs_look = failed_check
-                        || (!corrected
-                            && (read.confidence < NEEDS_LOOK_BELOW || !read.notes.is_empty()));
                     let (kind, multiple, options, maxlength) = match &layout.geometry {
                         Geometry::Comb { cells, .. } => ("comb", false, Vec::new(), cells.len()),
                         Geometry::Text { .. } => ("text", false, Vec::new(), 2000),
                         Geometry::Choice { multiple, options } => {
-                            let ticked = match &current.value {
+                            let ticked = match &state.value {
                                 Value::Ticked(t) => t.clone(),
                                 Value::Text(t) => vec![t.clone()],
                             };
@@ -190,12 +231,37 @@ impl DocView {
                             ("choice", *multiple, options, 0)
                         }
                     };
-                    let shown_now = shown(layout, &current.value);
                     let read_shown = shown(layout, &read.value);
-                    let text = match &current.value {
+                    let written = match &read.value {
+                        Value::Text(t) => display_text(def, t),
+                        Value::Ticked(_) => read_shown.clone(),
+                    };
+                    let text = match &state.value {
                         Value::Text(t) => t.clone(),
                         Value::Ticked(t) => t.join(", "),
                     };
+                    let suggestion = read.suggestion.as_ref().map(|s| {
+                        let shown = display_text(def, &s.value);
+                        let reason = s.reason.trim().trim_end_matches('.').to_string();
+                        SuggestionView {
+                            text: format!(
+                                "Skrivet {}: {reason}. Förslag: {shown}",
+                                if written.is_empty() { "–" } else { &written }
+                            ),
+                            written: written.clone(),
+                            value: s.value.clone(),
+                            shown,
+                            reason,
+                            taken: state.value == Value::Text(s.value.clone()),
+                        }
+                    });
+                    let overridden = state.overridden.as_ref().map(|o| OverrideView {
+                        reason: o.reason.clone(),
+                        checks: o.checks.clone(),
+                        by: o.by.clone(),
+                        by_name: o.by.clone(),
+                        at: super::queues::short_time(&o.at),
+                    });
                     fields.push(FieldView {
                         name: layout.name.clone(),
                         label: layout.label.clone(),
@@ -206,9 +272,13 @@ impl DocView {
                         kind,
                         multiple,
                         options,
-                        value: current.value.clone(),
+                        value: state.value.clone(),
                         value_read: read.value.clone(),
-                        shown: shown_now,
+                        shown: shown(layout, &state.value),
+                        display: match &state.value {
+                            Value::Text(t) => display_text(def, t),
+                            Value::Ticked(_) => shown(layout, &state.value),
+                        },
                         text,
                         corrected,
                         confidence: read.confidence,
@@ -218,8 +288,16 @@ impl DocView {
                         reading_notes,
                         checks,
                         read_shown,
+                        written,
                         failed_check,
-                        needs_look,
+                        needs_look: failed_check || state.needs_look,
+                        reviewed: state.reviewed || corrected,
+                        obstacle: state.obstacle(),
+                        suggestion,
+                        overridden,
+                        empty_on_paper: read.source == Source::Person
+                            && state.empty
+                            && !readiness::in_doubt(read),
                         input_id: input_id(&layout.name),
                         maxlength,
                     });
@@ -231,23 +309,71 @@ impl DocView {
             case,
             parts,
             fields,
+            readiness,
         }
     }
 
+    /// Fields that stop the registration: the page's and the queue's "att titta på".
     pub fn fields_to_check(&self) -> usize {
-        self.fields.iter().filter(|f| f.needs_look).count()
+        self.readiness.to_check()
     }
 
-    /// Fields needing a look first (in form order among them), then the rest in form order.
+    /// Names the people who let checks stand, by `name` (username -> display name).
+    pub fn name_people(&mut self, name: impl Fn(&str) -> String) {
+        for f in &mut self.fields {
+            if let Some(o) = &mut f.overridden {
+                o.by_name = name(&o.by);
+            }
+        }
+    }
+
+    /// Fields that stop the registration first, then the other fields in doubt, then the rest, each group in
+    /// form order.
     pub fn look_first(&self) -> Vec<&FieldView> {
-        let mut out: Vec<&FieldView> = self.fields.iter().filter(|f| f.needs_look).collect();
-        out.extend(self.fields.iter().filter(|f| !f.needs_look));
+        let rank = |f: &FieldView| match (&f.obstacle, f.needs_look) {
+            (Some(_), _) => 0,
+            (None, true) => 1,
+            (None, false) => 2,
+        };
+        let mut out: Vec<&FieldView> = self.fields.iter().collect();
+        out.sort_by_key(|f| rank(f));
         out
     }
 
     pub fn field(&self, name: &str) -> Option<&FieldView> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// Whose notification and of what, as registered now: shown in the confirmation, so that the person sees
+    /// which patient's file it is about to reach. Empty values are left out.
+    pub fn who_and_what(&self) -> Vec<SummaryLine> {
+        WHO_AND_WHAT
+            .iter()
+            .filter_map(|name| self.field(name))
+            .filter(|f| !f.shown.is_empty())
+            .map(|f| SummaryLine {
+                label: f.label.clone(),
+                section: f.section.clone(),
+                shown: f.display.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The fields that say which patient and which disease (stable names, on every form that has them).
+const WHO_AND_WHAT: &[&str] = &[
+    "patient.personnummer",
+    "patient.rikskod",
+    "patient.namn",
+    "sjukdom.diagnos",
+    "sjukdom.annan",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryLine {
+    pub label: String,
+    pub section: String,
+    pub shown: String,
 }
 
 /// A value as one line of text, ticked options by their labels.

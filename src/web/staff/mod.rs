@@ -207,6 +207,17 @@ pub fn staff_error(
     e: StaffError,
 ) -> HttpResponse {
     let (status, message) = match e {
+        StaffError::NotReady(obstacles) => {
+            let message = crate::staff::readiness::refusal_message(&obstacles);
+            return match face {
+                // The API names every field and why, so that a client can show them.
+                Face::Api => json(
+                    StatusCode::CONFLICT,
+                    &serde_json::json!({ "fel": message, "falt": obstacles }),
+                ),
+                Face::Page => refuse(site, caller, face, StatusCode::CONFLICT, &message),
+            };
+        }
         StaffError::NotFound => (StatusCode::NOT_FOUND, NOT_FOUND_MESSAGE.to_string()),
         StaffError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
         StaffError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),

@@ -6,6 +6,7 @@ use super::actions::registration_for;
 use super::document;
 use super::session::Caller;
 use super::verify::value_text;
+use super::views::{person_name, shown_id};
 use super::{Face, Site, internal, segment, staff_error};
 use crate::forms::Form;
 use crate::render::Copy;
@@ -87,11 +88,16 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
         .render_filled(&copy, &values)
         .or_else(|_| site.renderer.render_one(&copy))
         .map_err(|e| e.to_string())?;
+    // The file names the person who registered, not the log-in name.
+    let registrar = if reg.registered_by_name.trim().is_empty() {
+        person_name(site, &reg.registered_by)
+    } else {
+        reg.registered_by_name.clone()
+    };
     let stamp = format!(
-        "Registrerad {} – {} – av {}",
+        "Registrerad {} – {} – av {registrar}",
         reg.diarienummer,
         super::queues::short_time(&reg.registered_at),
-        reg.registered_by
     );
     let mut lines = vec![
         format!("Registrerad anmälan {}", reg.diarienummer),
@@ -101,28 +107,61 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
             parts
                 .first()
                 .map_or(reg.form.as_str(), |f| f.def.title.as_str()),
-            reg.form_id
+            shown_id(&reg.form_id)
         ),
         format!("Region: {}", super::views::region_name(site, &reg.region)),
         format!("Inkom: {}", super::queues::short_time(&reg.received_at)),
         format!(
-            "Registrerad: {} av {}",
+            "Registrerad: {} av {registrar}",
             super::queues::short_time(&reg.registered_at),
-            reg.registered_by
         ),
         String::new(),
         "Uppgifter som registrerade:".to_string(),
     ];
-    for form in &parts {
+    // Under the heading of their section ("3. Patient", "8. Anmälande läkare"), so that every name and phone
+    // number says whose it is.
+    for (i, form) in parts.iter().enumerate() {
+        let mut heading: Option<&str> = None;
         for page in &form.layout.pages {
             for field in &page.fields {
-                if let Some(v) = reg.values_registered.get(&field.name) {
-                    let text = document::shown(field, v);
-                    if !text.is_empty() {
-                        lines.push(format!("  {}: {}", field.label, text));
+                let Some(v) = reg.values_registered.get(&field.name) else {
+                    continue;
+                };
+                let text = match v {
+                    crate::store::documents::Value::Text(t) => {
+                        document::display_text(document::definition(&parts, &field.name), t)
                     }
+                    _ => document::shown(field, v),
+                };
+                if text.is_empty() {
+                    continue;
                 }
+                if heading != Some(field.section.as_str()) {
+                    heading = Some(field.section.as_str());
+                    let section = if i == 0 {
+                        field.section.clone()
+                    } else {
+                        format!("{}: {}", form.def.title, field.section)
+                    };
+                    lines.push(format!("  {section}"));
+                }
+                lines.push(format!("    {}: {}", field.label, text));
             }
+        }
+    }
+    if !reg.overrides.is_empty() {
+        lines.push(String::new());
+        lines.push("Godtaget trots kontroll:".to_string());
+        for (name, o) in &reg.overrides {
+            let label = document::layout_of(&parts, name)
+                .map_or(name.clone(), |l| format!("{} ({})", l.label, l.section));
+            lines.push(format!(
+                "  {label}: {} Skäl: «{}», {} {}",
+                o.checks.join(" "),
+                o.reason,
+                person_name(site, &o.by),
+                super::queues::short_time(&o.at)
+            ));
         }
     }
     if !reg.changes.is_empty() {
@@ -131,7 +170,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
         for c in &reg.changes {
             let (label, old, new) = match document::layout_of(&parts, &c.field) {
                 Some(l) => (
-                    l.label.clone(),
+                    format!("{} ({})", l.label, l.section),
                     document::shown(l, &c.old),
                     document::shown(l, &c.new),
                 ),
@@ -139,7 +178,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
             };
             lines.push(format!(
                 "  {label}: «{old}» till «{new}», {} {}",
-                c.by,
+                person_name(site, &c.by),
                 super::queues::short_time(&c.at)
             ));
         }

@@ -50,7 +50,7 @@ pub fn item_view(site: &Site, item: &QueueItem) -> ItemView {
     ItemView {
         key: item.key.clone(),
         href: format!("/staff/dokument/{}", key_path(&item.key)),
-        form_id: item.form_id.clone(),
+        form_id: super::views::shown_id(&item.form_id),
         form_title,
         region: item
             .region
@@ -172,8 +172,8 @@ pub async fn flagged(site: web::Data<Site>, caller: Caller) -> HttpResponse {
             .map(|d| DuplicateView {
                 href: format!("/staff/dokument/{}", key_path(&d.key)),
                 other_href: format!("/staff/dokument/{}", key_path(&d.other)),
-                key: d.key.clone(),
-                other: d.other.clone(),
+                key: super::views::shown_id(&d.key),
+                other: super::views::shown_id(&d.other),
                 disease: site
                     .diseases
                     .all()

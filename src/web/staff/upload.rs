@@ -253,9 +253,9 @@ pub async fn result(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> 
                 }
                 let found = docs.iter().find(|d| d.key == document);
                 let shown = found
-                    .map(|d| d.form_id.as_str())
+                    .map(|d| d.form_id.clone())
                     .filter(|id| !id.is_empty())
-                    .unwrap_or(document.as_str());
+                    .unwrap_or_else(|| super::views::shown_id(&document));
                 (
                     format!("sida {page} av blankett {shown}"),
                     found.and_then(|d| d.href.clone()),
@@ -296,7 +296,7 @@ fn doc_result(site: &Site, caller: &Caller, key: &str) -> DocResult {
             DocResult {
                 key: key.to_string(),
                 href: Some(format!("/staff/dokument/{}", key_path(key))),
-                form_id: view.doc.form_id.clone(),
+                form_id: super::views::shown_id(&view.doc.form_id),
                 title: view
                     .parts
                     .first()
@@ -316,14 +316,38 @@ fn doc_result(site: &Site, caller: &Caller, key: &str) -> DocResult {
                 fields_to_check: view.fields_to_check(),
             }
         }
-        Err(_) => DocResult {
-            key: key.to_string(),
-            href: None,
-            form_id: String::new(),
-            title: String::new(),
-            region: "en region du inte arbetar i".into(),
-            status: "",
-            fields_to_check: 0,
-        },
+        // Another region's form: the person holds the paper, so it may say where the document went (its form
+        // ID and region are printed on it), not what it holds.
+        Err(_) => {
+            let elsewhere = site
+                .store
+                .documents
+                .get(key)
+                .ok()
+                .flatten()
+                .and_then(|doc| {
+                    let case = site.staff.casework.case(&doc).ok()?;
+                    Some((doc.form_id, case.region?))
+                });
+            let (form_id, region) = match elsewhere {
+                Some((form_id, code)) => (
+                    super::views::shown_id(&form_id),
+                    format!(
+                        "Skickad till {}: blanketten hör dit och ligger i deras kö",
+                        region_name(site, &code)
+                    ),
+                ),
+                None => (String::new(), "en region du inte arbetar i".into()),
+            };
+            DocResult {
+                key: key.to_string(),
+                href: None,
+                form_id,
+                title: String::new(),
+                region,
+                status: "",
+                fields_to_check: 0,
+            }
+        }
     }
 }

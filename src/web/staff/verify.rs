@@ -5,7 +5,7 @@
 use super::document::DocView;
 use super::queues::{flag_label, short_time};
 use super::session::Caller;
-use super::views::region_name;
+use super::views::{person_name, region_name, shown_id};
 use super::{Face, Site, key_path, segment, staff_error};
 use crate::staff::casework::CaseState;
 use crate::web::Params;
@@ -34,16 +34,24 @@ struct RegionChoice {
     name: String,
 }
 
-/// The state of a case in Swedish, and whether it is still open for work.
-pub fn state_text(state: &CaseState) -> (String, bool) {
+/// The state of a case in Swedish, people by their names, and whether it is still open for work.
+pub fn state_text(site: &Site, state: &CaseState) -> (String, bool) {
     match state {
         CaseState::Open => ("Väntar på granskning".into(), true),
         CaseState::PutAside { reason, by, at } => (
-            format!("Undanlagd av {by} {}: {reason}", short_time(at)),
+            format!(
+                "Undanlagd av {} {}: {reason}",
+                person_name(site, by),
+                short_time(at)
+            ),
             true,
         ),
         CaseState::Rejected { reason, by, at } => (
-            format!("Avvisad av {by} {}: {reason}", short_time(at)),
+            format!(
+                "Avvisad av {} {}: {reason}",
+                person_name(site, by),
+                short_time(at)
+            ),
             false,
         ),
         CaseState::Registered {
@@ -51,10 +59,52 @@ pub fn state_text(state: &CaseState) -> (String, bool) {
             by,
             at,
         } => (
-            format!("Registrerad som {diarienummer} av {by} {}", short_time(at)),
+            format!(
+                "Registrerad som {diarienummer} av {} {}",
+                person_name(site, by),
+                short_time(at)
+            ),
             false,
         ),
     }
+}
+
+/// A registered document's record as its read-only page states it.
+#[derive(Serialize)]
+struct RegisteredView {
+    diarienummer: String,
+    by: String,
+    at: String,
+    pdf: String,
+    receipt: String,
+}
+
+fn registered_view(site: &Site, state: &CaseState) -> Option<RegisteredView> {
+    let CaseState::Registered {
+        diarienummer,
+        by,
+        at,
+    } = state
+    else {
+        return None;
+    };
+    // The name kept with the registration; an older registration has only the username, named now.
+    let name = site
+        .staff
+        .casework
+        .registration(diarienummer)
+        .ok()
+        .flatten()
+        .map(|r| r.registered_by_name)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| person_name(site, by));
+    Some(RegisteredView {
+        diarienummer: diarienummer.clone(),
+        by: name,
+        at: short_time(at),
+        pdf: format!("/staff/registrerad/{}.pdf", key_path(diarienummer)),
+        receipt: format!("/staff/registrerad/{}", key_path(diarienummer)),
+    })
 }
 
 pub fn value_text(v: &crate::store::documents::Value) -> String {
@@ -71,9 +121,12 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
         Err(e) => return staff_error(&site, Some(&caller), Face::Page, e),
     };
     // `open` has written the `opened` entry of the user log.
-    let view = DocView::new(site.registry, doc, case);
+    let mut view = DocView::new(site.registry, doc, case);
+    view.name_people(|u| person_name(&site, u));
     let query = Params::query(&req);
-    let form_order = query.get("ordning") == Some("blankett");
+    // A document no longer open is read as the paper is: in form order.
+    let (state, open) = state_text(&site, &view.case.state);
+    let form_order = query.get("ordning") == Some("blankett") || !open;
     let fields = if form_order {
         view.fields.iter().collect()
     } else {
@@ -100,12 +153,12 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
                 field: layout.map_or(c.field.clone(), |l| l.label.clone()),
                 old: text(&c.old),
                 new: text(&c.new),
-                by: c.by.clone(),
+                by: person_name(&site, &c.by),
                 at: short_time(&c.at),
             }
         })
         .collect();
-    let (state, open) = state_text(&view.case.state);
+    let registered = registered_view(&site, &view.case.state);
     let regions: Vec<RegionChoice> = site
         .regions
         .all()
@@ -121,7 +174,8 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
     ctx.insert("base", &base);
     ctx.insert("api", &format!("/api/dokument/{}", key_path(&view.doc.key)));
     ctx.insert("key", &view.doc.key);
-    ctx.insert("form_id", &view.doc.form_id);
+    ctx.insert("form_id", &shown_id(&view.doc.form_id));
+    ctx.insert("registered", &registered);
     ctx.insert("titles", &titles);
     ctx.insert(
         "region",

@@ -49,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/staff/dokument.html"),
     ),
     (
+        "staff/bekrafta.html",
+        include_str!("../../../templates/staff/bekrafta.html"),
+    ),
+    (
         "staff/registrerad.html",
         include_str!("../../../templates/staff/registrerad.html"),
     ),
@@ -152,4 +156,29 @@ pub fn region_name(site: &Site, code: &str) -> String {
         .get(code)
         .map(|r| r.name.clone())
         .unwrap_or_else(|| format!("region {code}"))
+}
+
+/// A person as the pages and the file name them: the account's display name, or the username when the account
+/// is gone or has no name (`intake`, `system`).
+pub fn person_name(site: &Site, username: &str) -> String {
+    match site.staff.accounts.get(username) {
+        Ok(Some(a)) if !a.display_name.trim().is_empty() => a.display_name.clone(),
+        _ => username.to_string(),
+    }
+}
+
+/// A form ID or document key as people read it: `KA1-7GQ4-M2XD-P`, with `#2` kept for a further sheet. Text
+/// that is not an ID is shown as it is.
+pub fn shown_id(key: &str) -> String {
+    let (id, sheet) = match key.split_once('#') {
+        Some((id, sheet)) => (id, Some(sheet)),
+        None => (key, None),
+    };
+    match crate::formid::FormId::parse(id) {
+        Ok(parsed) => match sheet {
+            Some(sheet) => format!("{parsed} #{sheet}"),
+            None => parsed.to_string(),
+        },
+        Err(_) => key.to_string(),
+    }
 }
