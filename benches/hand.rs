@@ -1,12 +1,14 @@
 //! Speed of the handwriting reader on one core: one cell, and a page of 150 written cells read as fields of 12
-//! (crop normalisation included, as the intake calls it).
+//! (crop normalisation included, as the intake calls it): generated cells of every class, and real people's digits
+//! (never trained on) through every device, where unsure cells get their second looks.
 //!
-//! `cargo bench --bench hand`
+//! `taskset -c 1 cargo bench --features synth --bench hand`
 
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
 use blankett::intake::read::hand::{CLASSES, HandReader, prep};
 use blankett::synth::cells::generate::{self as cellgen, Content, Shapes, Writer};
+use blankett::synth::cells::real::Split;
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::GrayImage;
 use std::hint::black_box;
@@ -23,8 +25,21 @@ fn cells(n: usize) -> Vec<(GrayImage, u8)> {
         .collect()
 }
 
+/// Real people's digits of the validation part, each through a random device.
+fn real_digits(n: usize) -> Vec<GrayImage> {
+    let mut rng = blankett::synth::rng(12);
+    (0..n)
+        .map(|i| {
+            let w = Writer::random(Shapes::Real(Split::Validation), &mut rng);
+            let c = char::from(b'0' + (i % 10) as u8);
+            cellgen::cell(Content::Char(c), &w, &mut rng).image
+        })
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let page = cells(150);
+    let real = real_digits(150);
     let images: Vec<GrayImage> = page.iter().map(|(i, _)| i.clone()).collect();
     let mut reader = HandReader::new();
     let mut g = c.benchmark_group("hand");
@@ -46,6 +61,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for field in images.chunks(12) {
                 black_box(reader.read(field, Charset::Text, 250));
+            }
+        })
+    });
+    g.bench_function("read_page_150_real_digits", |b| {
+        b.iter(|| {
+            for field in real.chunks(12) {
+                black_box(reader.read(field, Charset::Digits, 250));
             }
         })
     });

@@ -290,3 +290,58 @@ fn generated_scans_are_assembled_and_read() {
         }
     }
 }
+
+/// A personnummer written clearly with a wrong check digit (typed, a clean scan) is taken in as written, with
+/// the valid number a check digit suggests beside it and why; never "corrected" into another person's number.
+#[test]
+fn a_number_written_with_a_wrong_check_digit_is_kept_as_written_with_a_suggestion() {
+    use blankett::domain::identity::check_personnummer;
+    use blankett::synth::degrade::Quality;
+    use blankett::synth::scenario::{self, Spec};
+    use blankett::synth::values::Value as Truth;
+    let spec = Spec {
+        documents: 6,
+        forms: vec!["klinisk".into()],
+        supplement_rate: 0.0,
+        qualities: vec![Quality::Clean300],
+        typed_rate: 1.0,
+        upside_down_rate: 0.0,
+        empty_rate: 0.0,
+        miswritten_rate: 1.0,
+        ..Spec::default()
+    };
+    let batch = scenario::generate(5, &spec).expect("generate");
+    let dir = tempfile::tempdir().unwrap();
+    let store = blankett::store::Store::open(dir.path()).unwrap();
+    let intake = blankett::intake::pipeline::Intake::new(store.clone());
+    for (name, bytes) in &batch.files {
+        intake.take_in(name, bytes, &|_, _| {}).expect("intake");
+    }
+    let mut seen = 0;
+    for doc in &batch.truth {
+        let identity_type = doc.values.get("patient.identitetstyp");
+        if !matches!(identity_type, Some(Truth::Choices(c)) if c.iter().any(|v| v != "reservnummer"))
+        {
+            continue;
+        }
+        let Some(Truth::Text(written)) = doc.values.get("patient.personnummer") else {
+            continue;
+        };
+        assert!(check_personnummer(written).is_err(), "the writer erred");
+        let id = blankett::formid::FormId::parse(&doc.form_id).unwrap();
+        let found = store.documents.with_id(&id.compact()).unwrap();
+        let field = &found[0].fields["patient.personnummer"];
+        assert_eq!(
+            field.value,
+            blankett::store::documents::Value::Text(written.clone()),
+            "{}: the value is what the paper says",
+            doc.form_id
+        );
+        assert!(field.confidence < 0.9, "{}", field.confidence);
+        let s = field.suggestion.as_ref().expect("a suggestion beside it");
+        assert!(check_personnummer(&s.value).is_ok(), "{s:?}");
+        assert!(s.reason.contains("kontrollsiffran"), "{}", s.reason);
+        seen += 1;
+    }
+    assert!(seen >= 3, "only {seen} documents with a personnummer");
+}

@@ -48,6 +48,13 @@ struct Args {
     /// Share of digit samples that are real people's digits.
     #[arg(long, default_value_t = 0.6)]
     real_share: f32,
+    /// Start from these weights (same architecture) instead of fresh ones: a second stage of training.
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// `digits`: learn the digits alone (and "no character"), for the model that reads digit fields beside the
+    /// general one.
+    #[arg(long, default_value = "all")]
+    classes: String,
 }
 
 /// Validation does not move with the training seed, so that models can be compared.
@@ -138,6 +145,11 @@ fn main() -> anyhow::Result<()> {
         val_per_class: args.val_per_class,
         lr: args.lr,
         real_share: args.real_share,
+        classes: match args.classes.as_str() {
+            "all" => train::Classes::All,
+            "digits" => train::Classes::Digits,
+            other => anyhow::bail!("--classes takes all or digits, not {other}"),
+        },
         ..Config::default()
     };
     let started = Instant::now();
@@ -160,22 +172,43 @@ fn main() -> anyhow::Result<()> {
         eprintln!("  {:<32} {:.3}", s.name(), w);
     }
     let t = Instant::now();
-    let data = train::dataset(cfg.seed, cfg.samples, cfg.threads, &mix, cfg.real_share);
+    let data = train::dataset(&cfg, &mix);
     let generate = t.elapsed().as_secs_f32();
     eprintln!(
         "{} training cells generated in {generate:.0} s",
         cfg.samples
     );
 
+    let start = match &args.init {
+        Some(path) => {
+            let m = blankett::intake::read::hand::Model::parse(&std::fs::read(path)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            anyhow::ensure!(
+                m.header.arch == cfg.arch,
+                "{} has another architecture",
+                path.display()
+            );
+            Some(m.params)
+        }
+        None => None,
+    };
     let t = Instant::now();
-    let params = train::fit(&cfg, &data, &mut |line| eprintln!("{line}"));
+    let params = train::fit(&cfg, &data, start.as_deref(), &mut |line| {
+        eprintln!("{line}")
+    });
     let train_s = t.elapsed().as_secs_f32();
     drop(data);
 
     let t = Instant::now();
     let real = train::real_held_out_shapes();
     let held = train::held_out_shapes();
-    let (all, digits) = (train::all_classes(), train::digit_classes());
+    let digits = train::digit_classes();
+    // A digits model is calibrated and scored on digits alone.
+    let all = if cfg.classes == train::Classes::Digits {
+        digits.clone()
+    } else {
+        train::all_classes()
+    };
     // Calibration cells, each group on its own stream of the validation seed: real digits never trained on,
     // the held-out source and the training sources. The temperature never sharpens (at least 1).
     let mut cx = Vec::new();
@@ -297,7 +330,7 @@ fn main() -> anyhow::Result<()> {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default(),
         command: format!(
-            "cargo run --release --features synth --bin train_hand -- --seed {} --samples {} --epochs {} --threads {} --arch {} --real-share {} --lr {} --out {}",
+            "cargo run --release --features synth --bin train_hand -- --seed {} --samples {} --epochs {} --threads {} --arch {} --real-share {} --lr {} --classes {}{} --out {}",
             args.seed,
             args.samples,
             args.epochs,
@@ -305,6 +338,11 @@ fn main() -> anyhow::Result<()> {
             args.arch,
             args.real_share,
             args.lr,
+            args.classes,
+            args.init
+                .as_ref()
+                .map(|p| format!(" --init {}", p.display()))
+                .unwrap_or_default(),
             args.out.display()
         ),
         parameters: model.params.len(),

@@ -84,6 +84,9 @@ pub struct Spec {
     /// Handwritten digits in combs are real people's, from the part of `data/handwriting` that training never
     /// sees (letters stay the hand sources').
     pub real_digits: bool,
+    /// Share of documents whose writer gets the identity number's check digit wrong (the truth is what is
+    /// written).
+    pub miswritten_rate: f32,
 }
 
 /// Harm done to a sheet between filling in and scanning.
@@ -140,6 +143,7 @@ impl Default for Spec {
             damage: Vec::new(),
             same_id: None,
             real_digits: false,
+            miswritten_rate: 0.0,
         }
     }
 }
@@ -358,7 +362,10 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
             (None, IdMode::Seeded) => seeded_id(main, &mut sub_rng(seed, 2_000_000 + i as u64)),
             (None, IdMode::Random) => FormId::generate(main.code),
         };
-        let values = values::generate_copy(&parts, &options, &mut r);
+        let mut values = values::generate_copy(&parts, &options, &mut r);
+        if spec.miswritten_rate > 0.0 && r.random::<f32>() < spec.miswritten_rate {
+            values::miswrite_check_digit(&mut values[0]);
+        }
         let mut writer = Writer::random(&mut r, &sources, spec.typed_rate, SOURCE_DPI as f32);
         writer.real_digits = spec.real_digits;
         plans.push(DocPlan {

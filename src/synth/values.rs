@@ -49,6 +49,21 @@ impl Value {
 /// Values by field name; empty fields are absent.
 pub type Values = BTreeMap<String, Value>;
 
+/// The identity number written with a wrong check digit (the last digit one more, modulo ten), as a hurried
+/// writer does now and then.
+pub fn miswrite_check_digit(values: &mut Values) {
+    for (name, v) in values.iter_mut() {
+        if let Value::Text(t) = v
+            && (name.ends_with("personnummer") || name.ends_with("identitet"))
+            && t.len() == 12
+            && let Some(last) = t.pop()
+            && let Some(d) = last.to_digit(10)
+        {
+            t.push(char::from_digit((d + 1) % 10, 10).unwrap_or('0'));
+        }
+    }
+}
+
 /// The values in the form `validation` checks.
 pub fn to_form_values(values: &Values) -> FormValues {
     values

@@ -583,6 +583,13 @@ fn choose_reading(
         text.clone()
     };
     let hconf = if ruled_check { ruled.confidence } else { conf };
+    // Two independent readers that agree on every character say what was written: that is the value, whatever
+    // the field's rule makes of it (a wrong check digit stays, with the rule's suggestion beside it).
+    if ptext == text {
+        let mut c: Checked = hand::field::as_written(&h, check).into();
+        c.confidence = pconf.max(conf).clamp(0.0, 0.95);
+        return (Source::Handwriting, Some(Reading::Checked(c)));
+    }
     // When the readers disagree and the field's rule admits only one of their readings, that one.
     let rule = |t: &str| check.and_then(|c| hand::field::plausible(c, t));
     match (rule(&ptext), rule(&htext)) {
@@ -599,13 +606,8 @@ fn choose_reading(
         }
         _ => {}
     }
-    if ptext == text || (ruled_check && ruled.text == ptext) {
-        let mut c: Checked = if ruled.text == ptext {
-            ruled.into()
-        } else {
-            Checked::plain(ptext.clone(), 0.0)
-        };
-        c.text = ptext;
+    if ruled_check && ruled.text == ptext {
+        let mut c: Checked = ruled.into();
         c.confidence = pconf.max(conf).clamp(0.0, 0.95);
         (Source::Handwriting, Some(Reading::Checked(c)))
     } else if pconf > conf && !(listed && ruled_check) {

@@ -38,6 +38,7 @@ pub struct Config {
     pub val_fields: usize,
     /// Share of digit samples written with a real person's digit (the training part of `data/handwriting`).
     pub real_share: f32,
+    pub classes: Classes,
 }
 
 impl Default for Config {
@@ -62,6 +63,7 @@ impl Default for Config {
             val_per_class: 60,
             val_fields: 1500,
             real_share: 0.6,
+            classes: Classes::All,
         }
     }
 }
@@ -76,14 +78,29 @@ fn class_weight(i: usize) -> f32 {
     }
 }
 
-fn pick_class(rng: &mut SynthRng) -> usize {
-    let total: f32 = (0..N_CLASSES).map(class_weight).sum();
+/// The classes a model learns: every class, or the digits alone (with "no character") for a model that reads
+/// digit fields beside the general one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Classes {
+    #[default]
+    All,
+    Digits,
+}
+
+fn pick_class(rng: &mut SynthRng, classes: Classes) -> usize {
+    let weight = |i: usize| match classes {
+        Classes::All => class_weight(i),
+        Classes::Digits if i < 10 || i == NOISE => class_weight(i),
+        Classes::Digits => 0.0,
+    };
+    let total: f32 = (0..N_CLASSES).map(weight).sum();
     let mut r = rng.random::<f32>() * total;
     for i in 0..N_CLASSES {
-        if r < class_weight(i) {
+        if r < weight(i) {
             return i;
         }
-        r -= class_weight(i);
+        r -= weight(i);
     }
     NOISE
 }
@@ -105,9 +122,10 @@ pub fn training_sample(
     index: usize,
     mix: &[(Shapes, f32)],
     real_share: f32,
+    classes: Classes,
 ) -> (prep::Input, u8) {
     let mut rng = sub_rng(seed, TRAIN + index as u64);
-    let class = pick_class(&mut rng);
+    let class = pick_class(&mut rng, classes);
     let real = class < 10 && rng.random::<f32>() < real_share;
     let shapes = if real {
         Shapes::Real(Split::Train)
@@ -160,15 +178,10 @@ pub struct Dataset {
     pub labels: Vec<u8>,
 }
 
-pub fn dataset(
-    seed: u64,
-    n: usize,
-    threads: usize,
-    mix: &[(Shapes, f32)],
-    real_share: f32,
-) -> Dataset {
-    let samples = parallel(n, threads, |i| {
-        let (x, y) = training_sample(seed, i, mix, real_share);
+pub fn dataset(cfg: &Config, mix: &[(Shapes, f32)]) -> Dataset {
+    let (seed, n) = (cfg.seed, cfg.samples);
+    let samples = parallel(n, cfg.threads, |i| {
+        let (x, y) = training_sample(seed, i, mix, cfg.real_share, cfg.classes);
         let q: Vec<u8> = x.iter().map(|v| (v * 255.0).round() as u8).collect();
         (q, y)
     });
@@ -194,11 +207,20 @@ pub fn init(arch: &Arch, seed: u64) -> Vec<f32> {
     p
 }
 
-/// Trains; `log` hears progress lines.
-pub fn fit(cfg: &Config, data: &Dataset, log: &mut dyn FnMut(&str)) -> Vec<f32> {
+/// Trains, from fresh weights or from `start` (a model of the same architecture, fine-tuned); `log` hears
+/// progress lines.
+pub fn fit(
+    cfg: &Config,
+    data: &Dataset,
+    start: Option<&[f32]>,
+    log: &mut dyn FnMut(&str),
+) -> Vec<f32> {
     let arch = cfg.arch;
     let total = arch.offsets().total;
-    let mut params = init(&arch, cfg.seed);
+    let mut params = match start {
+        Some(p) if p.len() == total => p.to_vec(),
+        _ => init(&arch, cfg.seed),
+    };
     let (mut m, mut v) = (vec![0f32; total], vec![0f32; total]);
     let n = data.labels.len();
     let steps_per_epoch = n / cfg.batch;

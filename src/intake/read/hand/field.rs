@@ -35,7 +35,9 @@ pub const FAILED_RULE_CAP: f32 = 0.5;
 const INVALID_PRIOR: f64 = 1e-3;
 /// The rule decides only between readings of cells the reader is unsure of: a cell read at this or more is what
 /// the paper says, and a number that then breaks the rule stays as written (with a suggestion).
-const RULE_MAY_CHANGE_BELOW: f32 = 0.95;
+pub const RULE_MAY_CHANGE_BELOW: f32 = 0.95;
+/// A cell's alternative reading worth suggesting.
+const PLAUSIBLE_ALTERNATIVE: f32 = 0.01;
 
 /// The guess for one cell from its class probabilities: the charset's characters, most likely first, each with
 /// its probability given that the cell holds one of them or no character.
@@ -82,18 +84,33 @@ pub struct Reading {
     pub suggestion: Option<Suggestion>,
 }
 
+/// A field's rule, as the reader weighs it.
+#[derive(Clone, Copy)]
+pub struct Rule {
+    pub valid: fn(&str) -> bool,
+    /// The share of readings beyond the listed ones (three or more cells changed) that the rule admits: it keeps
+    /// the confidence honest when the listed readings hold little of the probability.
+    pub unlisted_valid: f32,
+    /// What a value that breaks the rule does wrong, in Swedish ("kontrollsiffran stämmer inte").
+    pub broken: &'static str,
+    /// The value the rule itself names for a written one that breaks it (the check digit that fits), suggested
+    /// when no unsure cell explains the break.
+    pub fix: Option<fn(&str) -> Option<String>>,
+}
+
 /// The most probable reading of what was written, among readings that change at most two cells to their second
 /// or third choice, weighing each by the cells' probabilities and by the prior that it keeps the field's rule
-/// (`valid`; a reading that breaks it weighs [`INVALID_PRIOR`] as much). `unlisted_valid` is the share of the
-/// remaining readings (three or more cells changed) that the rule would admit: it keeps the confidence honest when
-/// the listed readings hold little of the probability. `broken` says, in Swedish, what a value that breaks the
-/// rule does wrong ("kontrollsiffran stämmer inte"). None when there are no cells.
-pub fn best_valid(
-    guesses: &[CellGuess],
-    valid: impl Fn(&str) -> bool,
-    unlisted_valid: f32,
-    broken: &str,
-) -> Option<Reading> {
+/// (a reading that breaks it weighs [`INVALID_PRIOR`] as much). Only cells read below `may_change_below` may be
+/// changed for the value (0: the cells' first choices stand). A value that breaks the rule gets a suggestion: the
+/// most probable valid reading that changes only cells with a plausible alternative, else the rule's own fix.
+/// None when there are no cells.
+pub fn best_valid(guesses: &[CellGuess], rule: &Rule, may_change_below: f32) -> Option<Reading> {
+    let Rule {
+        valid,
+        unlisted_valid,
+        broken,
+        fix,
+    } = *rule;
     let n = guesses.len();
     if n == 0 || guesses.iter().any(|g| g.candidates.is_empty()) {
         return None;
@@ -112,7 +129,7 @@ pub fn best_valid(
     let mut best: Option<(f64, Vec<(usize, char)>)> = None;
     let mut best_any: Option<(f64, Vec<(usize, char)>)> = None;
     let mut base_invalid: Option<f64> = None;
-    let unsure = |i: usize| base_p[i] < RULE_MAY_CHANGE_BELOW;
+    let unsure = |i: usize| base_p[i] < may_change_below;
     let mut consider = |changes: &[(usize, char, f32)]| {
         let mut score = base_score;
         let mut text = base.clone();
@@ -125,7 +142,8 @@ pub fn best_valid(
         let list: Vec<(usize, char)> = changes.iter().map(|&(i, c, _)| (i, c)).collect();
         if valid(&s) {
             weighted_mass += score;
-            if best_any.as_ref().is_none_or(|b| score > b.0) {
+            let plausible = changes.iter().all(|&(_, _, p)| p >= PLAUSIBLE_ALTERNATIVE);
+            if plausible && best_any.as_ref().is_none_or(|b| score > b.0) {
                 best_any = Some((score, list.clone()));
             }
             if changes.iter().all(|&(i, _, _)| unsure(i))
@@ -171,13 +189,14 @@ pub fn best_valid(
     if let Some(w) = base_invalid
         && best.as_ref().is_none_or(|b| w >= b.0)
     {
-        let suggestion = best_any.as_ref().map(|(_, changes)| {
-            let value = apply(changes);
-            Suggestion {
+        let suggestion = best_any
+            .as_ref()
+            .map(|(_, changes)| apply(changes))
+            .or_else(|| fix.and_then(|f| f(&as_written)))
+            .map(|value| Suggestion {
                 reason: format!("Skrivet {as_written}: {broken}. Förslag: {value}"),
                 value,
-            }
-        });
+            });
         return Some(Reading {
             text: as_written,
             confidence: ((w / total) as f32).clamp(0.0, FAILED_RULE_CAP),
@@ -224,13 +243,68 @@ pub fn identity_reading(guesses: &[CellGuess]) -> Option<Reading> {
     if guesses.len() != 12 {
         return None;
     }
-    // About one in ten random digit strings passes a Luhn check; the date parts pass about half the time.
-    best_valid(
-        guesses,
-        |s| check_personnummer(s).is_ok(),
-        0.05,
-        "kontrollsiffran eller datumdelen stämmer inte",
-    )
+    best_valid(guesses, &identity_rule(), RULE_MAY_CHANGE_BELOW)
+}
+
+/// A personnummer or samordningsnummer: check digit, month, day, birth year. About one in ten random digit
+/// strings passes a Luhn check; the date parts pass about half the time.
+fn identity_rule() -> Rule {
+    fn valid(s: &str) -> bool {
+        check_personnummer(s).is_ok()
+    }
+    /// The same number with the check digit that fits its other digits.
+    fn fix(s: &str) -> Option<String> {
+        let fixed = format!(
+            "{}{}",
+            s.get(..11)?,
+            crate::domain::identity::luhn_check_digit(s.get(2..11)?)?
+        );
+        valid(&fixed).then_some(fixed)
+    }
+    Rule {
+        valid,
+        unlisted_valid: 0.05,
+        broken: "kontrollsiffran eller datumdelen stämmer inte",
+        fix: Some(fix),
+    }
+}
+
+fn date_rule() -> Rule {
+    fn valid(s: &str) -> bool {
+        possible_date(s, last_possible_year())
+    }
+    Rule {
+        valid,
+        unlisted_valid: 0.5,
+        broken: "datumet finns inte",
+        fix: None,
+    }
+}
+
+/// The cells' first choices as the value, weighed by the field's rule (identity numbers and dates; others as
+/// read): what two readers that agree on the characters say was written, with a suggestion where the rule
+/// disagrees.
+pub fn as_written(guesses: &[CellGuess], check: Option<Check>) -> Reading {
+    let rule = match check {
+        Some(Check::Identitet | Check::Personnummer) if guesses.len() == 12 => identity_rule(),
+        Some(Check::Date) if guesses.len() == 8 => date_rule(),
+        _ => {
+            return Reading {
+                text: first_reading(guesses),
+                confidence: field_confidence(guesses),
+                changed: vec![],
+                notes: vec![],
+                suggestion: None,
+            };
+        }
+    };
+    best_valid(guesses, &rule, 0.0).unwrap_or_else(|| Reading {
+        text: first_reading(guesses),
+        confidence: 0.0,
+        changed: vec![],
+        notes: vec![],
+        suggestion: None,
+    })
 }
 
 /// A date written `ÅÅÅÅMMDD` in 8 cells: the most probable reading that is a date that exists (1900 or later,
@@ -244,13 +318,7 @@ pub fn date_reading(guesses: &[CellGuess]) -> Option<Reading> {
     if guesses.len() != 8 {
         return None;
     }
-    let last_year = last_possible_year();
-    best_valid(
-        guesses,
-        |s| possible_date(s, last_year),
-        0.5,
-        "datumet finns inte",
-    )
+    best_valid(guesses, &date_rule(), RULE_MAY_CHANGE_BELOW)
 }
 
 /// No date on a notification lies more than a year ahead (birth, onset, sampling, signing).

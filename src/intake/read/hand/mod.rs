@@ -124,7 +124,20 @@ pub struct HandReader<'m> {
     model: &'m Model,
     ws: Workspace,
     input: Vec<f32>,
+    /// Shifted and scaled copies of the inputs of unsure cells (test-time augmentation).
+    second: Vec<f32>,
 }
+
+/// A cell whose most probable class is below this is looked at again, shifted and scaled a little, and the
+/// answers averaged: a second look where the first is unsure, at a cost only there.
+const SECOND_LOOK_BELOW: f32 = 0.98;
+/// The second looks: shift in input pixels (right, down) and scale.
+const SECOND_LOOKS: [(f32, f32, f32); 4] = [
+    (1.0, 0.0, 1.0),
+    (-1.0, 0.0, 1.0),
+    (0.0, 0.0, 0.9),
+    (0.0, 0.0, 1.1),
+];
 
 impl HandReader<'static> {
     /// A reader with the committed model.
@@ -145,6 +158,7 @@ impl<'m> HandReader<'m> {
             model,
             ws: Workspace::default(),
             input: Vec::new(),
+            second: Vec::new(),
         }
     }
 
@@ -167,19 +181,70 @@ impl<'m> HandReader<'m> {
         self.probabilities_of_inputs(inputs.len() / side, side)
     }
 
-    fn probabilities_of_inputs(&mut self, b: usize, _side: usize) -> Vec<[f32; N_CLASSES]> {
+    fn probabilities_of_inputs(&mut self, b: usize, side: usize) -> Vec<[f32; N_CLASSES]> {
         if b == 0 {
             return Vec::new();
         }
+        let mut probs = self.forward(b, false);
+        const SIX: [(f32, f32, f32); 6] = [
+            (1.0, 0.0, 1.0),
+            (-1.0, 0.0, 1.0),
+            (0.0, 1.0, 1.0),
+            (0.0, -1.0, 1.0),
+            (0.0, 0.0, 0.9),
+            (0.0, 0.0, 1.1),
+        ];
+        const SCALES: [(f32, f32, f32); 4] = [
+            (0.0, 0.0, 0.85),
+            (0.0, 0.0, 0.93),
+            (0.0, 0.0, 1.07),
+            (0.0, 0.0, 1.15),
+        ];
+        let looks: &[(f32, f32, f32)] = match std::env::var("BLANKETT_TTA").ok().as_deref() {
+            Some("0") => &[],
+            Some("2") => &SECOND_LOOKS[..2],
+            Some("6") => &SIX,
+            Some("s") => &SCALES,
+            _ => &SECOND_LOOKS,
+        };
+        let below: f32 = std::env::var("BLANKETT_TTA_BELOW")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SECOND_LOOK_BELOW);
+        let unsure: Vec<usize> = (0..b)
+            .filter(|&i| probs[i].iter().copied().fold(0.0, f32::max) < below)
+            .collect();
+        if unsure.is_empty() || looks.is_empty() {
+            return probs;
+        }
+        self.second.clear();
+        for &i in &unsure {
+            let x = &self.input[i * side..(i + 1) * side];
+            for &look in looks {
+                self.second.extend_from_slice(&prep::transformed(x, look));
+            }
+        }
+        let again = self.forward(unsure.len() * looks.len(), true);
+        let k = 1.0 / (1 + looks.len()) as f32;
+        for (n, &i) in unsure.iter().enumerate() {
+            let mut sum = probs[i];
+            for p in &again[n * looks.len()..(n + 1) * looks.len()] {
+                for (s, v) in sum.iter_mut().zip(p) {
+                    *s += v;
+                }
+            }
+            for (out, s) in probs[i].iter_mut().zip(sum) {
+                *out = s * k;
+            }
+        }
+        probs
+    }
+
+    /// Calibrated probabilities of `b` inputs from the first buffer, or from the second looks.
+    fn forward(&mut self, b: usize, second: bool) -> Vec<[f32; N_CLASSES]> {
         let arch = self.model.header.arch;
-        net::forward(
-            &arch,
-            &self.model.params,
-            &self.input,
-            b,
-            &mut self.ws,
-            None,
-        );
+        let input = if second { &self.second } else { &self.input };
+        net::forward(&arch, &self.model.params, input, b, &mut self.ws, None);
         let logits = &mut self.ws.logits[..b * N_CLASSES];
         net::softmax(logits, N_CLASSES, self.model.header.temperature);
         logits

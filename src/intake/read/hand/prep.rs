@@ -205,6 +205,21 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
     out
 }
 
+/// A normalised input moved by (`dx`, `dy`) pixels and scaled by `scale` about its centre: another look at the
+/// same cell for the reader.
+pub fn transformed(x: &[f32], (dx, dy, scale): (f32, f32, f32)) -> Input {
+    let mut out = [0f32; SIDE * SIDE];
+    let half = SIDE as f32 / 2.0;
+    for (j, row) in out.chunks_exact_mut(SIDE).enumerate() {
+        for (i, o) in row.iter_mut().enumerate() {
+            let sx = (i as f32 + 0.5 - half - dx) / scale + half;
+            let sy = (j as f32 + 0.5 - half - dy) / scale + half;
+            *o = bilinear(x, SIDE, SIDE, sx, sy);
+        }
+    }
+    out
+}
+
 fn bilinear(img: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
     let (x, y) = (x - 0.5, y - 0.5);
     let (fx, fy) = (x.floor(), y.floor());
