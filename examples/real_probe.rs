@@ -43,7 +43,7 @@ fn main() {
             }
         }
         let mut top: Vec<_> = confusions.into_iter().collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1));
+        top.sort_by_key(|t| std::cmp::Reverse(t.1));
         println!(
             "{:<10} {:.2} % ({right}/{per}); cells >= 0.99: {confident}, of those wrong {confident_wrong}; {:?}",
             q.name(),
