@@ -33,7 +33,11 @@ fn main() {
         for k in 0..per {
             let writer = cellgen::Writer::random(shapes, &mut rng);
             let cell = cellgen::cell(cellgen::Content::Char(c), &writer, &mut rng);
-            let p = reader.probabilities(std::slice::from_ref(&cell.image), cell.paper);
+            let p = reader.probabilities(
+                std::slice::from_ref(&cell.image),
+                cell.paper,
+                blankett::forms::definition::Charset::Text,
+            );
             let best = (0..p[0].len())
                 .max_by(|&a, &b| p[0][a].total_cmp(&p[0][b]))
                 .unwrap();

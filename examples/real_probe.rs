@@ -1,5 +1,6 @@
 //! Development probe: a handwriting model on real people's digits that training never saw, by device.
-//! Usage: real_probe MODEL.bin [PER_DEVICE] [SEED]   (prints accuracy and the commonest confusions per device)
+//! Usage: real_probe MODEL.bin [DIGITS_MODEL.bin|-] [PER_DEVICE] [SEED]
+//! (prints accuracy and the commonest confusions per device)
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
 use blankett::intake::read::hand::{HandReader, Model};
@@ -12,9 +13,16 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let bytes = std::fs::read(&args[1]).expect("model file");
     let model = Model::parse(&bytes).expect("a model");
-    let per: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(77);
-    let mut reader = HandReader::with_model(&model);
+    let digits = args
+        .get(2)
+        .filter(|a| a.as_str() != "-")
+        .map(|p| Model::parse(&std::fs::read(p).expect("digits model file")).expect("a model"));
+    let per: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let seed: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(77);
+    let mut reader = match &digits {
+        Some(d) => HandReader::with_models(&model, d),
+        None => HandReader::with_model(&model),
+    };
     let (mut all_right, mut all) = (0, 0);
     for q in Quality::ALL {
         let (mut right, mut confident, mut confident_wrong) = (0, 0, 0);

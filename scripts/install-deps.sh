@@ -10,6 +10,8 @@ packages=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-swe poppler-utils
   # test data: handwriting-like sources allowed by shared/README.md (never the reserved ones)
   fonts-dkg-handwriting fonts-humor-sans fonts-comic-neue hershey-fonts-data
+  # typed values in generated test pages, and the outline fonts the trainer warps into capitals
+  fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra
   # browser tests and load measurement
   chromium chromium-driver wrk
 )

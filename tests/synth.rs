@@ -353,8 +353,16 @@ fn reserved_names() -> Vec<String> {
 fn reserved_fonts_are_never_referenced() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(root.join("src/synth")).unwrap() {
-        files.push(entry.unwrap().path());
+    let mut dirs = vec![root.join("src/synth")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
     }
     for dir in ["tests", "examples"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {

@@ -7,8 +7,8 @@
 
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
+use blankett::intake::read::hand::N_CLASSES;
 use blankett::intake::read::hand::net::Arch;
-use blankett::intake::read::hand::{HandReader, N_CLASSES};
 use blankett::synth::cells::generate::{self as cellgen, HELD_OUT, Shapes};
 use blankett::synth::cells::train::{self, Config, FieldKind, FieldOutcome};
 use clap::Parser;
@@ -55,6 +55,17 @@ struct Args {
     /// general one.
     #[arg(long, default_value = "all")]
     classes: String,
+    /// Do not train: score these weights (with `--digits` beside them) and write the record next to `--out`.
+    #[arg(long)]
+    evaluate: Option<PathBuf>,
+    /// The digits model that reads digit fields beside the general one, in the scores.
+    #[arg(long)]
+    digits: Option<PathBuf>,
+}
+
+fn load(path: &std::path::Path) -> anyhow::Result<blankett::intake::read::hand::Model> {
+    blankett::intake::read::hand::Model::parse(&std::fs::read(path)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Validation does not move with the training seed, so that models can be compared.
@@ -129,7 +140,7 @@ fn main() -> anyhow::Result<()> {
         .map(|s| s.trim().parse())
         .collect::<Result<_, _>>()?;
     anyhow::ensure!(widths.len() == 4, "--arch takes c1,c2,c3,fc");
-    let cfg = Config {
+    let mut cfg = Config {
         seed: args.seed,
         arch: Arch {
             c1: widths[0],
@@ -171,33 +182,40 @@ fn main() -> anyhow::Result<()> {
     for (s, w) in &mix {
         eprintln!("  {:<32} {:.3}", s.name(), w);
     }
-    let t = Instant::now();
-    let data = train::dataset(&cfg, &mix);
-    let generate = t.elapsed().as_secs_f32();
-    eprintln!(
-        "{} training cells generated in {generate:.0} s",
-        cfg.samples
-    );
-
-    let start = match &args.init {
-        Some(path) => {
-            let m = blankett::intake::read::hand::Model::parse(&std::fs::read(path)?)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            anyhow::ensure!(
-                m.header.arch == cfg.arch,
-                "{} has another architecture",
-                path.display()
+    let evaluated = args.evaluate.as_deref().map(load).transpose()?;
+    let digits_model = args.digits.as_deref().map(load).transpose()?;
+    if let Some(m) = &evaluated {
+        cfg.arch = m.header.arch;
+    }
+    let (params, generate, train_s) = match &evaluated {
+        Some(m) => (m.params.clone(), 0.0, 0.0),
+        None => {
+            let t = Instant::now();
+            let data = train::dataset(&cfg, &mix);
+            let generate = t.elapsed().as_secs_f32();
+            eprintln!(
+                "{} training cells generated in {generate:.0} s",
+                cfg.samples
             );
-            Some(m.params)
+            let start = match &args.init {
+                Some(path) => {
+                    let m = load(path)?;
+                    anyhow::ensure!(
+                        m.header.arch == cfg.arch,
+                        "{} has another architecture",
+                        path.display()
+                    );
+                    Some(m.params)
+                }
+                None => None,
+            };
+            let t = Instant::now();
+            let params = train::fit(&cfg, &data, start.as_deref(), &mut |line| {
+                eprintln!("{line}")
+            });
+            (params, generate, t.elapsed().as_secs_f32())
         }
-        None => None,
     };
-    let t = Instant::now();
-    let params = train::fit(&cfg, &data, start.as_deref(), &mut |line| {
-        eprintln!("{line}")
-    });
-    let train_s = t.elapsed().as_secs_f32();
-    drop(data);
 
     let t = Instant::now();
     let real = train::real_held_out_shapes();
@@ -226,8 +244,15 @@ fn main() -> anyhow::Result<()> {
         cy.extend_from_slice(&y);
     }
     let mut model = train::model(&cfg, params, 1.0);
-    let temperature = train::fit_temperature(&model, &cx, &cy).max(1.0);
+    let temperature = match &evaluated {
+        Some(m) => m.header.temperature,
+        None => train::fit_temperature(&model, &cx, &cy).max(1.0),
+    };
     model.header.temperature = temperature;
+    let models = train::Models {
+        general: &model,
+        digits: digits_model.as_ref(),
+    };
     eprintln!(
         "temperature {temperature:.2} (fitted on {} calibration cells)",
         cy.len()
@@ -247,9 +272,9 @@ fn main() -> anyhow::Result<()> {
             per_class,
             cfg.threads,
         );
-        let cells = train::cell_scores(&model, &x, &y);
+        let cells = train::cell_scores(models, &x, &y);
         let outcomes: Vec<FieldOutcome> = train::field_outcomes(
-            &model,
+            models,
             VAL_SEED + offset,
             shapes,
             kinds,
@@ -308,7 +333,7 @@ fn main() -> anyhow::Result<()> {
             .image
         })
         .collect();
-    let mut reader = HandReader::with_model(&model);
+    let mut reader = models.reader();
     let reps = 20;
     let t = Instant::now();
     for _ in 0..reps {

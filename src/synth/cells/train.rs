@@ -419,11 +419,27 @@ pub struct CellScores {
     pub cells: usize,
 }
 
-pub fn cell_scores(model: &Model, x: &[f32], y: &[u8]) -> CellScores {
-    let mut reader = HandReader::with_model(model);
+/// The models a reader is made of: the general one, and the digits model beside it for digit fields.
+#[derive(Clone, Copy)]
+pub struct Models<'a> {
+    pub general: &'a Model,
+    pub digits: Option<&'a Model>,
+}
+
+impl<'a> Models<'a> {
+    pub fn reader(&self) -> HandReader<'a> {
+        match self.digits {
+            Some(d) => HandReader::with_models(self.general, d),
+            None => HandReader::with_model(self.general),
+        }
+    }
+}
+
+pub fn cell_scores(models: Models<'_>, x: &[f32], y: &[u8]) -> CellScores {
+    let mut reader = models.reader();
     let mut probs = Vec::new();
     for chunk in x.chunks(256 * SIDE * SIDE) {
-        probs.extend(reader.probabilities_of(chunk));
+        probs.extend(reader.probabilities_of(chunk, Charset::Text));
     }
     let mut hits = [(0usize, 0usize); 6];
     for (p, &label) in probs.iter().zip(y) {
@@ -651,7 +667,7 @@ pub struct FieldScores {
 }
 
 pub fn field_outcomes(
-    model: &Model,
+    models: Models<'_>,
     seed: u64,
     shapes: &[(Shapes, f32)],
     kinds: &[FieldKind],
@@ -662,7 +678,7 @@ pub fn field_outcomes(
     parallel(n, threads, |i| {
         let kind = kinds[i % kinds.len()];
         let (text, cells, paper) = make_field(kind, seed, i, shapes);
-        let mut reader = HandReader::with_model(model);
+        let mut reader = models.reader();
         read_one(&mut reader, kind, &text, &cells, paper)
     })
 }

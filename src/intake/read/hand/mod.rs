@@ -117,11 +117,19 @@ impl Model {
                 .expect("data/models/hand-v1.bin is a valid model (tests/hand.rs)")
         })
     }
+
+    /// The committed digits model, if there is one.
+    pub fn embedded_digits() -> Option<&'static Model> {
+        None
+    }
 }
 
-/// Reads handwritten comb cells with a [`Model`]. Holds its own buffers: one per worker thread.
+/// Reads handwritten comb cells with a general [`Model`] and, for digit fields, a digits model beside it. Holds its
+/// own buffers: one per worker thread.
 pub struct HandReader<'m> {
     model: &'m Model,
+    /// Learnt on digits alone: a second opinion on the unsure cells of digit fields.
+    digits: Option<&'m Model>,
     ws: Workspace,
     input: Vec<f32>,
     /// Shifted and scaled copies of the inputs of unsure cells (test-time augmentation).
@@ -132,17 +140,22 @@ pub struct HandReader<'m> {
 /// answers averaged: a second look where the first is unsure, at a cost only there.
 const SECOND_LOOK_BELOW: f32 = 0.98;
 /// The second looks: shift in input pixels (right, down) and scale.
-const SECOND_LOOKS: [(f32, f32, f32); 4] = [
+const SECOND_LOOKS: [(f32, f32, f32); 6] = [
     (1.0, 0.0, 1.0),
     (-1.0, 0.0, 1.0),
+    (0.0, 1.0, 1.0),
+    (0.0, -1.0, 1.0),
     (0.0, 0.0, 0.9),
     (0.0, 0.0, 1.1),
 ];
 
 impl HandReader<'static> {
-    /// A reader with the committed model.
+    /// A reader with the committed models.
     pub fn new() -> HandReader<'static> {
-        HandReader::with_model(Model::embedded())
+        HandReader {
+            digits: Model::embedded_digits(),
+            ..HandReader::with_model(Model::embedded())
+        }
     }
 }
 
@@ -153,84 +166,88 @@ impl Default for HandReader<'static> {
 }
 
 impl<'m> HandReader<'m> {
+    /// A reader with one model for every field.
     pub fn with_model(model: &'m Model) -> HandReader<'m> {
         HandReader {
             model,
+            digits: None,
             ws: Workspace::default(),
             input: Vec::new(),
             second: Vec::new(),
         }
     }
 
-    /// Class probabilities (calibrated, [`N_CLASSES`] per cell, "no character" last) of each cell crop.
-    pub fn probabilities(&mut self, cells: &[GrayImage], paper: u8) -> Vec<[f32; N_CLASSES]> {
-        let side = prep::SIDE * prep::SIDE;
+    /// A reader with a general model and a digits model for digit fields.
+    pub fn with_models(model: &'m Model, digits: &'m Model) -> HandReader<'m> {
+        HandReader {
+            digits: Some(digits),
+            ..HandReader::with_model(model)
+        }
+    }
+
+    /// Class probabilities (calibrated, [`N_CLASSES`] per cell, "no character" last) of each cell crop, as read
+    /// for a field of `charset`.
+    pub fn probabilities(
+        &mut self,
+        cells: &[GrayImage],
+        paper: u8,
+        charset: Charset,
+    ) -> Vec<[f32; N_CLASSES]> {
         self.input.clear();
         for c in cells {
             let x = prep::normalize(c.as_raw(), c.width() as usize, c.height() as usize, paper);
             self.input.extend_from_slice(&x);
         }
-        self.probabilities_of_inputs(cells.len(), side)
+        self.probabilities_of_inputs(cells.len(), charset)
     }
 
     /// As [`probabilities`](Self::probabilities), for inputs already normalised (`[B][SIDE*SIDE]`).
-    pub fn probabilities_of(&mut self, inputs: &[f32]) -> Vec<[f32; N_CLASSES]> {
+    pub fn probabilities_of(&mut self, inputs: &[f32], charset: Charset) -> Vec<[f32; N_CLASSES]> {
         let side = prep::SIDE * prep::SIDE;
         self.input.clear();
         self.input.extend_from_slice(inputs);
-        self.probabilities_of_inputs(inputs.len() / side, side)
+        self.probabilities_of_inputs(inputs.len() / side, charset)
     }
 
-    fn probabilities_of_inputs(&mut self, b: usize, side: usize) -> Vec<[f32; N_CLASSES]> {
+    /// The general model's answer; for the cells it is unsure of, the average over second looks, and in a digit
+    /// field the digits model's looks as well.
+    fn probabilities_of_inputs(&mut self, b: usize, charset: Charset) -> Vec<[f32; N_CLASSES]> {
         if b == 0 {
             return Vec::new();
         }
-        let mut probs = self.forward(b, false);
-        const SIX: [(f32, f32, f32); 6] = [
-            (1.0, 0.0, 1.0),
-            (-1.0, 0.0, 1.0),
-            (0.0, 1.0, 1.0),
-            (0.0, -1.0, 1.0),
-            (0.0, 0.0, 0.9),
-            (0.0, 0.0, 1.1),
-        ];
-        const SCALES: [(f32, f32, f32); 4] = [
-            (0.0, 0.0, 0.85),
-            (0.0, 0.0, 0.93),
-            (0.0, 0.0, 1.07),
-            (0.0, 0.0, 1.15),
-        ];
-        let looks: &[(f32, f32, f32)] = match std::env::var("BLANKETT_TTA").ok().as_deref() {
-            Some("0") => &[],
-            Some("2") => &SECOND_LOOKS[..2],
-            Some("6") => &SIX,
-            Some("s") => &SCALES,
-            _ => &SECOND_LOOKS,
-        };
-        let below: f32 = std::env::var("BLANKETT_TTA_BELOW")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(SECOND_LOOK_BELOW);
+        let side = prep::SIDE * prep::SIDE;
+        let model = self.model;
+        let mut probs = self.forward(model, b, false);
         let unsure: Vec<usize> = (0..b)
-            .filter(|&i| probs[i].iter().copied().fold(0.0, f32::max) < below)
+            .filter(|&i| probs[i].iter().copied().fold(0.0, f32::max) < SECOND_LOOK_BELOW)
             .collect();
-        if unsure.is_empty() || looks.is_empty() {
+        if unsure.is_empty() {
             return probs;
         }
+        // Each unsure cell as it is and in every second look, one after the other.
+        let per = 1 + SECOND_LOOKS.len();
         self.second.clear();
         for &i in &unsure {
             let x = &self.input[i * side..(i + 1) * side];
-            for &look in looks {
+            self.second.extend_from_slice(x);
+            for &look in &SECOND_LOOKS {
                 self.second.extend_from_slice(&prep::transformed(x, look));
             }
         }
-        let again = self.forward(unsure.len() * looks.len(), true);
-        let k = 1.0 / (1 + looks.len()) as f32;
+        let mut opinions = vec![self.forward(model, unsure.len() * per, true)];
+        if charset == Charset::Digits
+            && let Some(digits) = self.digits
+        {
+            opinions.push(self.forward(digits, unsure.len() * per, true));
+        }
+        let k = 1.0 / (per * opinions.len()) as f32;
         for (n, &i) in unsure.iter().enumerate() {
-            let mut sum = probs[i];
-            for p in &again[n * looks.len()..(n + 1) * looks.len()] {
-                for (s, v) in sum.iter_mut().zip(p) {
-                    *s += v;
+            let mut sum = [0f32; N_CLASSES];
+            for opinion in &opinions {
+                for p in &opinion[n * per..(n + 1) * per] {
+                    for (s, v) in sum.iter_mut().zip(p) {
+                        *s += v;
+                    }
                 }
             }
             for (out, s) in probs[i].iter_mut().zip(sum) {
@@ -240,13 +257,13 @@ impl<'m> HandReader<'m> {
         probs
     }
 
-    /// Calibrated probabilities of `b` inputs from the first buffer, or from the second looks.
-    fn forward(&mut self, b: usize, second: bool) -> Vec<[f32; N_CLASSES]> {
-        let arch = self.model.header.arch;
+    /// Calibrated probabilities of `b` inputs of the first buffer, or of the second looks, by `model`.
+    fn forward(&mut self, model: &Model, b: usize, second: bool) -> Vec<[f32; N_CLASSES]> {
+        let arch = model.header.arch;
         let input = if second { &self.second } else { &self.input };
-        net::forward(&arch, &self.model.params, input, b, &mut self.ws, None);
+        net::forward(&arch, &model.params, input, b, &mut self.ws, None);
         let logits = &mut self.ws.logits[..b * N_CLASSES];
-        net::softmax(logits, N_CLASSES, self.model.header.temperature);
+        net::softmax(logits, N_CLASSES, model.header.temperature);
         logits
             .chunks_exact(N_CLASSES)
             .map(|row| {
@@ -263,7 +280,7 @@ impl CharReader for HandReader<'_> {
     /// that the cell holds one of them or nothing (so the candidates sum to 1 minus the chance that the cell
     /// holds no character).
     fn read(&mut self, cells: &[GrayImage], charset: Charset, paper: u8) -> Option<Vec<CellGuess>> {
-        let probs = self.probabilities(cells, paper);
+        let probs = self.probabilities(cells, paper, charset);
         Some(probs.iter().map(|p| field::guess(p, charset)).collect())
     }
 }
