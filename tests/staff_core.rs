@@ -7,7 +7,7 @@ use blankett::staff::accounts::{
     Account, AccountKind, AccountStatus, LoginError, NewAccount, Role,
 };
 use blankett::staff::audit::{self, LogFilter, LogKind};
-use blankett::staff::casework::{CaseState, Registration};
+use blankett::staff::case::{CaseState, Registration};
 use blankett::staff::readiness::ObstacleKind;
 use blankett::staff::sessions::{LoginMethod, tokens_match};
 use blankett::staff::siths::CertIdentity;

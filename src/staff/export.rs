@@ -3,7 +3,7 @@
 
 use super::StaffError;
 use super::audit::LogEntry;
-use super::casework::Registration;
+use super::case::Registration;
 use crate::forms::Registry;
 use crate::forms::definition::FormKind;
 use crate::store::StoreError;

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod case;
 pub mod casework;
 pub mod diarie;
 pub mod export;

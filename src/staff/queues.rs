@@ -3,7 +3,8 @@
 
 use super::StaffError;
 use super::accounts::Account;
-use super::casework::{Case, CaseState, Casework, effective_values, unidentified_id};
+use super::case::{Case, CaseState};
+use super::casework::{Casework, effective_values, unidentified_id};
 use crate::store::Store;
 use crate::store::documents::{Document, DocumentStatus, UnidentifiedPage, Value};
 use serde::Serialize;

@@ -6,7 +6,7 @@
 //! One computation for the model's `register`, the queue's count, the verification page and the API, so that
 //! what the page shows as "to look at" is exactly what refuses the registration.
 
-use super::casework::{Case, CheckOverride};
+use super::case::{Case, CheckOverride};
 use crate::forms::Form;
 use crate::intake::check::check_document;
 use crate::store::documents::{Document, StoredField, Value};

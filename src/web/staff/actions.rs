@@ -3,12 +3,12 @@
 //! parts the API shares.
 
 use super::document::{self, DocView};
-use super::queues::short_time;
 use super::session::Caller;
+use super::views::short_time;
 use super::views::{person_name, shown_id};
 use super::{Face, Site, csrf, key_path, see_other, segment, staff_error};
 use crate::staff::StaffError;
-use crate::staff::casework::{Case, Registration};
+use crate::staff::case::{Case, Registration};
 use crate::store::documents::Value;
 use crate::web::Params;
 use actix_web::http::StatusCode;

@@ -2,8 +2,8 @@
 //! whether each chain still verifies. Only for accounts with the admin role; others get 403.
 
 use super::export::download;
-use super::queues::short_time;
 use super::session::Caller;
+use super::views::short_time;
 use super::{Face, Site, csrf, refuse, see_other, segment, staff_error};
 use crate::staff::StaffError;
 use crate::staff::accounts::{AccountKind, AccountStatus, NewAccount, Role};

@@ -8,7 +8,8 @@ use crate::forms::layout::{FieldLayout, Geometry};
 use crate::forms::{Form, Registry};
 use crate::staff::StaffError;
 use crate::staff::accounts::Account;
-use crate::staff::casework::{Case, forms_of};
+use crate::staff::case::Case;
+use crate::staff::casework::forms_of;
 use crate::staff::readiness::{self, Obstacle, Readiness};
 use crate::store::documents::Source;
 use crate::store::documents::{Document, Value};
@@ -260,7 +261,7 @@ impl DocView {
                         checks: o.checks.clone(),
                         by: o.by.clone(),
                         by_name: o.by.clone(),
-                        at: super::queues::short_time(&o.at),
+                        at: super::views::short_time(&o.at),
                     });
                     fields.push(FieldView {
                         name: layout.name.clone(),

@@ -1,13 +1,13 @@
 //! Exports of registered notifications (CSV or JSON) for one of the caller's regions and a period, and the
 //! postlista (diarienummer, date, kind of document; no personal data). Every export is written to the user log.
 
-use super::queues::short_time;
 use super::session::Caller;
 use super::views::region_name;
+use super::views::short_time;
 use super::{Face, Site, staff_error};
 use crate::staff::audit::LogKind;
 use crate::staff::export;
-use crate::staff::{StaffError, casework::Registration};
+use crate::staff::{StaffError, case::Registration};
 use crate::web::Params;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -11,7 +11,7 @@ use super::{Face, Site, internal, segment, staff_error};
 use crate::forms::Form;
 use crate::render::Copy;
 use crate::staff::audit::LogKind;
-use crate::staff::casework::Registration;
+use crate::staff::case::Registration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use lopdf::content::{Content, Operation};
@@ -97,7 +97,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
     let stamp = format!(
         "Registrerad {} – {} – av {registrar}",
         reg.diarienummer,
-        super::queues::short_time(&reg.registered_at),
+        super::views::short_time(&reg.registered_at),
     );
     let mut lines = vec![
         format!("Registrerad anmälan {}", reg.diarienummer),
@@ -110,10 +110,10 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
             shown_id(&reg.form_id)
         ),
         format!("Region: {}", super::views::region_name(site, &reg.region)),
-        format!("Inkom: {}", super::queues::short_time(&reg.received_at)),
+        format!("Inkom: {}", super::views::short_time(&reg.received_at)),
         format!(
             "Registrerad: {} av {registrar}",
-            super::queues::short_time(&reg.registered_at),
+            super::views::short_time(&reg.registered_at),
         ),
         String::new(),
         "Uppgifter som registrerade:".to_string(),
@@ -160,7 +160,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
                 o.checks.join(" "),
                 o.reason,
                 person_name(site, &o.by),
-                super::queues::short_time(&o.at)
+                super::views::short_time(&o.at)
             ));
         }
     }
@@ -179,7 +179,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
             lines.push(format!(
                 "  {label}: «{old}» till «{new}», {} {}",
                 person_name(site, &c.by),
-                super::queues::short_time(&c.at)
+                super::views::short_time(&c.at)
             ));
         }
     }

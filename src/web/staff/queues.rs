@@ -2,7 +2,7 @@
 //! how many fields need a look), documents with missing pages, unidentified pages, and the flags.
 
 use super::session::Caller;
-use super::views::region_name;
+use super::views::{region_name, short_time};
 use super::{Face, Site, csrf, key_path, refuse, see_other, segment, staff_error};
 use crate::intake::assemble::{FLAG_COPIED_BLANK, FLAG_RESCANNED};
 use crate::intake::pipeline::{PlaceError, Report};
@@ -33,12 +33,6 @@ pub fn flag_label(flag: &str) -> &'static str {
         FLAG_RESCANNED => "Omskannad: samma ark har lästs in mer än en gång",
         _ => "Flaggad",
     }
-}
-
-/// `2026-01-05T09:12:44Z` as `2026-01-05 09:12`.
-pub fn short_time(rfc3339: &str) -> String {
-    let s: String = rfc3339.chars().take(16).collect();
-    s.replace('T', " ")
 }
 
 pub fn item_view(site: &Site, item: &QueueItem) -> ItemView {

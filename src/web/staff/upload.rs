@@ -3,9 +3,9 @@
 //! (`Intake::take_in`, on a blocking thread), and the answer is the page of what it became.
 
 use super::multipart;
-use super::queues::short_time;
 use super::session::Caller;
 use super::views::region_name;
+use super::views::short_time;
 use super::{
     Face, MAX_UPLOAD, Site, blocking, csrf, internal, key_path, refuse, see_other, segment,
 };

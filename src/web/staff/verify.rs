@@ -3,11 +3,12 @@
 //! adds the keyboard flow and the checks as one types. Opening a document is written to the user log.
 
 use super::document::DocView;
-use super::queues::{flag_label, short_time};
+use super::queues::flag_label;
 use super::session::Caller;
+use super::views::short_time;
 use super::views::{person_name, region_name, shown_id};
 use super::{Face, Site, key_path, segment, staff_error};
-use crate::staff::casework::CaseState;
+use crate::staff::case::CaseState;
 use crate::web::Params;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -182,3 +182,9 @@ pub fn shown_id(key: &str) -> String {
         Err(_) => key.to_string(),
     }
 }
+
+/// `2026-01-05T09:12:44Z` as `2026-01-05 09:12`.
+pub fn short_time(rfc3339: &str) -> String {
+    let s: String = rfc3339.chars().take(16).collect();
+    s.replace('T', " ")
+}
