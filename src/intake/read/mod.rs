@@ -564,7 +564,7 @@ fn choose_reading(
     let listed = matches!(check, Some(Check::Country | Check::Disease | Check::Lan));
     let (text, conf) = best_string(&h);
     // The field's own rule (check digit, calendar, reference lists) decides whether a reading is sure; a plain
-    // product of cell probabilities let wrong personnummer through (data/models/hand-v1.md).
+    // product of cell probabilities let wrong personnummer through (measured with the first model, hand-v1).
     let ruled = hand::field::read_field(&h, charset, check, field_cells);
     if ruled.confidence >= 0.9 || (ruled_check && readers.printed.is_none()) {
         return (Source::Handwriting, Some(Reading::Checked(ruled.into())));

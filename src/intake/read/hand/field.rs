@@ -575,7 +575,7 @@ pub fn read_field(
     field_cells: usize,
 ) -> Reading {
     // Without a rule nothing catches a confident misreading: the product is squared (measured on the held-out
-    // writers, see data/models/hand-v1.md), so that a field reaches 0.9 only when every cell is very sure.
+    // writers with the first model, hand-v1), so that a field reaches 0.9 only when every cell is very sure.
     let plain = || Reading {
         text: first_reading(guesses),
         confidence: field_confidence(guesses).powi(2),

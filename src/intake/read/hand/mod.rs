@@ -1,6 +1,7 @@
-//! Handwriting reader for comb cells: a small convolutional classifier of one boxed character, trained on
-//! generated cells (`cargo run --release --bin train_hand`, see `data/models/hand-v1.md`), with weights embedded
-//! from `data/models/hand-v1.bin`.
+//! Handwriting reader for comb cells: a small convolutional classifier of one boxed character, trained on real
+//! people's digits and generated writing (`scripts/train-hand.sh`; records in `data/models/hand-v2*.md`), with
+//! weights embedded from `data/models/hand-v2.bin` and, for digit fields, a digits model
+//! (`data/models/hand-v2-digits.bin`) that gives a second opinion on unsure cells.
 //!
 //! - [`HandReader`] implements [`CharReader`]: every written cell's interior is normalised ([`prep`]), run
 //!   through the network ([`net`]) in one batch, and answered with a probability for every character the
@@ -113,14 +114,18 @@ impl Model {
     pub fn embedded() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
         MODEL.get_or_init(|| {
-            Model::parse(include_bytes!("../../../../data/models/hand-v1.bin"))
-                .expect("data/models/hand-v1.bin is a valid model (tests/hand.rs)")
+            Model::parse(include_bytes!("../../../../data/models/hand-v2.bin"))
+                .expect("data/models/hand-v2.bin is a valid model (tests/hand.rs)")
         })
     }
 
-    /// The committed digits model, if there is one.
+    /// The committed digits model: a second opinion on the unsure cells of digit fields.
     pub fn embedded_digits() -> Option<&'static Model> {
-        None
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        Some(MODEL.get_or_init(|| {
+            Model::parse(include_bytes!("../../../../data/models/hand-v2-digits.bin"))
+                .expect("data/models/hand-v2-digits.bin is a valid model (tests/hand.rs)")
+        }))
     }
 }
 
