@@ -77,8 +77,14 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
     };
     let intake = Intake::new(store);
     let mut out = std::io::stdout().lock();
-    let emit = |out: &mut std::io::StdoutLock<'_>, r: &Report| {
-        let _ = writeln!(out, "{}", report_json(r));
+    // A file whose intake was interrupted is finished by `resume` and then named again on the command line: its
+    // documents are reported once, unless they changed in between.
+    let mut printed = std::collections::HashSet::new();
+    let mut emit = |out: &mut std::io::StdoutLock<'_>, r: &Report| {
+        let line = report_json(r).to_string();
+        if printed.insert(line.clone()) {
+            let _ = writeln!(out, "{line}");
+        }
     };
     for r in intake
         .resume()
@@ -110,10 +116,7 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
         for r in &reports {
             if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {
                 failed += 1;
-                eprintln!(
-                    "blankett: {name}: {}",
-                    report_json(r)["error"].as_str().unwrap_or_default()
-                );
+                eprintln!("blankett: {name}: {}", failure_text(r));
             }
             emit(&mut out, r);
         }
@@ -125,6 +128,16 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// Why a file or page could not be read, as `blankett intake` says it on standard error.
+pub fn failure_text(report: &Report) -> String {
+    match report {
+        Report::FileError { error, .. } => error.clone(),
+        Report::Unreadable { page, reason, .. } => format!("sida {page}: {reason}"),
+        Report::Unidentified { page, reason, .. } => format!("sida {page}: {reason}"),
+        Report::Document(_) => String::new(),
+    }
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
