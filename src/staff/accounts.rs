@@ -417,15 +417,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lock_doubles_up_to_the_cap() {
-        assert_eq!(lock_secs(5, 5), 30);
-        assert_eq!(lock_secs(6, 5), 60);
-        assert_eq!(lock_secs(7, 5), 120);
-        assert_eq!(lock_secs(20, 5), MAX_LOCK_SECS);
-        assert_eq!(lock_secs(u32::MAX, 5), MAX_LOCK_SECS);
-    }
-
-    #[test]
     fn usernames_are_lower_case_and_plain() {
         assert_eq!(normalize_username(" Anna.Berg ").unwrap(), "anna.berg");
         assert!(normalize_username("a").is_err());

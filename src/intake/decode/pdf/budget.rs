@@ -24,12 +24,21 @@ const MAX_XOBJECTS: usize = 10_000;
 #[derive(Default)]
 pub(super) struct Sizes(Mutex<HashMap<ObjectId, u64>>);
 
+/// What the budget looks at: the content alone (before anything unpacks it), or the images too (before Poppler
+/// draws the page; a scanned page's own image is decoded here under the decoder's limits instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Check {
+    Content,
+    ContentAndImages,
+}
+
 /// Why a page is not drawn: the Swedish reason for the queue.
 pub(super) fn over_budget<'a>(
     doc: &'a Document,
     sizes: &'a Sizes,
     page: &'a Dictionary,
     resources: Option<&'a Dictionary>,
+    check: Check,
 ) -> Option<String> {
     let mut cost = Cost {
         doc,
@@ -63,7 +72,7 @@ pub(super) fn over_budget<'a>(
             mb(MAX_CONTENT_BYTES)
         ));
     }
-    if cost.images > MAX_IMAGE_BYTES {
+    if check == Check::ContentAndImages && cost.images > MAX_IMAGE_BYTES {
         return Some(format!(
             "sidan ritas inte: dess bilder blir {} MB avkodade (högst {} MB)",
             mb(cost.images),

@@ -128,8 +128,13 @@ impl PdfFile {
             reason,
         })?;
         // Before anything unpacks the page's content: a page over budget goes to a person with the reason.
-        if let Some(reason) = budget::over_budget(&self.doc, &self.sizes, page.dict, page.resources)
-        {
+        if let Some(reason) = budget::over_budget(
+            &self.doc,
+            &self.sizes,
+            page.dict,
+            page.resources,
+            budget::Check::Content,
+        ) {
             return Err(DecodeError::Page {
                 page: index + 1,
                 reason,
@@ -226,6 +231,18 @@ impl PdfFile {
             }
             let px = |pt: f64| (pt / 72.0 * RENDER_DPI).ceil().max(1.0) as u64;
             check_page_size(index, px(w), px(h), limits)?;
+            if let Some(reason) = budget::over_budget(
+                &self.doc,
+                &self.sizes,
+                page.dict,
+                page.resources,
+                budget::Check::ContentAndImages,
+            ) {
+                return Err(DecodeError::Page {
+                    page: index + 1,
+                    reason,
+                });
+            }
         }
         let image = poppler::render_page(&self.path, index, RENDER_DPI as u32, limits)?;
         let dpi = RENDER_DPI as f32;
