@@ -969,7 +969,8 @@ fn another_regions_account_walks_every_staff_route_and_finds_nothing() {
         let path = format!("/api/dokument/{k}/{action}");
         let a = bertil.post_json(
             &path,
-            &json!({"field": "patient.postort", "value": "x", "values": {}, "reason": "x", "region": "03"}),
+            &json!({"field": "patient.postort", "fields": ["patient.postort"], "value": "x", "values": {},
+                    "reason": "x", "region": "03"}),
             true,
         );
         check(&path, &a, 404);
