@@ -101,7 +101,7 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
         indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} sidor")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut failed = 0;
+    let (mut failed_files, mut failed_pages) = (0, 0);
     for file in &args.files {
         let name = file.display().to_string();
         bar.set_message(name.clone());
@@ -115,16 +115,20 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
         for r in &reports {
             if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {
-                failed += 1;
+                match r {
+                    Report::FileError { .. } => failed_files += 1,
+                    _ => failed_pages += 1,
+                }
                 eprintln!("blankett: {name}: {}", failure_text(r));
             }
             emit(&mut out, r);
         }
     }
     bar.finish_and_clear();
-    if failed > 0 {
+    if failed_files + failed_pages > 0 {
         return Err(CliError::Failed(format!(
-            "{failed} fil(er) kunde inte läsas som skanningar (de är sparade i datamappen)"
+            "{failed_files} fil(er) och {failed_pages} sida/sidor kunde inte läsas (filerna är sparade i \
+             datamappen, sidorna ligger i kön för oidentifierade)"
         )));
     }
     Ok(())

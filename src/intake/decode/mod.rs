@@ -99,6 +99,9 @@ pub enum DecodeError {
         bytes: u64,
         max: u64,
     },
+    /// A page that would cost too much to draw (see `pdf::budget`).
+    #[error("sidan {page} ritas inte: {reason}")]
+    OverBudget { page: usize, reason: String },
     #[error("filen är trasig eller ofullständig: {0}")]
     Corrupt(String),
     #[error("sidan {page} kunde inte avkodas: {reason}")]

@@ -32,7 +32,7 @@ pub(super) enum Check {
     ContentAndImages,
 }
 
-/// Why a page is not drawn: the Swedish reason for the queue.
+/// Why a page is not drawn: the Swedish reason for the queue (after "sidan N ritas inte: ").
 pub(super) fn over_budget<'a>(
     doc: &'a Document,
     sizes: &'a Sizes,
@@ -62,19 +62,17 @@ pub(super) fn over_budget<'a>(
     }
     let mb = |b: u64| b.div_ceil(1 << 20);
     if cost.seen.len() > MAX_XOBJECTS {
-        return Some(format!(
-            "sidan ritas inte: den hänvisar till fler än {MAX_XOBJECTS} objekt"
-        ));
+        return Some(format!("den hänvisar till fler än {MAX_XOBJECTS} objekt"));
     }
     if cost.content > MAX_CONTENT_BYTES {
         return Some(format!(
-            "sidan ritas inte: dess innehåll packas upp till mer än {} MB",
+            "dess innehåll packas upp till mer än {} MB",
             mb(MAX_CONTENT_BYTES)
         ));
     }
     if check == Check::ContentAndImages && cost.images > MAX_IMAGE_BYTES {
         return Some(format!(
-            "sidan ritas inte: dess bilder blir {} MB avkodade (högst {} MB)",
+            "dess bilder blir {} MB avkodade (högst {} MB)",
             mb(cost.images),
             mb(MAX_IMAGE_BYTES)
         ));

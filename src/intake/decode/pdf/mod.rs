@@ -135,7 +135,7 @@ impl PdfFile {
             page.resources,
             budget::Check::Content,
         ) {
-            return Err(DecodeError::Page {
+            return Err(DecodeError::OverBudget {
                 page: index + 1,
                 reason,
             });
@@ -238,7 +238,7 @@ impl PdfFile {
                 page.resources,
                 budget::Check::ContentAndImages,
             ) {
-                return Err(DecodeError::Page {
+                return Err(DecodeError::OverBudget {
                     page: index + 1,
                     reason,
                 });
