@@ -188,12 +188,39 @@ fn a_killed_intake_resumes_where_it_stopped() {
         .map(|l| l["form_id"].as_str().unwrap().to_string())
         .collect();
     seen.sort();
-    seen.dedup();
     let mut want = ids.clone();
     want.sort();
     assert_eq!(
         seen, want,
-        "every form is complete after the resumed run: {lines:?}"
+        "every form is complete after the resumed run, each reported once: {lines:?}"
+    );
+}
+
+#[test]
+fn a_resumed_file_named_again_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, ids) = print_forms(dir.path(), 2);
+    let data = dir.path().join("data");
+    {
+        // Kept but not read: what a kill right after keeping leaves behind.
+        let intake =
+            blankett::intake::pipeline::Intake::new(blankett::store::Store::open(&data).unwrap());
+        intake.keep_file(&pdf).unwrap();
+        intake.store.flush().unwrap();
+    }
+    let (out, lines) = intake(&data, &[&pdf]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen: Vec<&str> = lines.iter().filter_map(|l| l["form_id"].as_str()).collect();
+    seen.sort();
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(
+        seen, want,
+        "resumed, then named again: once each: {lines:?}"
     );
 }
 

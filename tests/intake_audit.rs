@@ -1,5 +1,6 @@
 //! Every page placed is entered in the document log (`taken_in`, by `intake`), after its commit: a log that
-//! fails does not cost the page.
+//! fails does not cost the page. The log names the scan by its hash, never by its file name (a name may hold
+//! personal data, and the log cannot be erased); the name stays with the scan's record.
 
 use blankett::intake::pipeline::Intake;
 use blankett::staff::audit::{Audit, LogFilter, LogKind};
@@ -44,10 +45,20 @@ fn every_page_placed_is_entered_in_the_document_log() {
     let entries = audit.entries(LogKind::Document, &filter).unwrap();
     let mut details: Vec<&str> = entries.iter().map(|e| e.detail.as_str()).collect();
     details.sort();
+    let sha_of = |file: &str| {
+        let (_, bytes) = batch.files.iter().find(|(n, _)| n == file).unwrap();
+        blankett::store::scans::sha256_hex(bytes)
+    };
     let mut want: Vec<String> = batch.truth[0]
         .pages
         .iter()
-        .map(|p| format!("sida {} av 2 från {}", p.page, p.file))
+        .map(|p| {
+            format!(
+                "sida {} av 2 från skanning {}",
+                p.page,
+                &sha_of(&p.file)[..12]
+            )
+        })
         .collect();
     want.sort();
     assert_eq!(details, want);
@@ -56,12 +67,27 @@ fn every_page_placed_is_entered_in_the_document_log() {
             (e.actor.as_str(), e.action.as_str()),
             ("intake", "taken_in")
         );
+        for (name, _) in &batch.files {
+            assert!(
+                !e.detail.contains(name.as_str()),
+                "a file name in the log: {}",
+                e.detail
+            );
+        }
         assert_eq!(e.region, doc.region);
     }
     let v = audit.verify(LogKind::Document).unwrap();
     assert_eq!((v.entries, v.first_broken), (2, None));
-    // The same file again changes nothing, in the documents or in the log.
+    // The name is kept with the scan, where retention erases it.
     let (name, bytes) = &batch.files[0];
+    let record = intake
+        .store
+        .scans
+        .get(&blankett::store::scans::sha256_hex(bytes))
+        .unwrap()
+        .unwrap();
+    assert_eq!(&record.name, name);
+    // The same file again changes nothing, in the documents or in the log.
     intake.take_in(name, bytes, &|_, _| {}).unwrap();
     assert_eq!(audit.verify(LogKind::Document).unwrap().entries, 2);
 }

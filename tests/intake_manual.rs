@@ -146,8 +146,14 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
     assert_eq!(
         details,
         vec![
-            format!("sida 2 av 2 från {name}; placerad för hand"),
-            format!("sida 1 av 2 från {name}; placerad för hand"),
+            format!(
+                "sida 2 av 2 från skanning {}; placerad för hand",
+                &scan[..12]
+            ),
+            format!(
+                "sida 1 av 2 från skanning {}; placerad för hand",
+                &scan[..12]
+            ),
         ]
     );
     // The outcome of the page is now "placed": taking the file in again changes nothing.

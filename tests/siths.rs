@@ -53,6 +53,13 @@ fn https_serves_the_public_site_without_a_client_certificate() {
     assert_eq!(start.status, 200);
     assert!(start.content_type().starts_with("text/html"));
     assert!(start.text().contains("<html"), "{}", start.text());
+    // Under TLS every answer tells the browser never to come back over plain HTTP.
+    for answer in [&health, &start] {
+        assert_eq!(
+            answer.header("strict-transport-security"),
+            Some("max-age=31536000; includeSubDomains")
+        );
+    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ use blankett::staff::accounts::{
 };
 use blankett::staff::audit::{self, LogFilter, LogKind};
 use blankett::staff::case::{CaseState, Registration};
+use blankett::staff::failed_logins::{Failure, MAX_PAIRS_PER_WINDOW};
 use blankett::staff::readiness::ObstacleKind;
 use blankett::staff::sessions::{LoginMethod, tokens_match};
 use blankett::staff::siths::CertIdentity;
@@ -17,6 +18,7 @@ use blankett::store::documents::{
     Document, DocumentPage, DocumentStatus, PageRef, StoredField, Suggestion, Value,
 };
 use blankett::store::documents::{PixelBox, Source};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
@@ -262,68 +264,112 @@ fn argon2_hash_time() {
 }
 
 #[test]
-fn throttled_after_repeated_failures_and_reset_by_success() {
+fn a_guesser_cannot_lock_out_the_owner() {
     let e = env_with(Settings {
         max_failed_logins: 3,
         ..Settings::default()
     });
     let accounts = &e.staff.accounts;
+    let throttle = &e.staff.throttle;
     handlaggare(&e.staff, "eva", "01");
-    handlaggare(&e.staff, "olle", "01");
+    let guesser: IpAddr = "192.0.2.66".parse().unwrap();
+    let owner: IpAddr = "198.51.100.7".parse().unwrap();
 
-    assert_eq!(
-        accounts.login_password("eva", "fel-1"),
-        Err(LoginError::WrongPassword)
-    );
-    assert_eq!(
-        accounts.login_password("eva", "fel-2"),
-        Err(LoginError::WrongPassword)
-    );
-    assert_eq!(
-        accounts.login_password("eva", "fel-3"),
-        Err(LoginError::Throttled {
-            retry_after_secs: 30
-        })
-    );
-    // Locked: even the right password waits.
-    match accounts.login_password("eva", PASSWORD) {
-        Err(LoginError::Throttled { retry_after_secs }) => assert!(retry_after_secs <= 30),
-        other => panic!("expected throttling, got {other:?}"),
-    }
-    // Another account is not affected.
-    assert!(accounts.login_password("olle", PASSWORD).is_ok());
-
-    // A name nobody has is throttled the same way, so throttling does not reveal which names exist.
-    for _ in 0..2 {
+    // The accounts never lock a name: after many wrong passwords the right one still logs in.
+    for _ in 0..6 {
         assert_eq!(
-            accounts.login_password("ingen", "x"),
+            accounts.login_password("eva", "fel-lösenord"),
             Err(LoginError::WrongPassword)
         );
     }
-    assert!(matches!(
-        accounts.login_password("ingen", "x"),
-        Err(LoginError::Throttled { .. })
-    ));
+    assert!(accounts.login_password("eva", PASSWORD).is_ok());
 
-    // A success resets the count.
+    // The throttle blocks the guesser's address for this name after three failures, not the owner's.
+    let t0 = Instant::now();
+    assert_eq!(throttle.failed_at(guesser, "eva", t0), None);
+    assert_eq!(throttle.failed_at(guesser, "eva", t0), None);
     assert_eq!(
-        accounts.login_password("olle", "fel"),
-        Err(LoginError::WrongPassword)
+        throttle.failed_at(guesser, "eva", t0),
+        Some(Duration::from_secs(30))
+    );
+    assert!(throttle.check_at(guesser, "eva", t0).is_err());
+    assert!(throttle.check_at(owner, "eva", t0).is_ok());
+    // A name nobody has is throttled the same way, so throttling does not reveal which names exist.
+    for _ in 0..2 {
+        assert_eq!(throttle.failed_at(guesser, "ingen", t0), None);
+    }
+    assert!(throttle.failed_at(guesser, "ingen", t0).is_some());
+}
+
+#[test]
+fn failed_log_ins_grow_the_user_log_by_a_bounded_number_of_entries() {
+    let e = env_with(Settings {
+        login_log_window: Duration::from_secs(600),
+        ..Settings::default()
+    });
+    let log = &e.staff.failed_logins;
+    let entries = || {
+        e.staff
+            .audit
+            .entries(LogKind::User, &LogFilter::default())
+            .unwrap()
+    };
+    let before = entries().len();
+    let guesser: IpAddr = "192.0.2.66".parse().unwrap();
+    let t = 1_800_000_000; // on a window boundary
+    for i in 0..200 {
+        let failure = if i < 5 {
+            Failure::Refused("fel användarnamn eller lösenord")
+        } else {
+            Failure::WhileBlocked
+        };
+        log.record_at(guesser, "eva", failure, t + i).unwrap();
+    }
+    // The first failure at once, so that an admin sees the attack while it lasts.
+    let now = entries();
+    assert_eq!(now.len(), before + 1);
+    assert!(now[before].detail.contains("från 192.0.2.66"), "{now:?}");
+    // The rest as one entry when the window closes.
+    log.flush_due_at(t + 600).unwrap();
+    let after = entries();
+    assert_eq!(after.len(), before + 2);
+    let summary = &after[before + 1];
+    assert_eq!(
+        (summary.actor.as_str(), summary.action.as_str()),
+        ("eva", "login_failed")
+    );
+    assert!(
+        summary
+            .detail
+            .contains("ytterligare 199 misslyckade inloggningar från 192.0.2.66")
+            && summary.detail.contains("195 av alla avvisade under spärr"),
+        "{}",
+        summary.detail
+    );
+
+    // Many addresses and names in one window: at most 2 x 50 + 1 entries.
+    let t = t + 1200;
+    for i in 0..3000u32 {
+        let client = IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+        for _ in 0..2 {
+            log.record_at(client, &format!("namn{i}"), Failure::Refused("fel"), t)
+                .unwrap();
+        }
+    }
+    log.flush_due_at(t + 600).unwrap();
+    let grown = entries().len() - after.len();
+    assert_eq!(grown, 2 * MAX_PAIRS_PER_WINDOW + 1);
+    let last = entries().pop().unwrap();
+    assert!(
+        last.detail
+            .starts_with("5900 misslyckade inloggningar från 2950 adresser med 2950 användarnamn"),
+        "{}",
+        last.detail
     );
     assert_eq!(
-        accounts.login_password("olle", "fel"),
-        Err(LoginError::WrongPassword)
+        e.staff.audit.verify(LogKind::User).unwrap().first_broken,
+        None
     );
-    assert!(accounts.login_password("olle", PASSWORD).is_ok());
-    assert_eq!(
-        accounts.login_password("olle", "fel"),
-        Err(LoginError::WrongPassword)
-    );
-    assert_eq!(
-        accounts.login_password("olle", "fel"),
-        Err(LoginError::WrongPassword)
-    );
-    assert!(accounts.login_password("olle", PASSWORD).is_ok());
 }
 
 #[test]

@@ -808,13 +808,18 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
         body,
     );
     assert_eq!(up.status, 303, "{}", up.text());
-    let result = anna.get(up.header("location").unwrap());
+    let location = up.header("location").unwrap().to_string();
+    let result = anna.get(&location);
     assert_eq!(result.status, 200);
     let text = result.text();
     assert!(
         text.contains("tom sida.png") && text.contains("kunde inte identifieras"),
         "{text}"
     );
+    // Another region's account learns nothing of the upload, not even that it exists.
+    let elsewhere = Client::logged_in(&server, "bertil").get(&location);
+    assert_eq!(elsewhere.status, 404);
+    assert!(!elsewhere.text().contains("tom sida.png"));
 
     // The page is in the uploader's region's queue, with a thumbnail, and can be set aside.
     // Tera escapes `/` in attributes as `&#x2F;`, as a browser reads it.
@@ -866,6 +871,144 @@ fn scans_uploaded_from_the_browser_are_taken_in_and_blank_pages_queued() {
         .get("/staff/admin/logg.csv?logg=dokument&action=taken_in")
         .text();
     assert!(dlog.contains(&compact) && dlog.contains("anna"), "{dlog}");
+    // The document log names the scan by its hash, never by the file's name (it may hold personal data).
+    let sha = blankett::store::scans::sha256_hex(bytes);
+    assert!(dlog.contains(&sha[..12]), "{dlog}");
+    let all_logs = admin.get("/staff/admin/logg.csv?logg=dokument").text()
+        + &admin.get("/staff/admin/logg.csv").text();
+    for file in [name.as_str(), "tom sida.png"] {
+        assert!(!all_logs.contains(file), "{file} in a log: {all_logs}");
+    }
+}
+
+/// Every staff route, walked as Bertil (region 03) with what belongs to region 01: a document, an upload and
+/// its unidentified page. Each answers as for something that does not exist (404), or refuses the page (403).
+#[test]
+fn another_regions_account_walks_every_staff_route_and_finds_nothing() {
+    let (dir, docs) = prepared();
+    let server = Server::start_in(dir, &[]);
+    let anna = Client::logged_in(&server, "anna");
+    let bertil = Client::logged_in(&server, "bertil");
+    let ours = doc_in(&docs, "01");
+    let k = key_path(&ours.key);
+
+    // Anna uploads a page without a form: an upload of region 01 with an unidentified page.
+    let blank = image::GrayImage::from_pixel(1654, 2339, image::Luma([250]));
+    let mut png = Vec::new();
+    blank
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let token = anna.csrf.lock().unwrap().clone();
+    let up = anna.post_raw(
+        "/staff/inlasning",
+        &[
+            ("content-type", "image/png"),
+            ("x-filename", "Svensson-191212121212.png"),
+            ("x-region", "01"),
+            ("x-csrf-token", &token),
+        ],
+        png.clone(),
+    );
+    assert_eq!(up.status, 303, "{}", up.text());
+    let sha = blankett::store::scans::sha256_hex(&png);
+    assert_eq!(anna.get(&format!("/staff/inlasning/{sha}")).status, 200);
+    assert_eq!(
+        anna.get(&format!("/staff/oidentifierade/{sha}/0.png"))
+            .status,
+        200
+    );
+
+    let secrets = [ours.form_id.as_str(), "Svensson", &sha[..12]];
+    let check = |what: &str, a: &Answer, want: u16| {
+        assert_eq!(a.status, want, "{what}: {}", a.text());
+        for s in secrets {
+            assert!(!a.text().contains(s), "{what} shows {s}");
+        }
+    };
+    for path in [
+        format!("/staff/dokument/{k}"),
+        format!("/staff/dokument/{k}/sida/1.png"),
+        format!("/staff/dokument/{k}/falt/patient.personnummer.png"),
+        format!("/staff/inlasning/{sha}"),
+        format!("/staff/oidentifierade/{sha}/0.png"),
+        format!("/api/dokument/{k}"),
+        format!("/api/dokument/{k}/redo"),
+    ] {
+        check(&path, &bertil.get(&path), 404);
+    }
+    for action in [
+        "falt",
+        "registrera",
+        "avvisa",
+        "vidarebefordra",
+        "lagg-undan",
+    ] {
+        let path = format!("/staff/dokument/{k}/{action}");
+        let a = bertil.post_form_csrf(
+            &path,
+            &[
+                ("field", "patient.postort"),
+                ("value", "x"),
+                ("reason", "x"),
+                ("region", "03"),
+            ],
+        );
+        check(&path, &a, 404);
+    }
+    for action in [
+        "falt",
+        "kontroll",
+        "registrera",
+        "avvisa",
+        "vidarebefordra",
+        "lagg-undan",
+        "granskat",
+        "undantag",
+        "forslag",
+    ] {
+        let path = format!("/api/dokument/{k}/{action}");
+        let a = bertil.post_json(
+            &path,
+            &json!({"field": "patient.postort", "fields": ["patient.postort"], "value": "x", "values": {},
+                    "reason": "x", "region": "03"}),
+            true,
+        );
+        check(&path, &a, 404);
+    }
+    for action in ["placera", "lagg-undan"] {
+        let path = format!("/staff/oidentifierade/{sha}/0/{action}");
+        let a = bertil.post_form_csrf(
+            &path,
+            &[("form_id", &ours.form_id), ("page", "1"), ("reason", "x")],
+        );
+        check(&path, &a, 404);
+    }
+    // Lists and pages of his own show none of it; region 01's exports and the admin pages are refused.
+    for path in [
+        "/staff/",
+        "/staff/att-granska",
+        "/staff/saknade-sidor",
+        "/staff/oidentifierade",
+        "/staff/flaggor",
+        "/staff/inlasning",
+        "/api/pending",
+    ] {
+        check(path, &bertil.get(path), 200);
+    }
+    for path in [
+        "/staff/export?region=01&format=csv",
+        "/staff/postlista?region=01",
+        "/api/export?region=01&format=csv",
+        "/staff/admin/anvandare",
+        "/staff/admin/logg",
+        "/staff/admin/logg.csv",
+    ] {
+        let a = bertil.get(path);
+        assert!(matches!(a.status, 403 | 422), "{path}: {}", a.status);
+        for s in secrets {
+            assert!(!a.text().contains(s), "{path} shows {s}");
+        }
+    }
 }
 
 #[test]

@@ -77,8 +77,14 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
     };
     let intake = Intake::new(store);
     let mut out = std::io::stdout().lock();
-    let emit = |out: &mut std::io::StdoutLock<'_>, r: &Report| {
-        let _ = writeln!(out, "{}", report_json(r));
+    // A file whose intake was interrupted is finished by `resume` and then named again on the command line: its
+    // documents are reported once, unless they changed in between.
+    let mut printed = std::collections::HashSet::new();
+    let mut emit = |out: &mut std::io::StdoutLock<'_>, r: &Report| {
+        let line = report_json(r).to_string();
+        if printed.insert(line.clone()) {
+            let _ = writeln!(out, "{line}");
+        }
     };
     for r in intake
         .resume()
@@ -95,7 +101,7 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
         indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} sidor")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut failed = 0;
+    let (mut failed_files, mut failed_pages) = (0, 0);
     for file in &args.files {
         let name = file.display().to_string();
         bar.set_message(name.clone());
@@ -109,22 +115,33 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
         for r in &reports {
             if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {
-                failed += 1;
-                eprintln!(
-                    "blankett: {name}: {}",
-                    report_json(r)["error"].as_str().unwrap_or_default()
-                );
+                match r {
+                    Report::FileError { .. } => failed_files += 1,
+                    _ => failed_pages += 1,
+                }
+                eprintln!("blankett: {name}: {}", failure_text(r));
             }
             emit(&mut out, r);
         }
     }
     bar.finish_and_clear();
-    if failed > 0 {
+    if failed_files + failed_pages > 0 {
         return Err(CliError::Failed(format!(
-            "{failed} fil(er) kunde inte läsas som skanningar (de är sparade i datamappen)"
+            "{failed_files} fil(er) och {failed_pages} sida/sidor kunde inte läsas (filerna är sparade i \
+             datamappen, sidorna ligger i kön för oidentifierade)"
         )));
     }
     Ok(())
+}
+
+/// Why a file or page could not be read, as `blankett intake` says it on standard error.
+pub fn failure_text(report: &Report) -> String {
+    match report {
+        Report::FileError { error, .. } => error.clone(),
+        Report::Unreadable { page, reason, .. } => format!("sida {page}: {reason}"),
+        Report::Unidentified { page, reason, .. } => format!("sida {page}: {reason}"),
+        Report::Document(_) => String::new(),
+    }
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {

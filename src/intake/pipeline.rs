@@ -277,6 +277,15 @@ impl Intake {
     /// matches the bytes kept, even if the file changes meanwhile), synced before the record says it exists.
     /// Once this returns, the file is safe: a kill before it is processed is resumed by [`Intake::resume`].
     pub fn keep_file(&self, path: &Path) -> Result<ScanRecord, KeepError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.keep_file_as(path, &name)
+    }
+
+    /// As [`Intake::keep_file`], with the name the file came under (an upload streamed to a temporary file).
+    pub fn keep_file_as(&self, path: &Path, name: &str) -> Result<ScanRecord, KeepError> {
         use sha2::{Digest, Sha256};
         use std::io::{Read, Write};
         let meta = std::fs::metadata(path).map_err(KeepError::Read)?;
@@ -329,10 +338,7 @@ impl Intake {
         }
         let record = ScanRecord {
             sha256: sha,
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            name: name.to_string(),
             bytes,
             received_at: crate::store::now_rfc3339(),
             state: ScanState::Received,
@@ -615,10 +621,14 @@ impl Intake {
         // Logged after the commit: a log entry for a page that a kill kept from being placed would be a false
         // record in a log that cannot be corrected, and a log that fails must not cost the page. A kill between
         // the two leaves the page without its entry (the page itself names its scan and when it was placed).
-        let file = Path::new(name)
-            .file_name()
-            .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
-        let mut detail = format!("sida {} av {} från {file}", stamp.page, stamp.pages);
+        // The scan's hash, never its file name: a name may hold a patient's name or personnummer, and this log
+        // cannot be erased; the name stays with the scan's record, erased with it.
+        let mut detail = format!(
+            "sida {} av {} från skanning {}",
+            stamp.page,
+            stamp.pages,
+            scan.get(..12).unwrap_or(scan)
+        );
         if rescan {
             detail.push_str("; samma blad skannat igen");
         }

@@ -1,9 +1,10 @@
-//! Personal and group accounts, Argon2id passwords, approval by an admin, throttling after failed log-ins, and the
-//! match of a SITHS certificate's HSA-id to an account.
+//! Personal and group accounts, Argon2id passwords, approval by an admin, and the match of a SITHS certificate's
+//! HSA-id to an account. Throttling of failed log-ins is per client address, in [`super::login_throttle`]: a lock
+//! per name would let anyone lock out its owner.
 
 use super::sessions::Sessions;
 use super::siths::CertIdentity;
-use super::{StaffError, abort, committed, from_json, to_json, unix_now};
+use super::{StaffError, abort, committed, from_json, to_json};
 use crate::store::get_json;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use serde::{Deserialize, Serialize};
@@ -107,10 +108,6 @@ pub struct Accounts {
     accounts: sled::Tree,
     /// HSA-id (upper case) -> username.
     by_hsa: sled::Tree,
-    /// username -> [`Failures`]; also for names no account has, so that throttling does not tell them apart.
-    failures: sled::Tree,
-    /// Consecutive failures before the first lock.
-    max_failed_logins: u32,
     /// Sessions end when the account is deactivated or its password changes.
     sessions: Sessions,
 }
@@ -119,16 +116,6 @@ pub struct Accounts {
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password accepted (Argon2 takes any length; this bounds the work an outsider can ask for).
 pub const MAX_PASSWORD_BYTES: usize = 1024;
-/// First lock after `max_failed_logins` failures; each further failure doubles it, up to `MAX_LOCK_SECS`.
-pub const FIRST_LOCK_SECS: u64 = 30;
-pub const MAX_LOCK_SECS: u64 = 15 * 60;
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Failures {
-    count: u32,
-    /// Unix seconds; 0 when not locked.
-    locked_until: i64,
-}
 
 /// Lower case, trimmed; 2-64 characters of `a-z 0-9 . _ -`, starting with a letter or digit.
 pub fn normalize_username(raw: &str) -> Result<String, StaffError> {
@@ -223,24 +210,13 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-fn lock_secs(failures: u32, max: u32) -> u64 {
-    let doublings = failures.saturating_sub(max.max(1)).min(16);
-    (FIRST_LOCK_SECS << doublings).min(MAX_LOCK_SECS)
-}
-
 impl Accounts {
-    pub(crate) fn new(
-        db: &sled::Db,
-        max_failed_logins: u32,
-        sessions: Sessions,
-    ) -> Result<Accounts, StaffError> {
+    pub(crate) fn new(db: &sled::Db, sessions: Sessions) -> Result<Accounts, StaffError> {
         // Computed now rather than at the first unknown user, whose log-in would otherwise take twice as long.
         dummy_hash();
         Ok(Accounts {
             accounts: db.open_tree("accounts")?,
             by_hsa: db.open_tree("accounts_by_hsa_id")?,
-            failures: db.open_tree("login_failures")?,
-            max_failed_logins,
             sessions,
         })
     }
@@ -365,13 +341,12 @@ impl Accounts {
         Ok(account)
     }
 
-    /// Sets a new password, ends the account's sessions and clears its failed log-ins.
+    /// Sets a new password and ends the account's sessions.
     pub fn set_password(&self, username: &str, password: &str) -> Result<(), StaffError> {
         check_password(password)?;
         let hash = hash_password(password)?;
         let account = self.update(username, |a| a.password_hash = Some(hash.clone()))?;
         self.sessions.remove_all_of(&account.username)?;
-        self.failures.remove(account.username.as_bytes())?;
         Ok(())
     }
 
@@ -389,29 +364,17 @@ impl Accounts {
         })
     }
 
-    /// Checks the password (Argon2id), approval and activity, and throttles after repeated failures. An unknown
-    /// user answers `WrongPassword`, the same as a wrong password, after the same work.
+    /// Checks the password (Argon2id), approval and activity. An unknown user answers `WrongPassword`, the same as
+    /// a wrong password, after the same work. The caller throttles (see [`super::login_throttle`]).
     pub fn login_password(&self, username: &str, password: &str) -> Result<Account, LoginError> {
         // Database trouble refuses the log-in; the reason goes to the process log without the name.
         let refuse = |e: StaffError| {
             eprintln!("blankett: inloggning: {e}");
             LoginError::WrongPassword
         };
-        // Names no account can have share one counter, so that made-up names do not fill the tree.
-        let key = normalize_username(username).unwrap_or_else(|_| "\0invalid".to_string());
-        let now = unix_now();
-        let failures: Failures = get_json(&self.failures, key.as_bytes())
-            .map_err(|e| refuse(e.into()))?
-            .unwrap_or_default();
-        if failures.locked_until > now {
-            return Err(LoginError::Throttled {
-                retry_after_secs: (failures.locked_until - now) as u64,
-            });
-        }
-        let account = if password.len() > MAX_PASSWORD_BYTES {
-            None
-        } else {
-            self.get(&key).map_err(refuse)?
+        let account = match normalize_username(username) {
+            Ok(key) if password.len() <= MAX_PASSWORD_BYTES => self.get(&key).map_err(refuse)?,
+            _ => None,
         };
         let phc = account
             .as_ref()
@@ -419,46 +382,9 @@ impl Accounts {
             .unwrap_or(dummy_hash());
         let right = password_matches(password, phc);
         let Some(account) = account.filter(|a| right && a.password_hash.is_some()) else {
-            return Err(self.failed(&key, now).map_err(refuse)?);
+            return Err(LoginError::WrongPassword);
         };
-        if failures.count > 0 {
-            self.failures
-                .remove(key.as_bytes())
-                .map_err(|e| refuse(e.into()))?;
-        }
         status_check(account)
-    }
-
-    /// Counts one failure; locks the name once the failures reach the limit, longer with each one after.
-    fn failed(&self, key: &str, now: i64) -> Result<LoginError, StaffError> {
-        let max = self.max_failed_logins;
-        let mut outcome = LoginError::WrongPassword;
-        let mut error = None;
-        self.failures.fetch_and_update(key.as_bytes(), |old| {
-            let mut f: Failures = old
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or_default();
-            f.count = f.count.saturating_add(1);
-            outcome = LoginError::WrongPassword;
-            if f.count >= max {
-                let secs = lock_secs(f.count, max);
-                f.locked_until = now + secs as i64;
-                outcome = LoginError::Throttled {
-                    retry_after_secs: secs,
-                };
-            }
-            match serde_json::to_vec(&f) {
-                Ok(bytes) => Some(bytes),
-                Err(e) => {
-                    error = Some(e.to_string());
-                    old.map(<[u8]>::to_vec)
-                }
-            }
-        })?;
-        match error {
-            Some(e) => Err(StaffError::Store(crate::store::StoreError::Corrupt(e))),
-            None => Ok(outcome),
-        }
     }
 
     /// The account whose HSA-id the certificate carries.
@@ -489,15 +415,6 @@ fn status_check(account: Account) -> Result<Account, LoginError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lock_doubles_up_to_the_cap() {
-        assert_eq!(lock_secs(5, 5), 30);
-        assert_eq!(lock_secs(6, 5), 60);
-        assert_eq!(lock_secs(7, 5), 120);
-        assert_eq!(lock_secs(20, 5), MAX_LOCK_SECS);
-        assert_eq!(lock_secs(u32::MAX, 5), MAX_LOCK_SECS);
-    }
 
     #[test]
     fn usernames_are_lower_case_and_plain() {

@@ -12,7 +12,9 @@ pub mod case;
 pub mod casework;
 pub mod diarie;
 pub mod export;
+pub mod failed_logins;
 pub mod log_words;
+pub mod login_throttle;
 pub mod queues;
 pub mod readiness;
 pub mod sessions;
@@ -20,6 +22,7 @@ pub mod siths;
 
 use crate::store::{Store, StoreError};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +58,10 @@ pub struct Settings {
     pub duplicate_window_days: u32,
     /// A session unused this long is over.
     pub session_idle: Duration,
-    /// Failed password attempts on one account before it is throttled.
+    /// Failed password attempts for one name from one address before that pair is throttled.
     pub max_failed_logins: u32,
+    /// Failed log-ins are logged in aggregate per window of this length (see [`failed_logins`]).
+    pub login_log_window: Duration,
 }
 
 impl Default for Settings {
@@ -66,12 +71,14 @@ impl Default for Settings {
             duplicate_window_days: 30,
             session_idle: Duration::from_secs(30 * 60),
             max_failed_logins: 5,
+            login_log_window: Duration::from_secs(10 * 60),
         }
     }
 }
 
 impl Settings {
-    /// `BLANKETT_DIARIE_FORMAT`, `BLANKETT_DUPLICATE_DAYS`, `BLANKETT_SESSION_IDLE_MINUTES`; defaults otherwise.
+    /// `BLANKETT_DIARIE_FORMAT`, `BLANKETT_DUPLICATE_DAYS`, `BLANKETT_SESSION_IDLE_MINUTES`,
+    /// `BLANKETT_LOGIN_LOG_SECONDS`; defaults otherwise.
     /// An unset or empty variable keeps the default; a bad value is an error that names the variable.
     pub fn from_env() -> Result<Settings, StaffError> {
         Settings::from_lookup(|name| std::env::var(name).ok())
@@ -92,6 +99,10 @@ impl Settings {
             let minutes = number_in(ENV_SESSION_IDLE_MINUTES, &minutes, 1, 24 * 60)?;
             settings.session_idle = Duration::from_secs(u64::from(minutes) * 60);
         }
+        if let Some(seconds) = var(ENV_LOGIN_LOG_SECONDS) {
+            let seconds = number_in(ENV_LOGIN_LOG_SECONDS, &seconds, 1, 24 * 60 * 60)?;
+            settings.login_log_window = Duration::from_secs(u64::from(seconds));
+        }
         Ok(settings)
     }
 }
@@ -99,6 +110,8 @@ impl Settings {
 pub const ENV_DIARIE_FORMAT: &str = "BLANKETT_DIARIE_FORMAT";
 pub const ENV_DUPLICATE_DAYS: &str = "BLANKETT_DUPLICATE_DAYS";
 pub const ENV_SESSION_IDLE_MINUTES: &str = "BLANKETT_SESSION_IDLE_MINUTES";
+/// Seconds per window of the failed log-ins' aggregate in the user log.
+pub const ENV_LOGIN_LOG_SECONDS: &str = "BLANKETT_LOGIN_LOG_SECONDS";
 
 fn number_in(name: &str, text: &str, min: u32, max: u32) -> Result<u32, StaffError> {
     text.trim()
@@ -120,6 +133,10 @@ pub struct Staff {
     pub sessions: sessions::Sessions,
     pub audit: audit::Audit,
     pub casework: casework::Casework,
+    /// Log-in throttling per client address, shared by every worker of the process.
+    pub throttle: Arc<login_throttle::LoginThrottle>,
+    /// Failed log-ins, logged in aggregate.
+    pub failed_logins: Arc<failed_logins::FailedLogins>,
     pub settings: Settings,
 }
 
@@ -129,14 +146,24 @@ impl Staff {
     pub fn open(store: &Store, settings: Settings) -> Result<Staff, StaffError> {
         let db = store.db();
         let sessions = sessions::Sessions::new(db)?;
-        let accounts = accounts::Accounts::new(db, settings.max_failed_logins, sessions.clone())?;
+        let accounts = accounts::Accounts::new(db, sessions.clone())?;
         let audit = audit::Audit::open(store)?;
         let casework = casework::Casework::new(db, audit.clone(), settings.diarie_format.clone())?;
+        let throttle = Arc::new(login_throttle::LoginThrottle::new(login_throttle::Policy {
+            pair_free: settings.max_failed_logins,
+            ..login_throttle::Policy::default()
+        }));
+        let failed_logins = Arc::new(failed_logins::FailedLogins::new(
+            audit.clone(),
+            settings.login_log_window,
+        ));
         Ok(Staff {
             accounts,
             sessions,
             audit,
             casework,
+            throttle,
+            failed_logins,
             settings,
         })
     }

@@ -22,6 +22,7 @@ pub mod degrade;
 pub mod fill;
 pub mod hand;
 pub mod hershey;
+pub mod hostile;
 pub mod onscreen;
 pub mod pack;
 pub mod raster;

@@ -35,17 +35,7 @@ impl RateLimiter {
     }
 
     fn check_at(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
-        let key = match addr {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => {
-                    let mut s = v6.segments();
-                    s[4..].fill(0);
-                    IpAddr::V6(s.into())
-                }
-            },
-            v4 => v4,
-        };
+        let key = crate::staff::login_throttle::client_key(addr);
         let rate = self.per_minute / 60.0;
         let mut buckets = self
             .buckets

@@ -199,6 +199,7 @@ pub fn run(config: Config) -> Result<()> {
         crate::intake::inbox::spawn(site.intake.clone(), &config.data_dir, every);
     }
     let site_for_flush = site.clone();
+    spawn_failed_login_flusher(site.clone());
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let mut server = HttpServer::new(move || app(site.clone()))
@@ -222,13 +223,36 @@ pub fn run(config: Config) -> Result<()> {
         }
         server.run().await.context("webbservern stannade")
     })?;
-    // Stopped by a signal: everything issued is on disk before the process ends.
+    // Stopped by a signal: the failed log-ins counted so far and everything issued are on disk before the process
+    // ends.
+    if let Err(e) = site_for_flush.staff.failed_logins.flush_all() {
+        eprintln!("blankett: misslyckade inloggningar kunde inte loggas: {e}");
+    }
     site_for_flush
         .store
         .flush()
         .context("databasen kunde inte skrivas")?;
     eprintln!("blankett: stoppad");
     Ok(())
+}
+
+/// Writes the summaries of failed log-ins when their window closes, also when no further log-in comes to do it.
+fn spawn_failed_login_flusher(site: web::Data<Site>) {
+    let every = (site.staff.settings.login_log_window / 4)
+        .clamp(Duration::from_secs(1), Duration::from_secs(30));
+    let spawned = std::thread::Builder::new()
+        .name("blankett-login-log".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                if let Err(e) = site.staff.failed_logins.flush_due() {
+                    eprintln!("blankett: misslyckade inloggningar kunde inte loggas: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("blankett: misslyckade inloggningar sammanfattas vid nästa försök ({e})");
+    }
 }
 
 /// An HTML error page with a Swedish message, never a bare status.

@@ -50,6 +50,10 @@ pub struct Limits {
     /// Width x height of one decoded page.
     pub max_page_pixels: u64,
     pub max_page_side: u32,
+    /// Bytes a decoder may produce for one page (or one strip of it) before it is converted to 8-bit grey:
+    /// width x height x bytes per sample x samples. Pixels alone do not bound memory: a 16-bit RGBA page takes
+    /// eight bytes a pixel.
+    pub max_decoded_bytes: u64,
 }
 
 impl Default for Limits {
@@ -59,6 +63,9 @@ impl Default for Limits {
             max_pages: 5_000,
             max_page_pixels: 120_000_000,
             max_page_side: 20_000,
+            // An A4 page at 600 dpi in 8-bit RGB is 104 MB; with the grey copy made from it, intake stays well
+            // under 400 MB for any page it accepts.
+            max_decoded_bytes: 160 << 20,
         }
     }
 }
@@ -80,6 +87,21 @@ pub enum DecodeError {
         width: u64,
         height: u64,
     },
+    #[error(
+        "sidan {page} blir för stor avkodad ({width} x {height} bildpunkter, {} MB; högst {} MB)",
+        .bytes >> 20,
+        .max >> 20
+    )]
+    PageTooManyBytes {
+        page: usize,
+        width: u64,
+        height: u64,
+        bytes: u64,
+        max: u64,
+    },
+    /// A page that would cost too much to draw (see `pdf::budget`).
+    #[error("sidan {page} ritas inte: {reason}")]
+    OverBudget { page: usize, reason: String },
     #[error("filen är trasig eller ofullständig: {0}")]
     Corrupt(String),
     #[error("sidan {page} kunde inte avkodas: {reason}")]
@@ -292,12 +314,38 @@ fn check_page_size(
     Ok(())
 }
 
-/// Limits for the `image` crate's decoders, from ours (they refuse a header over them before allocating).
+/// Refuse a decoder's output before it is allocated: width x height x `bits_per_pixel` (bits per sample x
+/// samples) over [`Limits::max_decoded_bytes`].
+fn check_decoded_bytes(
+    page: usize,
+    width: u64,
+    height: u64,
+    bits_per_pixel: u64,
+    limits: &Limits,
+) -> Result<(), DecodeError> {
+    let bytes = width
+        .saturating_mul(bits_per_pixel)
+        .div_ceil(8)
+        .saturating_mul(height);
+    if bytes > limits.max_decoded_bytes {
+        return Err(DecodeError::PageTooManyBytes {
+            page: page + 1,
+            width,
+            height,
+            bytes,
+            max: limits.max_decoded_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// Limits for the `image` crate's decoders, from ours (they refuse a header over them before allocating). The
+/// allocation limit is the decoded-bytes budget with room for the decoder's own buffers.
 fn image_limits(limits: &Limits) -> image::Limits {
     let mut l = image::Limits::default();
     l.max_image_width = Some(limits.max_page_side);
     l.max_image_height = Some(limits.max_page_side);
-    l.max_alloc = Some(limits.max_page_pixels.saturating_mul(8).max(64 << 20));
+    l.max_alloc = Some(limits.max_decoded_bytes.saturating_add(16 << 20));
     l
 }
 

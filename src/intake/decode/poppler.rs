@@ -6,15 +6,19 @@ use super::{DecodeError, Limits, check_page_size, image_limits};
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 use std::fs::File;
 use std::io::BufReader;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// A page that takes longer than this is given up.
-const TIME_LIMIT: Duration = Duration::from_secs(120);
-/// Address-space ceiling for pdftoppm, in KiB (`ulimit -v`).
-const MEMORY_LIMIT_KIB: u64 = 3 << 20;
+/// A page that takes longer than this on the clock is given up (the child is killed).
+const TIME_LIMIT: Duration = Duration::from_secs(60);
+/// CPU seconds a child may use (`ulimit -t`): one page at 300 dpi takes well under a second.
+const CPU_LIMIT_SECS: u64 = 20;
+/// Address-space ceiling for a child, in KiB (`ulimit -v`): an A4 page at 300 dpi in grey is 9 MB, and the
+/// images a page may carry are bounded before Poppler is asked (`pdf::budget`).
+const MEMORY_LIMIT_KIB: u64 = 3 << 19;
 
 /// Render page `index` (0-based) of the PDF at `path` in grey at `dpi`.
 pub(super) fn render_page(
@@ -72,7 +76,7 @@ fn run(
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "ulimit -v {MEMORY_LIMIT_KIB} 2>/dev/null; exec \"$0\" \"$@\""
+            "ulimit -v {MEMORY_LIMIT_KIB} 2>/dev/null; ulimit -t {CPU_LIMIT_SECS} 2>/dev/null; exec \"$0\" \"$@\""
         ))
         .arg(program)
         .args(args)
@@ -108,6 +112,12 @@ fn run(
         .unwrap_or("")
         .trim()
         .to_string();
+    // SIGXCPU: the CPU-time limit; SIGKILL past it too.
+    if matches!(status.signal(), Some(24 | 9)) {
+        return Err(format!(
+            "{program} avbröts efter {CPU_LIMIT_SECS} s processortid"
+        ));
+    }
     Err(match status.code() {
         Some(127) => format!("{program} saknas (installera poppler-utils)"),
         _ if said.is_empty() => format!("{program} misslyckades ({status})"),

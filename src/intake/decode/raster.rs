@@ -1,7 +1,10 @@
 //! PNG and JPEG: one page each. Resolution from PNG `pHYs` or the JPEG JFIF header; EXIF orientation of phone
 //! photos applied; transparency laid on white.
 
-use super::{DecodeError, Decoded, Format, Limits, check_page_size, image_limits, read_range};
+use super::{
+    DecodeError, Decoded, Format, Limits, check_decoded_bytes, check_page_size, image_limits,
+    read_range,
+};
 use image::metadata::Orientation;
 use image::{DynamicImage, ExtendedColorType, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 use std::fs::File;
@@ -45,6 +48,9 @@ impl RasterFile {
             .map_err(|e| fail(format!("{name}-bilden kunde inte läsas ({e})")))?;
         let (w, h) = decoder.dimensions();
         check_page_size(0, u64::from(w), u64::from(h), limits)?;
+        // What the decoder hands over, in its own sample size (16-bit RGBA: 64 bits a pixel), before the grey.
+        let bits = u64::from(decoder.color_type().bits_per_pixel());
+        check_decoded_bytes(0, u64::from(w), u64::from(h), bits, limits)?;
         let bilevel = decoder.original_color_type() == ExtendedColorType::L1;
         let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
         let mut img = DynamicImage::from_decoder(decoder)

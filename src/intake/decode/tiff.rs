@@ -5,7 +5,9 @@
 //! or tile at a time, straight into the grey page.
 
 use super::ccitt;
-use super::{DecodeError, Decoded, FileAt, Limits, check_page_size, read_range};
+use super::{
+    DecodeError, Decoded, FileAt, Limits, check_decoded_bytes, check_page_size, read_range,
+};
 use ::tiff::ColorType;
 use ::tiff::decoder::{ChunkType, Decoder, DecodingResult};
 use image::GrayImage;
@@ -305,7 +307,7 @@ impl TiffFile {
                 })
             }
             _ => {
-                let (image, bilevel) = self.other_page(ifd, w, h).map_err(fail)?;
+                let (image, bilevel) = self.other_page(ifd, w, h, limits).map_err(fail)?;
                 Ok(Decoded {
                     image,
                     declared_dpi: declared,
@@ -383,7 +385,13 @@ impl TiffFile {
     }
 
     /// Anything but CCITT, through the `tiff` crate, one strip or tile at a time.
-    fn other_page(&self, ifd: &Ifd, w: u32, h: u32) -> Result<(GrayImage, bool), String> {
+    fn other_page(
+        &self,
+        ifd: &Ifd,
+        w: u32,
+        h: u32,
+        limits: &Limits,
+    ) -> Result<(GrayImage, bool), String> {
         let err = |e: ::tiff::TiffError| format!("TIFF-bilden kunde inte läsas ({e})");
         if self.first(ifd, tag::PLANAR_CONFIGURATION) == Some(2) {
             return Err("TIFF med separata färgplan stöds inte".into());
@@ -401,6 +409,18 @@ impl TiffFile {
             ChunkType::Strip => dec.strip_count().map_err(err)?,
             ChunkType::Tile => dec.tile_count().map_err(err)?,
         };
+        // One strip or tile is decoded at a time, in its own sample size: that is what the budget bounds (the
+        // grey page itself is bounded by the pixel limit).
+        let bits = colour.bit_depth() as u64 * colour.num_samples() as u64;
+        if let Err(DecodeError::PageTooManyBytes { bytes, max, .. }) =
+            check_decoded_bytes(0, u64::from(cw), u64::from(ch), bits, limits)
+        {
+            return Err(format!(
+                "en remsa av bilden blir för stor avkodad ({} MB; högst {} MB)",
+                bytes >> 20,
+                max >> 20
+            ));
+        }
         let across = w.div_ceil(cw.max(1)).max(1);
         let mut out = GrayImage::from_pixel(w, h, image::Luma([255]));
         for i in 0..chunks {

@@ -30,6 +30,11 @@ fn supplied<'a>(req: &'a HttpRequest, params: Option<&'a Params>) -> Option<&'a 
         .or_else(|| params.and_then(|p| p.get(FIELD)))
 }
 
+/// Whether the request carries the session's token (header, or the field in `params`).
+pub fn token_ok(caller: &Caller, req: &HttpRequest, params: Option<&Params>) -> bool {
+    supplied(req, params).is_some_and(|token| tokens_match(token, &caller.session.csrf))
+}
+
 /// Checks the session's token; a 403 with a Swedish message otherwise, before anything is changed.
 pub fn require(
     site: &Site,

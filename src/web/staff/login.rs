@@ -1,16 +1,21 @@
-//! Log-in with username and password, or with the SITHS card's certificate; log-out. Every log-in, failed
-//! log-in and log-out is written to the user log: never the password, and for a failed log-in only the name given.
+//! Log-in with username and password, or with the SITHS card's certificate; log-out. Every log-in and log-out is
+//! written to the user log, failed log-ins in aggregate per address and name (`staff::failed_logins`): never the
+//! password, and for a failed log-in only the name given. Password log-ins are throttled per client address and
+//! per (address, name) (`staff::login_throttle`), so a guesser cannot lock the owner out.
 
 use super::session::{Caller, SESSION_COOKIE, cookie, removal};
 use super::{Face, MAX_FORM, Site, blocking, csrf, internal, see_other};
 use crate::staff::accounts::{Account, LoginError};
 use crate::staff::audit::LogKind;
+use crate::staff::failed_logins::Failure;
 use crate::staff::sessions::LoginMethod;
 use crate::staff::siths::{self, CertIdentity};
 use crate::web::Params;
 use crate::web::tls::PeerCertificate;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 pub const NO_CARD: &str =
     "Inget SITHS-kort hittades. Sätt i kortet och välj certifikatet med ditt HSA-id.";
@@ -57,6 +62,20 @@ pub async fn password(req: HttpRequest, site: web::Data<Site>, body: web::Bytes)
         return csrf::login_refused(&site);
     }
     let username = params.get("username").unwrap_or_default().to_lowercase();
+    // The name as logged and counted: the field is free text.
+    let logged: String = username.chars().take(LOGGED_NAME_MAX).collect();
+    let client = client_ip(&req);
+    if let Err(wait) = site.staff.throttle.check(client, &logged) {
+        // Blocked: answered without checking the password, so guessing costs the guesser time, not us Argon2.
+        if let Err(e) = site
+            .staff
+            .failed_logins
+            .record(client, &logged, Failure::WhileBlocked)
+        {
+            return internal(&site, None, Face::Page, &e);
+        }
+        return too_many(&req, &site, wait, &username);
+    }
     // Untrimmed: spaces may be part of a password.
     let password = params
         .0
@@ -71,12 +90,46 @@ pub async fn password(req: HttpRequest, site: web::Data<Site>, body: web::Bytes)
         Err(e) => return internal(&site, None, Face::Page, &e),
     };
     match outcome {
-        Ok(account) => start_session(&req, &site, &account, LoginMethod::Password),
+        Ok(account) => {
+            site.staff.throttle.succeeded(client, &logged);
+            start_session(&req, &site, &account, LoginMethod::Password)
+        }
         Err(e) => {
-            let logged: String = username.chars().take(LOGGED_NAME_MAX).collect();
-            failed(&req, &site, &logged, &e, &username)
+            // Only a wrong password counts towards the block: the others need the right one.
+            let wait = match e {
+                LoginError::WrongPassword => site.staff.throttle.failed(client, &logged),
+                _ => None,
+            };
+            failed(&req, &site, client, &logged, &e, &username, wait)
         }
     }
+}
+
+/// The client's address as the connection gives it (a reverse proxy in front makes every client one address).
+fn client_ip(req: &HttpRequest) -> IpAddr {
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// 429 with the log-in form, the Swedish message and `Retry-After`.
+fn too_many(req: &HttpRequest, site: &Site, wait: Duration, username: &str) -> HttpResponse {
+    let secs = wait.as_secs().max(1);
+    let message = LoginError::Throttled {
+        retry_after_secs: secs,
+    }
+    .to_string();
+    let mut res = form(
+        req,
+        site,
+        StatusCode::TOO_MANY_REQUESTS,
+        Some(&message),
+        username,
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 pub async fn siths(req: HttpRequest, site: web::Data<Site>, body: web::Bytes) -> HttpResponse {
@@ -84,15 +137,15 @@ pub async fn siths(req: HttpRequest, site: web::Data<Site>, body: web::Bytes) ->
     if !csrf::login_token_ok(&req, &params) {
         return csrf::login_refused(&site);
     }
+    let client = client_ip(&req);
     let Some(PeerCertificate(der)) = req.conn_data::<PeerCertificate>() else {
-        let _ = site.staff.audit.append(
-            LogKind::User,
+        if let Err(e) = site.staff.failed_logins.record(
+            client,
             "siths",
-            "login_failed",
-            None,
-            None,
-            "inget klientcertifikat",
-        );
+            Failure::Refused("inget klientcertifikat"),
+        ) {
+            return internal(&site, None, Face::Page, &e);
+        }
         return form(&req, &site, StatusCode::UNAUTHORIZED, Some(NO_CARD), "");
     };
     let identity = siths::identity_from_der(der);
@@ -105,7 +158,7 @@ pub async fn siths(req: HttpRequest, site: web::Data<Site>, body: web::Bytes) ->
                 CertIdentity::Personnummer => "siths (personnummer-certifikat)".to_string(),
                 CertIdentity::Missing => "siths (utan HSA-id)".to_string(),
             };
-            failed(&req, &site, &actor, &e, "")
+            failed(&req, &site, client, &actor, &e, "", None)
         }
     }
 }
@@ -139,12 +192,15 @@ fn start_session(
     res
 }
 
+/// A failed log-in: logged in aggregate, answered 429 when it blocked the client (`wait`), else by its kind.
 fn failed(
     req: &HttpRequest,
     site: &Site,
+    client: IpAddr,
     actor: &str,
     e: &LoginError,
     username: &str,
+    wait: Option<Duration>,
 ) -> HttpResponse {
     let reason = match e {
         LoginError::WrongPassword => "fel användarnamn eller lösenord",
@@ -155,12 +211,15 @@ fn failed(
         LoginError::NoHsaId => "certifikat utan HSA-id",
         LoginError::UnknownHsaId(_) => "okänt HSA-id",
     };
-    if let Err(err) =
-        site.staff
-            .audit
-            .append(LogKind::User, actor, "login_failed", None, None, reason)
+    if let Err(err) = site
+        .staff
+        .failed_logins
+        .record(client, actor, Failure::Refused(reason))
     {
         return internal(site, None, Face::Page, &err);
+    }
+    if let Some(wait) = wait {
+        return too_many(req, site, wait, username);
     }
     let status = match e {
         LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -35,10 +35,12 @@ mod print;
 mod queues;
 mod session;
 mod upload;
+mod upload_body;
 mod verify;
 mod views;
 
 pub use images::PageImages;
+pub use session::over_tls;
 pub use views::StaffViews;
 
 use super::Site;
@@ -193,6 +195,32 @@ pub fn refuse(
             site.staff_views
                 .page(site, caller, status, "staff/fel.html", &mut ctx)
         }
+    }
+}
+
+/// The Swedish answer for a refusal the framework made itself (a body over the limit, a request it could not
+/// read): the staff page or `{"fel": ...}` for the staff side and the API, the public error page elsewhere.
+pub fn framework_refusal(
+    site: &Site,
+    req: &actix_web::HttpRequest,
+    status: StatusCode,
+) -> HttpResponse {
+    let path = req.path();
+    let (title, message) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            "För stor förfrågan",
+            "Det som skickades är större än vad sidan tar emot. Kortare text, eller en fil i taget, går bra.",
+        )
+    } else {
+        (
+            "Förfrågan kunde inte läsas",
+            "Det som skickades gick inte att läsa. Ladda om sidan och försök igen.",
+        )
+    };
+    if path.starts_with("/staff") || path.starts_with("/api/") {
+        refuse(site, None, Face::of(path), status, message)
+    } else {
+        super::error_page(site, status, title, message)
     }
 }
 

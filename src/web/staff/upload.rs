@@ -4,6 +4,7 @@
 
 use super::multipart;
 use super::session::Caller;
+use super::upload_body::{self, BodyError};
 use super::views::region_name;
 use super::views::short_time;
 use super::{
@@ -13,9 +14,9 @@ use crate::intake::pipeline::Report;
 use crate::staff::StaffError;
 use crate::staff::audit::LogKind;
 use crate::store::documents::PageOutcome;
-use crate::store::scans::{ScanState, sha256_hex};
+use crate::store::scans::ScanState;
 use crate::web::Params;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
@@ -31,109 +32,118 @@ pub async fn show(site: web::Data<Site>, caller: Caller) -> HttpResponse {
     )
 }
 
-/// The file and its name, the region, and the CSRF token, from either shape of request.
-struct Upload {
-    name: String,
-    range: std::ops::Range<usize>,
-    region: Option<String>,
-    csrf: Option<String>,
-}
+/// Bytes a multipart form may add to the file it carries (its boundaries, headers and text fields).
+const FORM_OVERHEAD: u64 = 128 * 1024;
 
-fn read_upload(req: &HttpRequest, body: &[u8]) -> Result<Upload, String> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+/// `POST /staff/inlasning`: the session (by the `Caller` extractor) and the CSRF token are checked before the
+/// body is read past the form fields that precede the file (the raw shape carries its token in a header); the
+/// file is streamed to the data folder with the size limit enforced as it comes, then kept and read like any
+/// other scan (`Intake::take_in_file`, on a blocking thread).
+pub async fn receive(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    let refuse_page =
+        |status, message: &str| refuse(&site, Some(&caller), Face::Page, status, message);
+    let too_large = || {
+        refuse_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "Filen är större än {} MB. Dela upp skanningen i flera filer.",
+                MAX_UPLOAD / (1024 * 1024)
+            ),
+        )
+    };
     let header_text = |name: &str| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(super::percent_decode)
     };
-    match multipart::boundary(content_type) {
-        Some(boundary) => {
-            let parts = multipart::parse(body, &boundary)?;
-            let text = |name: &str| {
-                parts
-                    .iter()
-                    .find(|p| p.name == name && p.filename.is_none())
-                    .map(|p| String::from_utf8_lossy(p.data).trim().to_string())
-            };
-            let file = parts
-                .iter()
-                .find(|p| p.name == "scan" && p.filename.is_some())
-                .ok_or("ingen fil valdes")?;
-            let start = file.data.as_ptr() as usize - body.as_ptr() as usize;
-            Ok(Upload {
-                name: file.filename.clone().unwrap_or_default(),
-                range: start..start + file.data.len(),
-                region: text("region"),
-                csrf: text(csrf::FIELD),
-            })
-        }
-        None => Ok(Upload {
-            name: header_text("x-filename").unwrap_or_else(|| "skanning".into()),
-            range: 0..body.len(),
-            region: header_text("x-region"),
-            csrf: header_text(csrf::HEADER),
-        }),
+    let limit = MAX_UPLOAD as u64 + FORM_OVERHEAD;
+    // A declared length over the limit is refused before anything is read.
+    if header_text("content-length")
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return too_large();
     }
-}
-
-/// `POST /staff/inlasning`
-pub async fn receive(
-    req: HttpRequest,
-    site: web::Data<Site>,
-    caller: Caller,
-    payload: web::Payload,
-) -> HttpResponse {
-    let refuse_page =
-        |status, message: &str| refuse(&site, Some(&caller), Face::Page, status, message);
-    let body = match payload.to_bytes_limited(MAX_UPLOAD).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => {
-            return refuse_page(
-                StatusCode::BAD_REQUEST,
-                "Filen kom inte fram hela. Försök igen.",
-            );
-        }
-        Err(_) => {
-            return refuse_page(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "Filen är större än {} MB. Dela upp skanningen i flera filer.",
-                    MAX_UPLOAD / (1024 * 1024)
-                ),
-            );
-        }
-    };
-    let upload = match read_upload(&req, &body) {
-        Ok(u) => u,
-        Err(e) => {
-            return refuse_page(
-                StatusCode::BAD_REQUEST,
-                &format!("Uppladdningen kunde inte läsas: {e}."),
-            );
-        }
-    };
-    let token = Params(
-        upload
-            .csrf
-            .iter()
-            .map(|t| (csrf::FIELD.to_string(), t.clone()))
-            .collect(),
-    );
-    if let Err(res) = csrf::require(&site, &caller, &req, Some(&token)) {
+    let boundary = multipart::boundary(&header_text("content-type").unwrap_or_default());
+    if boundary.is_none()
+        && let Err(res) = csrf::require(&site, &caller, &req, None)
+    {
         return res;
     }
-    if upload.range.is_empty() {
+    let (part, file) = match upload_body::part_file(&site.store.scans.path("")) {
+        Ok(x) => x,
+        Err(e) => return internal(&site, Some(&caller), Face::Page, &e),
+    };
+    let received = match &boundary {
+        Some(boundary) => {
+            let token_ok = |fields: &[(String, String)]| {
+                csrf::token_ok(&caller, &req, Some(&Params(fields.to_vec())))
+            };
+            upload_body::multipart(&mut payload, boundary, "scan", file, limit, token_ok)
+                .await
+                .map(|form| {
+                    let field = |name: &str| {
+                        form.fields
+                            .iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, v)| v.clone())
+                    };
+                    let token = Params(form.fields.clone());
+                    (
+                        form.file_name.clone(),
+                        form.file_bytes,
+                        field("region"),
+                        Some(token),
+                    )
+                })
+        }
+        None => upload_body::raw(&mut payload, file, MAX_UPLOAD as u64)
+            .await
+            .map(|bytes| {
+                (
+                    Some(header_text("x-filename").unwrap_or_else(|| "skanning".into())),
+                    bytes,
+                    header_text("x-region"),
+                    None,
+                )
+            }),
+    };
+    let (name, bytes, region, token) = match received {
+        Ok(x) => x,
+        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::Refused) => {
+            return csrf::require(&site, &caller, &req, None)
+                .err()
+                .unwrap_or_else(|| refuse_page(StatusCode::FORBIDDEN, csrf::REFUSED));
+        }
+        Err(BodyError::Broken(e)) => {
+            return refuse_page(
+                StatusCode::BAD_REQUEST,
+                &format!("Uppladdningen kunde inte läsas: {e}. Försök igen."),
+            );
+        }
+        Err(BodyError::Io(e)) => return internal(&site, Some(&caller), Face::Page, &e),
+    };
+    // A form without a file still carries the token: checked whatever came.
+    if let Err(res) = csrf::require(&site, &caller, &req, token.as_ref()) {
+        return res;
+    }
+    if bytes > MAX_UPLOAD as u64 {
+        return too_large();
+    }
+    if name.is_none() || bytes == 0 {
         return refuse_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Välj en fil med skanningen (PDF, TIFF, PNG eller JPEG).",
         );
     }
-    let region = match upload.region.filter(|r| !r.is_empty()) {
+    let region = match region.filter(|r| !r.is_empty()) {
         Some(r) => r,
         None => caller.account.regions.first().cloned().unwrap_or_default(),
     };
@@ -143,18 +153,24 @@ pub async fn receive(
             &format!("Du arbetar inte i region {region}."),
         );
     }
-    let name = std::path::Path::new(&upload.name)
+    let name = std::path::Path::new(&name.unwrap_or_default())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "skanning".into());
     let intake = site.intake.clone();
-    let range = upload.range.clone();
     let result = blocking(move || {
-        let bytes = &body[range];
-        let sha = sha256_hex(bytes);
-        intake
-            .take_in(&name, bytes, &|_, _| {})
-            .map(|reports| (sha, reports))
+        let kept = intake.keep_file_as(part.path(), &name);
+        drop(part);
+        match kept {
+            Ok(record) => {
+                let sha = record.sha256.clone();
+                intake
+                    .take_in_kept(record, &name, &|_, _| {})
+                    .map(|reports| (sha, reports))
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        }
     })
     .await;
     let (sha, reports) = match result {
@@ -218,22 +234,30 @@ struct DocResult {
     fields_to_check: usize,
 }
 
-/// `GET /staff/inlasning/{sha}`: what each page of a kept scan became.
+/// `GET /staff/inlasning/{sha}`: what each page of a kept scan became. Region scope as for documents: the staff
+/// of the region the upload was for; a scan that came in another way (the inbox, `blankett intake`) is for
+/// admins. Anyone else gets the same 404 as for a scan that does not exist.
 pub async fn result(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> HttpResponse {
     let sha = segment(&req, "sha");
+    let not_found = || {
+        refuse(
+            &site,
+            Some(&caller),
+            Face::Page,
+            StatusCode::NOT_FOUND,
+            "Skanningen finns inte, eller hör till en region du inte arbetar i.",
+        )
+    };
     let record = match site.store.scans.get(&sha) {
         Ok(Some(r)) => r,
-        Ok(None) => {
-            return refuse(
-                &site,
-                Some(&caller),
-                Face::Page,
-                StatusCode::NOT_FOUND,
-                "Skanningen finns inte.",
-            );
-        }
+        Ok(None) => return not_found(),
         Err(e) => return internal(&site, Some(&caller), Face::Page, &e),
     };
+    match site.staff.casework.upload_region(&record.sha256) {
+        Ok(region) if site.staff.casework.sees(&caller.account, region.as_deref()) => {}
+        Ok(_) => return not_found(),
+        Err(e) => return super::staff_error(&site, Some(&caller), Face::Page, e),
+    }
     let (pages, error) = match &record.state {
         ScanState::Done { pages } | ScanState::Processing { pages, .. } => (*pages, None),
         ScanState::Received => (0, None),

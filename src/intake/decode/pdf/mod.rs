@@ -4,6 +4,7 @@
 //! Memory: the object tree is loaded object by object ([`load`]); image data stays in the file and is read when
 //! its page is asked for, so a 500-page scanner PDF takes a few megabytes until pages are decoded.
 
+mod budget;
 mod content;
 mod load;
 mod xobject;
@@ -35,6 +36,8 @@ pub(super) struct PdfFile {
     /// The pages' objects; empty for a file whose pages Poppler counts and renders (encrypted or damaged).
     pages: Vec<ObjectId>,
     count: usize,
+    /// Unpacked sizes of the streams pages draw, measured once (see [`budget`]).
+    sizes: budget::Sizes,
 }
 
 impl PdfFile {
@@ -107,6 +110,7 @@ impl PdfFile {
             doc,
             pages,
             count,
+            sizes: budget::Sizes::default(),
         })
     }
 
@@ -123,6 +127,19 @@ impl PdfFile {
             page: index + 1,
             reason,
         })?;
+        // Before anything unpacks the page's content: a page over budget goes to a person with the reason.
+        if let Some(reason) = budget::over_budget(
+            &self.doc,
+            &self.sizes,
+            page.dict,
+            page.resources,
+            budget::Check::Content,
+        ) {
+            return Err(DecodeError::OverBudget {
+                page: index + 1,
+                reason,
+            });
+        }
         if let Some(decoded) = self.scanned_image(index, &page, limits)? {
             return Ok(decoded);
         }
@@ -214,6 +231,18 @@ impl PdfFile {
             }
             let px = |pt: f64| (pt / 72.0 * RENDER_DPI).ceil().max(1.0) as u64;
             check_page_size(index, px(w), px(h), limits)?;
+            if let Some(reason) = budget::over_budget(
+                &self.doc,
+                &self.sizes,
+                page.dict,
+                page.resources,
+                budget::Check::ContentAndImages,
+            ) {
+                return Err(DecodeError::OverBudget {
+                    page: index + 1,
+                    reason,
+                });
+            }
         }
         let image = poppler::render_page(&self.path, index, RENDER_DPI as u32, limits)?;
         let dpi = RENDER_DPI as f32;

@@ -5,7 +5,7 @@
 //! the caller rasterises the page with Poppler. Only the limits give errors here.
 
 use super::super::filters::FilterError;
-use super::super::{DecodeError, Limits, check_page_size, image_limits};
+use super::super::{DecodeError, Limits, check_decoded_bytes, check_page_size, image_limits};
 use super::super::{ccitt, raster};
 use super::{apply_filter, filter_list, number};
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
@@ -102,6 +102,14 @@ pub(super) fn decode(
 
     // Sizes: what the raw samples take, and caps for each filter's output.
     let ncomp = samples.colour.components() as u64;
+    check_decoded_bytes(
+        src.page,
+        u64::from(w),
+        u64::from(h),
+        ncomp * u64::from(bpc),
+        src.limits,
+    )
+    .map_err(Failure::Error)?;
     let row_bytes = (u64::from(w) * ncomp * u64::from(bpc)).div_ceil(8);
     let raw = row_bytes * u64::from(h);
     let cap = if codec.is_some() {
@@ -156,6 +164,9 @@ fn jpeg(src: &Source, bytes: &[u8]) -> Result<GrayImage, Failure> {
     let decoder = reader.into_decoder().map_err(|_| Failure::Fallback)?;
     let (jw, jh) = decoder.dimensions();
     check_page_size(src.page, u64::from(jw), u64::from(jh), src.limits).map_err(Failure::Error)?;
+    let bits = u64::from(decoder.color_type().bits_per_pixel());
+    check_decoded_bytes(src.page, u64::from(jw), u64::from(jh), bits, src.limits)
+        .map_err(Failure::Error)?;
     let img = DynamicImage::from_decoder(decoder).map_err(|_| Failure::Fallback)?;
     Ok(img.into_luma8())
 }
