@@ -168,6 +168,9 @@ impl Intake {
                 let tx = tx.clone();
                 let next = &next;
                 scope.spawn(move || {
+                    if self.background {
+                        super::background::lower_this_thread();
+                    }
                     loop {
                         let j = next.fetch_add(1, Ordering::SeqCst);
                         let Some(&(k, page)) = jobs.get(j) else {

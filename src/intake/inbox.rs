@@ -68,6 +68,10 @@ pub fn spawn(intake: Arc<Intake>, data_dir: &Path, every: Duration) -> std::thre
     let inbox = dir(data_dir);
     let _ = std::fs::create_dir_all(&inbox);
     std::thread::spawn(move || {
+        // This thread commits what the workers read; it too gives way to the web server's threads.
+        if intake.background {
+            super::background::lower_this_thread();
+        }
         if let Err(e) = intake.resume() {
             eprintln!("blankett: återupptagen inläsning: {e}");
         }

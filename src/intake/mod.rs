@@ -12,6 +12,7 @@
 
 pub mod align;
 pub mod assemble;
+pub mod background;
 pub mod batch;
 pub mod check;
 pub mod decode;

@@ -93,6 +93,8 @@ pub struct Intake {
     pub registry: &'static Registry,
     pub limits: Limits,
     pub workers: usize,
+    /// Read behind a web server: the workers run at a lower CPU priority ([`super::background`]).
+    pub background: bool,
     /// One commit at a time: the inbox and a person placing a page by hand may both add to one document.
     commits: Mutex<()>,
     /// The readers of every worker of every intake through this value, made once each (`workers` sets).
@@ -116,6 +118,7 @@ impl Intake {
             registry: Registry::embedded(),
             limits: Limits::default(),
             workers,
+            background: false,
             commits: Mutex::new(()),
             readers: ReaderPool::new(workers),
         }

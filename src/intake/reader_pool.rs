@@ -132,6 +132,17 @@ mod tests {
     }
 
     #[test]
+    fn tesseract_waits_for_a_page_that_needs_it() {
+        let pool = ReaderPool::new(1);
+        let mut lease = pool.take();
+        assert!(!lease.printed_started(), "not started with the set");
+        if lease.printed().is_some() {
+            drop(lease);
+            assert!(pool.take().printed_started(), "kept with the set");
+        }
+    }
+
+    #[test]
     fn never_more_lent_out_than_the_size() {
         let pool = ReaderPool::new(2);
         let busy = AtomicUsize::new(0);
