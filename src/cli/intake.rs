@@ -102,28 +102,35 @@ pub fn run(args: IntakeArgs) -> Result<(), CliError> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let (mut failed_files, mut failed_pages) = (0, 0);
-    for file in &args.files {
-        let name = file.display().to_string();
-        bar.set_message(name.clone());
-        bar.set_position(0);
-        let progress = |done: usize, total: usize| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        };
-        let reports = intake
-            .take_in_file(&name, file, &progress)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        for r in &reports {
-            if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {
-                match r {
-                    Report::FileError { .. } => failed_files += 1,
-                    _ => failed_pages += 1,
+    // All files through one set of workers: a folder of one-page faxes keeps every core busy (issue 17).
+    let files: Vec<(String, PathBuf)> = args
+        .files
+        .iter()
+        .map(|f| (f.display().to_string(), f.clone()))
+        .collect();
+    bar.set_message(match files.len() {
+        1 => files[0].0.clone(),
+        n => format!("{n} filer"),
+    });
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    intake
+        .take_in_files(&files, &progress, &mut |i, reports| {
+            let name = &files[i].0;
+            for r in &reports {
+                if matches!(r, Report::FileError { .. } | Report::Unreadable { .. }) {
+                    match r {
+                        Report::FileError { .. } => failed_files += 1,
+                        _ => failed_pages += 1,
+                    }
+                    eprintln!("blankett: {name}: {}", failure_text(r));
                 }
-                eprintln!("blankett: {name}: {}", failure_text(r));
+                emit(&mut out, r);
             }
-            emit(&mut out, r);
-        }
-    }
+        })
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     bar.finish_and_clear();
     if failed_files + failed_pages > 0 {
         return Err(CliError::Failed(format!(

@@ -28,27 +28,36 @@ pub fn sweep(intake: &Intake, inbox: &Path) -> Vec<(PathBuf, Vec<Report>)> {
         .collect();
     files.sort();
     let mut out = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // Copied, not read into memory: scanner files run to hundreds of megabytes.
-        let record = match intake.keep_file(&path) {
-            Ok(record) => record,
-            Err(e) => {
-                // Left in place and tried again on the next sweep; the log names neither the file nor its content.
-                eprintln!("blankett: inkorgen: en fil kunde inte tas emot: {e}");
-                continue;
-            }
-        };
-        // Kept as received under scans/: the inbox copy is no longer needed, and a failure from here on is
-        // finished by `resume`.
-        let _ = std::fs::remove_file(&path);
-        let sha = record.sha256.clone();
-        match intake.take_in_kept(record, &name, &|_, _| {}) {
-            Ok(reports) => out.push((path, reports)),
-            Err(e) => eprintln!("blankett: inkorgen: {sha}: {e}"),
+    // A slice of files at a time through the intake's one set of workers: a burst of one-page faxes keeps every
+    // worker busy, and no more (the pool's size bounds the pages read at once, whatever else takes files in).
+    for slice in files.chunks(super::batch::FILES_PER_RUN) {
+        let mut kept = Vec::with_capacity(slice.len());
+        let mut paths = Vec::with_capacity(slice.len());
+        for path in slice {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Copied, not read into memory: scanner files run to hundreds of megabytes.
+            let record = match intake.keep_file(path) {
+                Ok(record) => record,
+                Err(e) => {
+                    // Left in place and tried again on the next sweep; the log names neither the file nor its
+                    // content.
+                    eprintln!("blankett: inkorgen: en fil kunde inte tas emot: {e}");
+                    continue;
+                }
+            };
+            // Kept as received under scans/: the inbox copy is no longer needed, and a failure from here on is
+            // finished by `resume`.
+            let _ = std::fs::remove_file(path);
+            kept.push((record, name));
+            paths.push(path.clone());
+        }
+        if let Err(e) = intake.process_batch(kept, &|_, _| {}, &mut |k, reports| {
+            out.push((paths[k].clone(), reports))
+        }) {
+            eprintln!("blankett: inkorgen: {e}");
         }
     }
     out
@@ -59,6 +68,10 @@ pub fn spawn(intake: Arc<Intake>, data_dir: &Path, every: Duration) -> std::thre
     let inbox = dir(data_dir);
     let _ = std::fs::create_dir_all(&inbox);
     std::thread::spawn(move || {
+        // This thread commits what the workers read; it too gives way to the web server's threads.
+        if intake.background {
+            super::background::lower_this_thread();
+        }
         if let Err(e) = intake.resume() {
             eprintln!("blankett: återupptagen inläsning: {e}");
         }

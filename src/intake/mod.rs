@@ -12,6 +12,8 @@
 
 pub mod align;
 pub mod assemble;
+pub mod background;
+pub mod batch;
 pub mod check;
 pub mod decode;
 pub mod geometry;
@@ -20,4 +22,5 @@ pub mod inbox;
 pub mod pipeline;
 pub mod qr_grid;
 pub mod read;
+pub mod reader_pool;
 pub mod realign;

@@ -1,6 +1,7 @@
 //! The whole intake of one file: kept as received, then page by page through the stages, each page's result
 //! committed before the next, so a kill at any point resumes where it stopped and a file taken in twice changes
-//! nothing. Pages are decoded and read on worker threads (one Tesseract engine each) and placed in page order.
+//! nothing. Pages are decoded and read on worker threads with readers lent by the [`ReaderPool`] and placed in page
+//! order; many files go through the same workers (`batch`).
 
 use super::align::{self, Alignment};
 use super::assemble::{self, FLAG_COPIED_BLANK, PlacedPage, Placement};
@@ -8,6 +9,7 @@ use super::check;
 use super::decode::{self, Limits, PageSource, ScanPage};
 use super::identify::{self, Identification, marks};
 use super::read::{self, PageReading, Readers};
+use super::reader_pool::ReaderPool;
 use super::realign;
 use crate::formid::{FormId, PageStamp};
 use crate::forms::layout::PageLayout;
@@ -18,10 +20,9 @@ use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
 use crate::store::{Store, StoreError};
 use crate::validation::Context;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Mutex;
 
 /// What intake tells its caller, one line of `blankett intake` each.
 #[derive(Debug, Clone)]
@@ -76,7 +77,7 @@ pub enum PlaceError {
 }
 
 /// The result of stages 1–4 for one page, made on a worker thread.
-enum PageWork {
+pub(super) enum PageWork {
     Read {
         stamp: PageStamp,
         orientation: u16,
@@ -92,8 +93,12 @@ pub struct Intake {
     pub registry: &'static Registry,
     pub limits: Limits,
     pub workers: usize,
+    /// Read behind a web server: the workers run at a lower CPU priority ([`super::background`]).
+    pub background: bool,
     /// One commit at a time: the inbox and a person placing a page by hand may both add to one document.
     commits: Mutex<()>,
+    /// The readers of every worker of every intake through this value, made once each (`workers` sets).
+    pub(super) readers: ReaderPool,
     /// The document log, where every page placed is entered; None when it could not be opened (said once).
     audit: Option<Audit>,
 }
@@ -113,7 +118,9 @@ impl Intake {
             registry: Registry::embedded(),
             limits: Limits::default(),
             workers,
+            background: false,
             commits: Mutex::new(()),
+            readers: ReaderPool::new(workers),
         }
     }
 
@@ -159,7 +166,7 @@ impl Intake {
             .page(index)
             .map_err(|e| PlaceError::Decode(e.to_string()))?;
         drop(source);
-        let mut readers = Readers::new();
+        let mut readers = self.readers.take();
         let boxes: Vec<_> = self
             .registry
             .by_code(&stamp.template)
@@ -348,124 +355,41 @@ impl Intake {
         Ok(record)
     }
 
-    /// Finishes every scan whose processing was interrupted.
+    /// Finishes every scan whose processing was interrupted, their pages on one set of workers.
     pub fn resume(&self) -> Result<Vec<Report>, StoreError> {
         let mut reports = Vec::new();
-        for record in self.store.scans.unfinished()? {
-            let name = record.name.clone();
-            reports.extend(self.process(record, &name, &|_, _| {})?);
+        let unfinished = self.store.scans.unfinished()?;
+        let mut unfinished = unfinished.into_iter().peekable();
+        while unfinished.peek().is_some() {
+            let slice: Vec<_> = unfinished
+                .by_ref()
+                .take(super::batch::FILES_PER_RUN)
+                .map(|r| {
+                    let name = r.name.clone();
+                    (r, name)
+                })
+                .collect();
+            self.process_batch(slice, &|_, _| {}, &mut |_, r| reports.extend(r))?;
         }
         Ok(reports)
     }
 
+    /// One scan, kept: its pages read on the workers and committed in page order.
     fn process(
         &self,
-        mut record: ScanRecord,
+        record: ScanRecord,
         name: &str,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Vec<Report>, StoreError> {
-        let path = self.store.scans.path(&record.sha256);
-        let source = match decode::open(&path, &self.limits) {
-            Ok(s) => s,
-            Err(e) => {
-                record.state = ScanState::Failed {
-                    error: e.to_string(),
-                };
-                self.store.scans.put(&record)?;
-                return Ok(vec![Report::FileError {
-                    source: name.to_string(),
-                    error: e.to_string(),
-                }]);
-            }
-        };
-        let pages = source.count();
-        if let ScanState::Done { .. } = record.state {
-            // Taken in before: report what became of it, change nothing.
-            return self.reports_for_done(&record, name, pages);
-        }
-        let start = match record.state {
-            ScanState::Processing { next_page, .. } => next_page,
-            _ => 0,
-        };
-        record.state = ScanState::Processing {
-            pages,
-            next_page: start,
-        };
-        self.store.scans.put(&record)?;
-
-        let mut touched = BTreeSet::new();
         let mut reports = Vec::new();
-        let next = Arc::new(AtomicUsize::new(start));
-        let (tx, rx) = mpsc::sync_channel::<(usize, Result<PageWork, String>, Option<ScanPage>)>(
-            self.workers * 2,
-        );
-        let ctx = Context::now();
-        let sha = record.sha256.clone();
-        std::thread::scope(|scope| -> Result<(), StoreError> {
-            for _ in 0..self.workers.min(pages.saturating_sub(start)).max(1) {
-                let tx = tx.clone();
-                let next = next.clone();
-                let path = path.clone();
-                let sha = &sha;
-                scope.spawn(move || {
-                    let mut readers = Readers::new();
-                    let own = decode::open(&path, &self.limits);
-                    loop {
-                        let index = next.fetch_add(1, Ordering::SeqCst);
-                        if index >= pages {
-                            break;
-                        }
-                        let work = match &own {
-                            Ok(src) => self.work_on(src, sha, index, &mut readers),
-                            Err(e) => Err(e.to_string()),
-                        };
-                        if tx.send((index, work, None)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            // Commit in page order, so that `next_page` always means "everything before is done".
-            let mut waiting = BTreeMap::new();
-            let mut expected = start;
-            for (index, work, _) in rx {
-                waiting.insert(index, work);
-                while let Some(work) = waiting.remove(&expected) {
-                    self.commit(
-                        &sha,
-                        name,
-                        expected,
-                        work,
-                        &ctx,
-                        &mut touched,
-                        &mut reports,
-                        false,
-                    )?;
-                    expected += 1;
-                    record.state = ScanState::Processing {
-                        pages,
-                        next_page: expected,
-                    };
-                    self.store.scans.put(&record)?;
-                    progress(expected, pages);
-                }
-            }
-            Ok(())
+        self.process_batch(vec![(record, name.to_string())], progress, &mut |_, r| {
+            reports = r
         })?;
-        record.state = ScanState::Done { pages };
-        self.store.scans.put(&record)?;
-        self.store.flush()?;
-        for key in touched {
-            if let Some(doc) = self.store.documents.get(&key)? {
-                reports.push(Report::Document(doc));
-            }
-        }
         Ok(reports)
     }
 
     /// Stages 1–4 for one page, on a worker thread.
-    fn work_on(
+    pub(super) fn work_on(
         &self,
         source: &PageSource,
         scan: &str,
@@ -554,7 +478,7 @@ impl Intake {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn commit(
+    pub(super) fn commit(
         &self,
         scan: &str,
         name: &str,
@@ -714,7 +638,7 @@ impl Intake {
         parts
     }
 
-    fn reports_for_done(
+    pub(super) fn reports_for_done(
         &self,
         record: &ScanRecord,
         name: &str,

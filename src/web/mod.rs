@@ -129,7 +129,10 @@ impl Site {
             crate::staff::Settings::from_env().context("personalsidans inställningar")?;
         let staff = crate::staff::Staff::open(&store, settings)
             .context("personalsidans databas kunde inte öppnas")?;
-        let intake = Arc::new(Intake::new(store.clone()));
+        let mut intake = Intake::new(store.clone());
+        // The inbox and uploads read behind the site, never in its way.
+        intake.background = true;
+        let intake = Arc::new(intake);
         Ok(Site {
             registry,
             renderer: Renderer::new(registry),

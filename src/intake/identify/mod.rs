@@ -60,8 +60,7 @@ pub fn locate(
         return Ok(found);
     }
     if let Some(found) = readers
-        .printed
-        .as_mut()
+        .printed()
         .and_then(|ocr| text::locate(page, ctx, ocr))
     {
         return Ok(found);

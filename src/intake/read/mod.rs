@@ -41,19 +41,55 @@ pub struct PageReading {
     pub ink: Vec<f32>,
 }
 
-/// The readers of one worker thread (a Tesseract engine is not shared between threads).
-#[derive(Default)]
+/// The readers of one worker: made once and used for page after page (a Tesseract engine costs about 120 ms
+/// of CPU to start, more than reading a page of ticks), never by two threads at once.
 pub struct Readers {
-    pub printed: Option<ocr::Tesseract>,
+    printed: Printed,
     pub handwriting: Option<Box<dyn CharReader + Send>>,
 }
 
+/// Tesseract, started the first time a page needs it: a page of ticks, or one read from its data QR code,
+/// never does.
+enum Printed {
+    NotYet,
+    Started(ocr::Tesseract),
+    /// Tesseract or its language data is missing: characters are left to the other readers and to people.
+    Missing,
+}
+
+impl Default for Readers {
+    /// No readers at all: comb characters are left to people.
+    fn default() -> Readers {
+        Readers {
+            printed: Printed::Missing,
+            handwriting: None,
+        }
+    }
+}
+
 impl Readers {
+    /// The handwriting classifier, and Tesseract when first needed.
     pub fn new() -> Readers {
         Readers {
-            printed: ocr::Tesseract::new(),
+            printed: Printed::NotYet,
             handwriting: Some(Box::new(hand::HandReader::new())),
         }
+    }
+
+    /// Tesseract, started now if this is the first page that needs it; None when it is not installed.
+    pub fn printed(&mut self) -> Option<&mut ocr::Tesseract> {
+        if matches!(self.printed, Printed::NotYet) {
+            self.printed = ocr::Tesseract::new().map_or(Printed::Missing, Printed::Started);
+        }
+        match &mut self.printed {
+            Printed::Started(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Whether Tesseract has been started (for tests and benchmarks of the lazy start).
+    pub fn printed_started(&self) -> bool {
+        matches!(self.printed, Printed::Started(_))
     }
 }
 
@@ -545,8 +581,7 @@ fn choose_reading(
         .and_then(|r| r.read(cells, charset, paper));
     let Some(h) = hand else {
         let printed = readers
-            .printed
-            .as_mut()
+            .printed()
             .and_then(|t| t.read(cells, charset, paper));
         return (Source::Ocr, printed.map(Reading::Cells));
     };
@@ -566,12 +601,11 @@ fn choose_reading(
     // The field's own rule (check digit, calendar, reference lists) decides whether a reading is sure; a plain
     // product of cell probabilities let wrong personnummer through (measured with the first model, hand-v1).
     let ruled = hand::field::read_field(&h, charset, check, field_cells);
-    if ruled.confidence >= 0.9 || (ruled_check && readers.printed.is_none()) {
+    if ruled.confidence >= 0.9 || (ruled_check && readers.printed().is_none()) {
         return (Source::Handwriting, Some(Reading::Checked(ruled.into())));
     }
     let printed = readers
-        .printed
-        .as_mut()
+        .printed()
         .and_then(|t| t.read(cells, charset, paper));
     let Some(p) = printed else {
         return (Source::Handwriting, Some(Reading::Cells(h)));
