@@ -1,7 +1,7 @@
 //! Development probe: how sharp field confidences must be so that a digit field read at >= 0.9 is wrong at most
 //! once in 2,000. Reads fields of real people's digits from the validation part (a stream of its own, not the one
 //! the trainer's record scores) and prints, for each exponent k, how many fields reach 0.9 with confidence^k and
-//! how many of those are wrong.
+//! how many of those are wrong. The confidences already carry `field::DIGIT_FIELD_SHARPNESS`: k multiplies it.
 //! Usage: field_calibration MODEL.bin [DIGITS_MODEL.bin|-] [FIELDS] [SEED]
 use blankett::intake::read::hand::Model;
 use blankett::synth::cells::train::{self, FieldKind, Models};

@@ -33,4 +33,5 @@ $train --seed 2 --threads 2 --samples 400000 --epochs 3 --real-share 0.85 --lr 0
 $train --seed 3 --threads 2 --samples 400000 --epochs 5 --real-share 0.85 --classes digits \
   --out "$out/hand-v2-digits.bin" "$@"
 # 4. The record of the two together, as the intake reads.
-$train --evaluate "$out/hand-v2.bin" --digits "$out/hand-v2-digits.bin" --out "$out/hand-v2.bin" "$@"
+$train --evaluate "$out/hand-v2.bin" --digits "$out/hand-v2-digits.bin" --val-fields 3000 \
+  --out "$out/hand-v2-reader.bin" "$@"
