@@ -378,7 +378,7 @@ fn main() -> anyhow::Result<()> {
         evaluation,
         command: if evaluated.is_some() {
             format!(
-                "cargo run --release --features synth --bin train_hand -- --evaluate {}{} --out {}",
+                "cargo run --release --features synth --bin train_hand -- --evaluate {}{} --val-fields {} --out {}",
                 args.evaluate
                     .as_ref()
                     .map(|p| p.display().to_string())
@@ -387,6 +387,7 @@ fn main() -> anyhow::Result<()> {
                     .as_ref()
                     .map(|p| format!(" --digits {}", p.display()))
                     .unwrap_or_default(),
+                args.val_fields,
                 args.out.display()
             )
         } else {
