@@ -1,4 +1,4 @@
-//! Value checks shared by the on-screen form and, later, intake: one place decides whether a value written on a
+//! Value checks shared by the on-screen form and intake: one place decides whether a value written on a
 //! form is acceptable, and says why not in Swedish, next to the field.
 //!
 //! The checks follow the form definition: each field's `check` (personnummer and samordningsnummer with the chosen

@@ -46,88 +46,32 @@ pub(crate) fn inflate(data: &[u8], cap: usize) -> Result<Vec<u8>, FilterError> {
     }
 }
 
-/// PDF LZW (MSB first, 9 to 12 bit codes), at most `cap` bytes of output.
+/// PDF LZW (MSB first, 9 to 12 bit codes; `early_change` is PDF's default and TIFF's size switch), at most
+/// `cap` bytes of output. A stream cut off before its end-of-data code gives what could be decoded, as for Flate.
 pub(crate) fn lzw(data: &[u8], early_change: bool, cap: usize) -> Result<Vec<u8>, FilterError> {
-    const CLEAR: usize = 256;
-    const EOD: usize = 257;
-    let mut out = Vec::new();
-    // Each table entry: (prefix code, last byte).
-    let mut table: Vec<(u16, u8)> = Vec::with_capacity(4096);
-    let reset = |t: &mut Vec<(u16, u8)>| {
-        t.clear();
-        t.extend((0..=255u16).map(|b| (u16::MAX, b as u8)));
-        t.push((u16::MAX, 0));
-        t.push((u16::MAX, 0));
+    use weezl::{BitOrder, LzwStatus, decode::Decoder};
+    let mut decoder = if early_change {
+        Decoder::with_tiff_size_switch(BitOrder::Msb, 8)
+    } else {
+        Decoder::new(BitOrder::Msb, 8)
     };
-    reset(&mut table);
-    let mut width = 9u32;
-    let mut acc: u32 = 0;
-    let mut nbits = 0u32;
-    let mut prev: Option<usize> = None;
-    let mut scratch = Vec::new();
-    let mut bytes = data.iter();
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut input = data;
     loop {
-        while nbits < width {
-            match bytes.next() {
-                Some(&b) => {
-                    acc = acc << 8 | u32::from(b);
-                    nbits += 8;
-                }
-                None => return Ok(out),
-            }
-        }
-        let code = ((acc >> (nbits - width)) & ((1 << width) - 1)) as usize;
-        nbits -= width;
-        if code == CLEAR {
-            reset(&mut table);
-            width = 9;
-            prev = None;
-            continue;
-        }
-        if code == EOD {
-            return Ok(out);
-        }
-        // The string for `code`, or for the code being defined right now (prev + its own first byte).
-        let first_of = |t: &Vec<(u16, u8)>, mut c: usize| {
-            while t[c].0 != u16::MAX {
-                c = t[c].0 as usize;
-            }
-            t[c].1
-        };
-        let known = code < table.len();
-        match (known, prev) {
-            (true, _) => {}
-            (false, Some(_)) if code == table.len() => {}
-            _ => return Err(FilterError::Invalid("LZW-data är trasigt".into())),
-        }
-        if let Some(p) = prev
-            && table.len() < 4096
-        {
-            let first = first_of(&table, if known { code } else { p });
-            table.push((p as u16, first));
-        }
-        scratch.clear();
-        let mut c = code;
-        loop {
-            let (parent, byte) = table[c];
-            scratch.push(byte);
-            if parent == u16::MAX {
-                break;
-            }
-            c = parent as usize;
-        }
-        if out.len() + scratch.len() > cap {
+        let step = decoder.decode_bytes(input, &mut chunk);
+        input = &input[step.consumed_in..];
+        if out.len() + step.consumed_out > cap {
             return Err(FilterError::TooLarge(cap));
         }
-        out.extend(scratch.iter().rev());
-        prev = Some(code);
-        let next = table.len() + usize::from(early_change);
-        width = match next {
-            n if n >= 2048 => 12,
-            n if n >= 1024 => 11,
-            n if n >= 512 => 10,
-            _ => 9,
-        };
+        out.extend_from_slice(&chunk[..step.consumed_out]);
+        match step.status {
+            Ok(LzwStatus::Done) => return Ok(out),
+            Ok(LzwStatus::NoProgress) => return Ok(out),
+            Ok(LzwStatus::Ok) if input.is_empty() && step.consumed_out == 0 => return Ok(out),
+            Ok(LzwStatus::Ok) => {}
+            Err(_) => return Err(FilterError::Invalid("LZW-data är trasigt".into())),
+        }
     }
 }
 
@@ -393,6 +337,27 @@ mod tests {
             lzw(&data, true, 100).unwrap(),
             vec![45, 45, 45, 45, 45, 65, 45, 45, 45, 66]
         );
+    }
+
+    #[test]
+    fn lzw_long_stream_both_code_switches_and_cap() {
+        // Long enough to fill the 4096-entry table, so the writer's clear codes are exercised too.
+        let raw: Vec<u8> = (0..200_000u32).map(|i| ((i * 7919) >> 5) as u8).collect();
+        let tiff_style = weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+            .encode(&raw)
+            .unwrap();
+        assert_eq!(lzw(&tiff_style, true, raw.len()).unwrap(), raw);
+        let plain = weezl::encode::Encoder::new(weezl::BitOrder::Msb, 8)
+            .encode(&raw)
+            .unwrap();
+        assert_eq!(lzw(&plain, false, raw.len()).unwrap(), raw);
+        assert!(matches!(
+            lzw(&tiff_style, true, raw.len() - 1),
+            Err(FilterError::TooLarge(_))
+        ));
+        // Cut off before the end-of-data code: what was decoded, no error.
+        let cut = lzw(&tiff_style[..tiff_style.len() / 2], true, raw.len()).unwrap();
+        assert!(!cut.is_empty() && raw.starts_with(&cut));
     }
 
     #[test]
