@@ -3,8 +3,8 @@
 //! personal data, and the log cannot be erased); the name stays with the scan's record.
 
 use blankett::intake::pipeline::Intake;
-use blankett::staff::audit::{Audit, LogFilter, LogKind};
 use blankett::store::Store;
+use blankett::store::audit::{Audit, LogFilter, LogKind};
 use blankett::synth::degrade::Quality;
 use blankett::synth::scenario::{self, GeneratedBatch, IdMode, Spec};
 

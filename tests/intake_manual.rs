@@ -132,11 +132,11 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
         let r = p.residual_mm.expect("a residual from the marks");
         assert!(r < 0.5, "page {}: residual {r} mm", p.page);
     }
-    let log = blankett::staff::audit::Audit::open(&intake.store)
+    let log = blankett::store::audit::Audit::open(&intake.store)
         .unwrap()
         .entries(
-            blankett::staff::audit::LogKind::Document,
-            &blankett::staff::audit::LogFilter {
+            blankett::store::audit::LogKind::Document,
+            &blankett::store::audit::LogFilter {
                 document: Some(doc.key.clone()),
                 ..Default::default()
             },

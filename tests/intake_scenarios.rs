@@ -98,11 +98,11 @@ fn a_photocopied_blank_filled_in_twice_gives_two_flagged_documents_and_a_rescan_
     assert_eq!(after[0].pages, docs[0].pages, "pages as first placed");
     assert!(!after[1].flags.iter().any(|f| f == FLAG_RESCANNED));
     // The document log says which pages came again.
-    let log = blankett::staff::audit::Audit::open(&intake.store)
+    let log = blankett::store::audit::Audit::open(&intake.store)
         .unwrap()
         .entries(
-            blankett::staff::audit::LogKind::Document,
-            &blankett::staff::audit::LogFilter {
+            blankett::store::audit::LogKind::Document,
+            &blankett::store::audit::LogFilter {
                 document: Some(after[0].key.clone()),
                 ..Default::default()
             },

@@ -8,9 +8,9 @@
 mod web_support;
 
 use blankett::staff::accounts::{AccountKind, NewAccount, Role};
-use blankett::staff::audit::{LogFilter, LogKind};
 use blankett::staff::{Settings, Staff};
 use blankett::store::Store;
+use blankett::store::audit::{LogFilter, LogKind};
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

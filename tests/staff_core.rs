@@ -6,7 +6,6 @@ use blankett::forms::Registry;
 use blankett::staff::accounts::{
     Account, AccountKind, AccountStatus, LoginError, NewAccount, Role,
 };
-use blankett::staff::audit::{self, LogFilter, LogKind};
 use blankett::staff::case::{CaseState, Registration};
 use blankett::staff::failed_logins::{Failure, MAX_PAIRS_PER_WINDOW};
 use blankett::staff::readiness::ObstacleKind;
@@ -14,6 +13,7 @@ use blankett::staff::sessions::{LoginMethod, tokens_match};
 use blankett::staff::siths::CertIdentity;
 use blankett::staff::{Settings, Staff, StaffError, export};
 use blankett::store::Store;
+use blankett::store::audit::{self, LogFilter, LogKind};
 use blankett::store::documents::{
     Document, DocumentPage, DocumentStatus, PageRef, StoredField, Suggestion, Value,
 };

@@ -3,9 +3,9 @@
 //! process refused clearly.
 
 use blankett::staff::accounts::{AccountStatus, LoginError};
-use blankett::staff::audit::{LogFilter, LogKind};
 use blankett::staff::{Settings, Staff};
 use blankett::store::Store;
+use blankett::store::audit::{LogFilter, LogKind};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

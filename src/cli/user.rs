@@ -4,9 +4,9 @@
 use super::CliError;
 use crate::domain::regions::Regions;
 use crate::staff::accounts::{AccountKind, AccountStatus, NewAccount, Role, normalize_username};
-use crate::staff::audit::LogKind;
 use crate::staff::{Settings, Staff, StaffError};
 use crate::store::Store;
+use crate::store::audit::LogKind;
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;

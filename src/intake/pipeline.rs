@@ -15,7 +15,7 @@ use crate::formid::{FormId, PageStamp};
 use crate::forms::layout::PageLayout;
 use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
-use crate::staff::audit::{Audit, LogKind};
+use crate::store::audit::{Audit, LogKind};
 use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
 use crate::store::{Store, StoreError};

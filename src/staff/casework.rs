@@ -3,7 +3,6 @@
 //! the registration record live here.
 
 use super::accounts::{Account, AccountStatus};
-use super::audit::{Audit, LogKind, Pending};
 use super::case::{
     Case, CaseState, CheckOverride, FieldChange, Forward, Registration, Reviewed, SetAsidePage,
 };
@@ -13,6 +12,7 @@ use super::{StaffError, abort, committed, from_json, to_json};
 use crate::domain::regions::Regions;
 use crate::forms::definition::{FieldDefinition, FieldKind};
 use crate::forms::{Form, Registry};
+use crate::store::audit::{Audit, LogKind, Pending};
 use crate::store::documents::{Document, DocumentStatus, Value};
 use crate::store::{Store, get_json, now_rfc3339, put_json};
 use crate::validation::{self, FieldValue, FormValues};

@@ -2,11 +2,11 @@
 //! the logs (CSV), and the postlista: diarienummer, date and kind of document, with no personal data.
 
 use super::StaffError;
-use super::audit::LogEntry;
 use super::case::Registration;
 use crate::forms::Registry;
 use crate::forms::definition::FormKind;
 use crate::store::StoreError;
+use crate::store::audit::LogEntry;
 use crate::store::documents::Value;
 use serde::Serialize;
 use std::collections::BTreeSet;

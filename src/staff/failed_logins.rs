@@ -8,8 +8,8 @@
 //! summed into one entry. So a window adds at most 2 x [`MAX_PAIRS_PER_WINDOW`] + 1 entries, whatever the attack.
 
 use super::StaffError;
-use super::audit::{Audit, LogKind};
 use super::login_throttle::shown_client;
+use crate::store::audit::{Audit, LogKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Mutex;

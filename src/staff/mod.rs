@@ -1,4 +1,4 @@
-//! The staff side's model: accounts and log-in, sessions, the hash-chained logs, the work on each document
+//! The staff side's model: accounts and log-in, sessions, the work on each document
 //! (corrections, register, reject, forward, put aside), diarienummer, the queues and the exports.
 //!
 //! Everything here is plain Rust over sled, without HTTP: the pages and the JSON API in `web::staff` call it, and
@@ -7,7 +7,6 @@
 //! account's regions, exactly as for a document that does not exist.
 
 pub mod accounts;
-pub mod audit;
 pub mod case;
 pub mod casework;
 pub mod diarie;
@@ -131,7 +130,7 @@ fn number_in(name: &str, text: &str, min: u32, max: u32) -> Result<u32, StaffErr
 pub struct Staff {
     pub accounts: accounts::Accounts,
     pub sessions: sessions::Sessions,
-    pub audit: audit::Audit,
+    pub audit: crate::store::audit::Audit,
     pub casework: casework::Casework,
     /// Log-in throttling per client address, shared by every worker of the process.
     pub throttle: Arc<login_throttle::LoginThrottle>,
@@ -147,7 +146,7 @@ impl Staff {
         let db = store.db();
         let sessions = sessions::Sessions::new(db)?;
         let accounts = accounts::Accounts::new(db, sessions.clone())?;
-        let audit = audit::Audit::open(store)?;
+        let audit = crate::store::audit::Audit::open(store)?;
         let casework = casework::Casework::new(db, audit.clone(), settings.diarie_format.clone())?;
         let throttle = Arc::new(login_throttle::LoginThrottle::new(login_throttle::Policy {
             pair_free: settings.max_failed_logins,

@@ -1,7 +1,10 @@
-//! The sled database under the data folder. For now: the register of issued form IDs.
+//! The sled database under the data folder and what intake and the staff side keep in it: the register of issued
+//! form IDs, scans as received (the files beside it, under `scans/`), documents and the unidentified queue, and
+//! the hash-chained user and document logs ([`audit`]), which intake and the staff side both write through.
 //!
 //! sled admits one process per database; a second process gets a clear error instead of a lock failure.
 
+pub mod audit;
 pub mod documents;
 pub mod issued;
 pub mod scans;

@@ -7,8 +7,8 @@ use super::views::short_time;
 use super::{Face, Site, csrf, refuse, see_other, segment, staff_error};
 use crate::staff::StaffError;
 use crate::staff::accounts::{AccountKind, AccountStatus, NewAccount, Role};
-use crate::staff::audit::{LogFilter, LogKind};
 use crate::staff::export::log_csv;
+use crate::store::audit::{LogFilter, LogKind};
 use crate::web::Params;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -152,8 +152,8 @@ fn regions_of(site: &Site, params: &Params) -> Result<Vec<String>, StaffError> {
 fn audit_admin(site: &Site, caller: &Caller, action: &str, detail: &str) -> Result<(), StaffError> {
     site.staff
         .audit
-        .append(LogKind::User, caller.username(), action, None, None, detail)
-        .map(|_| ())
+        .append(LogKind::User, caller.username(), action, None, None, detail)?;
+    Ok(())
 }
 
 /// `POST /staff/admin/anvandare`: a new account, active at once (an admin created it).
@@ -325,7 +325,7 @@ pub async fn log(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Htt
         .and_then(|e| Ok((e, site.staff.audit.verify(kind)?)))
     {
         Ok(x) => x,
-        Err(e) => return staff_error(&site, Some(&caller), Face::Page, e),
+        Err(e) => return staff_error(&site, Some(&caller), Face::Page, e.into()),
     };
     let total = entries.len();
     let labels = field_labels(&site);
@@ -421,16 +421,21 @@ pub async fn log_csv_export(
     } else {
         "anvandarlogg"
     };
-    let result = site.staff.audit.entries(kind, &filter).and_then(|entries| {
-        let csv = log_csv(&entries)?;
-        audit_admin(
-            &site,
-            &caller,
-            "export",
-            &format!("{name}, {} poster", entries.len()),
-        )?;
-        Ok(csv)
-    });
+    let result = site
+        .staff
+        .audit
+        .entries(kind, &filter)
+        .map_err(StaffError::from)
+        .and_then(|entries| {
+            let csv = log_csv(&entries)?;
+            audit_admin(
+                &site,
+                &caller,
+                "export",
+                &format!("{name}, {} poster", entries.len()),
+            )?;
+            Ok(csv)
+        });
     match result {
         Ok(csv) => download(
             "text/csv; charset=utf-8",

@@ -5,9 +5,9 @@ use super::session::Caller;
 use super::views::region_name;
 use super::views::short_time;
 use super::{Face, Site, staff_error};
-use crate::staff::audit::LogKind;
 use crate::staff::export;
 use crate::staff::{StaffError, case::Registration};
+use crate::store::audit::LogKind;
 use crate::web::Params;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -78,6 +78,7 @@ fn log_export(
             what,
         )
         .map(|_| ())
+        .map_err(StaffError::from)
 }
 
 pub fn download(content_type: &str, filename: &str, body: Vec<u8>) -> HttpResponse {

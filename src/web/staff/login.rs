@@ -6,10 +6,10 @@
 use super::session::{Caller, SESSION_COOKIE, cookie, removal};
 use super::{Face, MAX_FORM, Site, blocking, csrf, internal, see_other};
 use crate::staff::accounts::{Account, LoginError};
-use crate::staff::audit::LogKind;
 use crate::staff::failed_logins::Failure;
 use crate::staff::sessions::LoginMethod;
 use crate::staff::siths::{self, CertIdentity};
+use crate::store::audit::LogKind;
 use crate::web::Params;
 use crate::web::tls::PeerCertificate;
 use actix_web::http::{StatusCode, header};

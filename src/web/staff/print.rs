@@ -10,8 +10,8 @@ use super::views::{person_name, shown_id};
 use super::{Face, Site, internal, segment, staff_error};
 use crate::forms::Form;
 use crate::render::Copy;
-use crate::staff::audit::LogKind;
 use crate::staff::case::Registration;
+use crate::store::audit::LogKind;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use lopdf::content::{Content, Operation};
@@ -40,7 +40,7 @@ pub async fn registered_pdf(
         Some(&reg.region),
         &reg.diarienummer,
     ) {
-        return staff_error(&site, Some(&caller), Face::Page, e);
+        return staff_error(&site, Some(&caller), Face::Page, e.into());
     }
     let site2 = site.clone();
     let pdf = super::blocking(move || pdf(&site2, &reg)).await;

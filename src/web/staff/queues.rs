@@ -345,7 +345,7 @@ pub async fn place(
     };
     let region = site.staff.casework.case(&doc).ok().and_then(|c| c.region);
     if let Err(e) = site.staff.audit.append(
-        crate::staff::audit::LogKind::Document,
+        crate::store::audit::LogKind::Document,
         caller.username(),
         "page_placed",
         Some(&doc.key),
@@ -355,7 +355,7 @@ pub async fn place(
             unidentified_id(&scan, index)
         ),
     ) {
-        return staff_error(&site, Some(&caller), Face::Page, e);
+        return staff_error(&site, Some(&caller), Face::Page, e.into());
     }
     // The page may belong to a copy of another region: then the person is not shown it.
     if super::document::access(&site, &caller.account, &doc.key).is_ok() {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::intake::pipeline::Report;
 use crate::staff::StaffError;
-use crate::staff::audit::LogKind;
+use crate::store::audit::LogKind;
 use crate::store::documents::PageOutcome;
 use crate::store::scans::ScanState;
 use crate::web::Params;

@@ -2,8 +2,7 @@
 //! afterwards is detected: the user log (log-ins, failed log-ins, documents opened, exports) and the document log
 //! (taken in, field changed, registered, forwarded, rejected, put aside).
 
-use super::{StaffError, abort, committed, from_json, to_json};
-use crate::store::Store;
+use super::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sled::Transactional;
@@ -134,11 +133,12 @@ pub(crate) struct Pending<'a> {
 }
 
 impl Pending<'_> {
-    pub(crate) fn append_in(
+    /// Appends within the caller's transaction, whose error type need only take a [`StoreError`].
+    pub(crate) fn append_in<E: From<StoreError>>(
         &self,
         log: &sled::transaction::TransactionalTree,
         heads: &sled::transaction::TransactionalTree,
-    ) -> sled::transaction::ConflictableTransactionResult<LogEntry, StaffError> {
+    ) -> sled::transaction::ConflictableTransactionResult<LogEntry, E> {
         let head: Option<Head> = match heads.get(self.kind.head_key())? {
             Some(bytes) => Some(from_json(&bytes).or_else(abort)?),
             None => None,
@@ -171,7 +171,7 @@ impl Pending<'_> {
 
 impl Audit {
     /// The logs of this store; usable on its own by the intake pipeline.
-    pub fn open(store: &Store) -> Result<Audit, StaffError> {
+    pub fn open(store: &Store) -> Result<Audit, StoreError> {
         let db = store.db();
         Ok(Audit {
             user: db.open_tree(USER_TREE)?,
@@ -197,7 +197,7 @@ impl Audit {
         document: Option<&str>,
         region: Option<&str>,
         detail: &str,
-    ) -> Result<LogEntry, StaffError> {
+    ) -> Result<LogEntry, StoreError> {
         // A poisoned lock only means another append panicked; the chain itself is in sled and still whole.
         // Always the transaction turn first, then the log's lock: the same order everywhere.
         let _one = crate::store::one_transaction();
@@ -212,9 +212,12 @@ impl Audit {
             region,
             detail,
         };
-        committed(
-            (self.tree(kind), &self.heads).transaction(|(log, heads)| entry.append_in(log, heads)),
-        )
+        (self.tree(kind), &self.heads)
+            .transaction(|(log, heads)| entry.append_in(log, heads))
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Abort(e) => e,
+                sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+            })
     }
 
     /// The log's lock: taken (after [`crate::store::one_transaction`]) by whoever appends, also inside a
@@ -229,7 +232,7 @@ impl Audit {
     }
 
     /// Entries in order, filtered.
-    pub fn entries(&self, kind: LogKind, filter: &LogFilter) -> Result<Vec<LogEntry>, StaffError> {
+    pub fn entries(&self, kind: LogKind, filter: &LogFilter) -> Result<Vec<LogEntry>, StoreError> {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let mut out = Vec::new();
         // Newest first, so that a limit keeps the newest; turned back into order at the end.
@@ -248,7 +251,7 @@ impl Audit {
     }
 
     /// Recomputes every hash and link; also finds gaps and entries removed from the end.
-    pub fn verify(&self, kind: LogKind) -> Result<Verification, StaffError> {
+    pub fn verify(&self, kind: LogKind) -> Result<Verification, StoreError> {
         let mut entries = 0;
         let mut expected_seq = 1;
         let mut prev = GENESIS.to_string();
@@ -294,6 +297,23 @@ impl Audit {
             first_broken,
         })
     }
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Aborts a transaction of any error type that takes a [`StoreError`].
+fn abort<T, E: From<StoreError>>(
+    e: StoreError,
+) -> Result<T, sled::transaction::ConflictableTransactionError<E>> {
+    Err(sled::transaction::ConflictableTransactionError::Abort(
+        E::from(e),
+    ))
 }
 
 pub const USER_TREE: &str = "log_user";
