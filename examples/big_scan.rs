@@ -5,7 +5,8 @@
 //! and the peak resident memory.
 //!
 //! `cargo run --release --example big_scan -- [PAGES] [FILE.pdf]`: PAGES defaults to 500; with FILE.pdf the
-//! generated file is kept there, and an existing one is used as it is.
+//! generated file is kept there, and an existing one is used as it is. `BIG_SCAN_TYPED=1` types every copy
+//! (no handwriting: the cost of intake apart from the handwriting reader).
 use blankett::synth::degrade::Quality;
 use blankett::synth::pack::{FileFormat, PageCodec};
 use blankett::synth::scenario::{self, IdMode, Spec};
@@ -28,6 +29,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             supplement_rate: 0.0,
             qualities: vec![Quality::Clean300],
             upside_down_rate: 0.05,
+            typed_rate: std::env::var("BIG_SCAN_TYPED")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(Spec::default().typed_rate),
             format: FileFormat::Pdf,
             grey_codec: PageCodec::Jpeg(75),
             ids: IdMode::Seeded,

@@ -19,6 +19,19 @@ pub fn issue_and_render(
     count: usize,
     channel: Channel,
 ) -> Result<(Vec<u8>, Vec<FormId>), String> {
+    let ids = issue(store, parts, region, count, channel)?;
+    let pdf = render(renderer, parts, region, &ids)?;
+    Ok((pdf, ids))
+}
+
+/// Records `count` new IDs in the register of issued IDs.
+pub fn issue(
+    store: &Store,
+    parts: &[&Form],
+    region: &Region,
+    count: usize,
+    channel: Channel,
+) -> Result<Vec<FormId>, String> {
     let main = parts.first().ok_or("ingen blankett vald")?;
     let request = IssueRequest {
         form: main.code,
@@ -31,10 +44,19 @@ pub fn issue_and_render(
         channel,
         filled_on_screen: false,
     };
-    let ids = store
+    store
         .issued
         .issue(&request, count)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// One PDF with a copy of `parts` for each of `ids`.
+pub fn render(
+    renderer: &Renderer,
+    parts: &[&Form],
+    region: &Region,
+    ids: &[FormId],
+) -> Result<Vec<u8>, String> {
     let copies: Vec<Copy<'_>> = ids
         .iter()
         .map(|&id| Copy {
@@ -43,6 +65,5 @@ pub fn issue_and_render(
             region,
         })
         .collect();
-    let pdf = renderer.render(&copies).map_err(|e| e.to_string())?;
-    Ok((pdf, ids))
+    renderer.render(&copies).map_err(|e| e.to_string())
 }

@@ -55,6 +55,48 @@ fn deflate(data: &[u8], level: u8) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, level)
 }
 
+/// One zlib compressor for every per-copy stream of a render. A new compressor zeroes some 160 KB of hash
+/// tables, and freeing them trims the heap each time: per copy, that was the extra system time of
+/// `blankett print` measured against the render before the restructuring.
+struct CopyDeflater {
+    core: Box<miniz_oxide::deflate::core::CompressorOxide>,
+}
+
+impl CopyDeflater {
+    fn new() -> Self {
+        let mut core = Box::<miniz_oxide::deflate::core::CompressorOxide>::default();
+        core.set_format_and_level(miniz_oxide::DataFormat::Zlib, LEVEL_COPY);
+        CopyDeflater { core }
+    }
+
+    fn zlib(&mut self, data: &[u8]) -> Vec<u8> {
+        use miniz_oxide::deflate::core::{TDEFLFlush, TDEFLStatus, compress};
+        self.core.reset();
+        let mut out = vec![0u8; data.len() / 2 + 64];
+        let (mut read, mut written) = (0, 0);
+        loop {
+            let (status, bytes_in, bytes_out) = compress(
+                &mut self.core,
+                &data[read..],
+                &mut out[written..],
+                TDEFLFlush::Finish,
+            );
+            read += bytes_in;
+            written += bytes_out;
+            match status {
+                TDEFLStatus::Done => {
+                    out.truncate(written);
+                    return out;
+                }
+                TDEFLStatus::Okay if written == out.len() => out.resize(out.len() * 2, 0),
+                TDEFLStatus::Okay => {}
+                // Not reached with a valid level and a buffer that grows; the one-off path is always right.
+                _ => return deflate(data, LEVEL_COPY),
+            }
+        }
+    }
+}
+
 /// Renders copies of the forms in a [`Registry`]. Build it once and share it: the constructor does the work
 /// every copy would otherwise repeat.
 pub struct Renderer {
@@ -152,6 +194,7 @@ impl Renderer {
         let mut next = Ref::new(FIRST_FREE);
         let mut template_refs: HashMap<(FormCode, usize), Ref> = HashMap::new();
         let mut page_refs = Vec::with_capacity(total_pages);
+        let mut deflater = CopyDeflater::new();
 
         for copy in copies {
             let pages = copy.page_count() as u32;
@@ -203,7 +246,7 @@ impl Renderer {
                             })?;
                     }
                     let content_ref = next.bump();
-                    let data = deflate(&content.finish(), LEVEL_COPY);
+                    let data = deflater.zlib(&content.finish());
                     pdf.stream(content_ref, &data).filter(Filter::FlateDecode);
 
                     let page_ref = next.bump();
