@@ -109,9 +109,11 @@ fn main() {
                         let bytes = &batch.files.iter().find(|(n, _)| *n == tp.file).unwrap().1;
                         hex::encode(sha2::Sha256::digest(bytes))
                     };
-                    let Some(p) = docs.iter().flat_map(|d| d.pages.values()).find(|p| {
-                        p.source.scan == sha && p.source.index == tp.index
-                    }) else {
+                    let Some(p) = docs
+                        .iter()
+                        .flat_map(|d| d.pages.values())
+                        .find(|p| p.source.scan == sha && p.source.index == tp.index)
+                    else {
                         continue;
                     };
                     let Some(x) = &p.features else { continue };

@@ -277,8 +277,7 @@ impl Documents {
     pub fn regroup(&self, docs: &[&Document], untouched: &[&str]) -> Result<bool, StoreError> {
         let mut writes = Vec::new();
         for doc in docs {
-            let bytes =
-                serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let bytes = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let mut outcomes = Vec::new();
             for p in doc.pages.values() {
                 let outcome = serde_json::to_vec(&PageOutcome::Placed {

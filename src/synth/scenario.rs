@@ -371,7 +371,9 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
         let id = match (spec.same_id, spec.ids) {
             (Some(id), _) => id,
             // A copy of the blank the document before it was filled in on.
-            (None, _) if i % copies != 0 => plans.last().map_or(FormId::generate(main.code), |p| p.id),
+            (None, _) if i % copies != 0 => {
+                plans.last().map_or(FormId::generate(main.code), |p| p.id)
+            }
             (None, IdMode::Seeded) => seeded_id(main, &mut sub_rng(seed, 2_000_000 + i as u64)),
             (None, IdMode::Random) => FormId::generate(main.code),
         };

@@ -164,11 +164,16 @@ fn printed_black(page: &ScanPage, al: &Alignment) -> Option<f32> {
     let mut greys = Vec::new();
     for mark in &CORNER_MARKS {
         let r = mark.rect;
-        for (dx, dy) in [(0.35, 0.35), (0.65, 0.35), (0.35, 0.65), (0.65, 0.65), (0.5, 0.5)] {
-            let (x, y) = al.transform.apply(
-                f64::from(r.x + r.w * dx),
-                f64::from(r.y + r.h * dy),
-            );
+        for (dx, dy) in [
+            (0.35, 0.35),
+            (0.65, 0.35),
+            (0.35, 0.65),
+            (0.65, 0.65),
+            (0.5, 0.5),
+        ] {
+            let (x, y) = al
+                .transform
+                .apply(f64::from(r.x + r.w * dx), f64::from(r.y + r.h * dy));
             if x >= 0.0 && y >= 0.0 && (x as u32) < w && (y as u32) < h {
                 greys.push(f32::from(page.image.get_pixel(x as u32, y as u32).0[0]));
             }

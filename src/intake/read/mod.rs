@@ -298,7 +298,15 @@ fn identity_types(page: &ScanPage, al: &Alignment, layout: &PageLayout) -> Vec<(
         }
         if let Geometry::Choice { multiple, options } = &field.geometry {
             let crop = crop_box(page, al, &field.boxes());
-            let read = read_choice(page, al, field, *multiple, options, crop, &mut PageInk::default());
+            let read = read_choice(
+                page,
+                al,
+                field,
+                *multiple,
+                options,
+                crop,
+                &mut PageInk::default(),
+            );
             if let FieldValue::Ticked(t) = read.value
                 && let [one] = t.as_slice()
             {

@@ -341,7 +341,10 @@ pub async fn swap_page(
 ) -> HttpResponse {
     let params = form_or_return!(req, site, caller, body);
     let key = segment(&req, "key");
-    let Some(page) = params.get("sida").and_then(|p| p.trim().parse::<u32>().ok()) else {
+    let Some(page) = params
+        .get("sida")
+        .and_then(|p| p.trim().parse::<u32>().ok())
+    else {
         return staff_error(
             &site,
             Some(&caller),
@@ -351,10 +354,7 @@ pub async fn swap_page(
     };
     let other = params.get("med").unwrap_or_default();
     match swap(&site, &caller, &key, other, page) {
-        Ok(_) => see_other(&format!(
-            "/staff/dokument/{}?bytt={page}",
-            key_path(&key)
-        )),
+        Ok(_) => see_other(&format!("/staff/dokument/{}?bytt={page}", key_path(&key))),
         Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
     }
 }
