@@ -94,7 +94,7 @@ fn one_page_files(seed: u64) -> GeneratedBatch {
     scenario::generate(seed, &spec).unwrap()
 }
 
-fn file<'a>(batch: &'a GeneratedBatch, sheet: usize, page: u32) -> (&'a str, &'a [u8]) {
+fn file(batch: &GeneratedBatch, sheet: usize, page: u32) -> (&str, &[u8]) {
     let p = batch.truth[sheet]
         .pages
         .iter()

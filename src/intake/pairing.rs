@@ -161,7 +161,10 @@ impl Scorer<'_> {
 
 /// Where each page goes: for each sheet (by index into the documents), the pages it holds, as
 /// (document index, page number) of where the page is now.
-pub type Arrangement = Vec<Vec<(usize, u32)>>;
+pub type Arrangement = Vec<Vec<PageAt>>;
+
+/// A page by where it lies now: (document index, page number).
+pub type PageAt = (usize, u32);
 
 /// The result of weighing the arrangements of the pages on one ID.
 #[derive(Debug, Clone)]
@@ -175,8 +178,8 @@ pub struct Weighing {
 }
 
 /// A partition of pages, independent of which document holds which part.
-pub fn partition_key(a: &Arrangement) -> Vec<Vec<(usize, u32)>> {
-    let mut parts: Vec<Vec<(usize, u32)>> = a
+pub fn partition_key(a: &Arrangement) -> Arrangement {
+    let mut parts: Arrangement = a
         .iter()
         .map(|p| {
             let mut p = p.clone();
@@ -217,7 +220,7 @@ pub fn weigh(docs: &[Document], movable: &[bool], scorer: &Scorer<'_>) -> Option
         .enumerate()
         .flat_map(|(d, doc)| doc.pages.keys().map(move |n| (d, *n)))
         .collect();
-    let mut pair: BTreeMap<((usize, u32), (usize, u32)), f32> = BTreeMap::new();
+    let mut pair: BTreeMap<(PageAt, PageAt), f32> = BTreeMap::new();
     for (i, &x) in all.iter().enumerate() {
         for &y in &all[i + 1..] {
             if x.1 != y.1 {
@@ -265,7 +268,8 @@ pub fn weigh(docs: &[Document], movable: &[bool], scorer: &Scorer<'_>) -> Option
         .collect();
     let numbers: Vec<&Vec<(usize, u32)>> = by_number.values().collect();
     // For each page number, the slot of each of its pages (an injective choice), by odometer.
-    let mut best: BTreeMap<Vec<Vec<(usize, u32)>>, (f32, usize, Arrangement)> = BTreeMap::new();
+    // Per partition: its score, the fewest moves that reach it, and that arrangement.
+    let mut best: BTreeMap<Arrangement, (f32, usize, Arrangement)> = BTreeMap::new();
     let mut choice: Vec<Vec<usize>> = numbers.iter().map(|p| (0..p.len()).collect()).collect();
     loop {
         let mut a: Arrangement = docs
