@@ -40,7 +40,7 @@ fn main() {
         Quality::FaxNormal,
     ];
     let (mut right, mut flagged, mut wrong, mut flagged_right) = (0, 0, 0, 0);
-    let (mut confident, mut confident_wrong) = (0, 0);
+    let (mut confident, mut confident_wrong, mut boxes_wrong) = (0, 0, 0);
     let started = std::time::Instant::now();
     for seed in first..first + runs {
         let mut r = rng(seed);
@@ -86,6 +86,7 @@ fn main() {
             };
             confident += j.confident;
             confident_wrong += j.confident_wrong.len();
+            boxes_wrong += j.text_boxes_wrong.len();
             let writers: Vec<&str> = batch.truth.iter().map(|t| t.writer.as_str()).collect();
             println!(
                 "seed {seed}: {outcome} (paired right: {}, {} documents, devices {:?}, writers {:?}){}",
@@ -93,10 +94,13 @@ fn main() {
                 j.documents,
                 qualities,
                 writers,
-                if j.confident_wrong.is_empty() {
+                if j.confident_wrong.is_empty() && j.text_boxes_wrong.is_empty() {
                     String::new()
                 } else {
-                    format!("; confident but wrong: {:?}", j.confident_wrong)
+                    format!(
+                        "; confident but wrong: {:?}; free-text boxes called empty wrongly: {:?}",
+                        j.confident_wrong, j.text_boxes_wrong
+                    )
                 }
             );
         }
@@ -142,7 +146,8 @@ fn main() {
     println!(
         "\n{n} pairs: paired right and sure {right} ({:.1} %), flagged {flagged} ({:.1} %; {flagged_right} of them \
          paired right), paired wrong without a flag {wrong} ({:.1} %); fields at >= 0.9: {confident}, of them \
-         wrong {confident_wrong}; {:.0} s",
+         wrong {confident_wrong} (free-text boxes called empty or written wrongly at >= 0.9, a person reads \
+         them: {boxes_wrong}); {:.0} s",
         pct(right),
         pct(flagged),
         pct(wrong),

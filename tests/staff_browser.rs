@@ -583,6 +583,7 @@ fn a_page_is_swapped_between_two_copies_of_one_photocopied_blank() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let data_dir = tempfile::tempdir().unwrap();
     let file = |sheet: usize, page: u32| {
         let name = &batch.truth[sheet]
             .pages
@@ -595,7 +596,7 @@ fn a_page_is_swapped_between_two_copies_of_one_photocopied_blank() {
         std::fs::write(&path, bytes).unwrap();
         path
     };
-    let data = dir.path().join("data");
+    let data = data_dir.path().to_path_buf();
     let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
     // Sheet A's page 1 and sheet B's page 2 first: one document, which staff take on (forwarded to region 01).
     staff_support::intake(&data, &[file(0, 1), file(1, 2)]);
@@ -633,7 +634,7 @@ fn a_page_is_swapped_between_two_copies_of_one_photocopied_blank() {
     });
     assert_eq!(keys.len(), 2);
     let (first, second) = (keys[0].clone(), keys[1].clone());
-    let server = Server::start_in(dir, &[]);
+    let server = Server::start_in(data_dir, &[]);
     let api = staff_support::Client::logged_in(&server, "anna");
     let page2 = |key: &str| -> Vec<(String, serde_json::Value, f64)> {
         let (status, v) = api.json(&format!("/api/dokument/{}", key_path(key)));

@@ -447,4 +447,83 @@ mod tests {
         assert!(writer_score(&a, &same) > 3.0);
         assert!(writer_score(&a, &other) < -10.0);
     }
+
+    fn page(n: u32, scan: &str, index: usize, f: &PageFeatures) -> DocumentPage {
+        DocumentPage {
+            page: n,
+            template: format!("KA1.{n}"),
+            source: crate::store::documents::PageRef {
+                scan: scan.into(),
+                index,
+            },
+            residual_mm: Some(0.2),
+            orientation: 0,
+            ink: vec![],
+            features: Some(f.clone()),
+        }
+    }
+
+    fn doc(key: &str, pages: Vec<DocumentPage>) -> Document {
+        Document {
+            key: key.into(),
+            form_id: "KA1-7GQ4-M2XD-P".into(),
+            form: "klinisk".into(),
+            version: 1,
+            pages_total: 2,
+            pages: pages.into_iter().map(|p| (p.page, p)).collect(),
+            fields: BTreeMap::new(),
+            region: None,
+            status: crate::store::documents::DocumentStatus::Pending,
+            flags: vec![],
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn writer(darkness: f32, height: f32, slant: f32) -> PageFeatures {
+        PageFeatures {
+            dpi: 200.0,
+            bilevel: false,
+            cells: 30,
+            marks: 30,
+            darkness: Some(darkness),
+            stroke_mm: Some(0.4),
+            height_mm: Some(height),
+            slant: Some(slant),
+        }
+    }
+
+    #[test]
+    fn a_wrong_pairing_is_undone_and_a_doubtful_one_is_not_sure() {
+        let registry = crate::forms::Registry::embedded();
+        let form = registry.get("klinisk", None).unwrap();
+        let ctx = Context::now();
+        let scorer = Scorer {
+            parts: vec![form.as_ref()],
+            ctx: &ctx,
+        };
+        let (a, b) = (writer(0.9, 5.0, 0.15), writer(0.5, 4.0, -0.05));
+        // Page 1 of writer A with page 2 of writer B, and the other way round: pages across two files.
+        let docs = vec![
+            doc("K", vec![page(1, "s1", 0, &a), page(2, "s2", 0, &b)]),
+            doc("K#2", vec![page(1, "s2", 1, &b), page(2, "s1", 1, &a)]),
+        ];
+        let w = weigh(&docs, &[true, true], &scorer).unwrap();
+        assert!(w.changed && w.margin >= CLEAR_MARGIN, "{w:?}");
+        let mut moved = docs.clone();
+        assert_eq!(rearrange(&mut moved, &w.best).len(), 2);
+        assert_eq!(moved[0].pages[&2].source.scan, "s1");
+        assert_eq!(moved[1].pages[&2].source.scan, "s2");
+        // With the first document fixed (being worked on), nothing may move.
+        let fixed = weigh(&docs, &[false, true], &scorer).unwrap();
+        assert!(!fixed.changed);
+        // Two writers who look alike: no pairing is clearly the best.
+        let c = writer(0.9, 5.05, 0.16);
+        let alike = vec![
+            doc("K", vec![page(1, "s1", 0, &a), page(2, "s2", 0, &c)]),
+            doc("K#2", vec![page(1, "s2", 1, &c), page(2, "s1", 1, &a)]),
+        ];
+        let w = weigh(&alike, &[true, true], &scorer).unwrap();
+        assert!(w.margin < CLEAR_MARGIN, "{w:?}");
+    }
 }
