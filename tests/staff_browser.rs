@@ -553,3 +553,187 @@ fn a_wrong_check_digit_cannot_be_registered_by_accident() {
         "{line}"
     );
 }
+
+/// Issue 18: two copies of one photocopied blank whose pages came in while one of them was already being worked on
+/// (so intake did not move its pages): both flagged. A person compares the other copy's pages beside this one and
+/// swaps page 2 in one action; the values of page 2 follow the page, and the swap is in the document log.
+#[test]
+fn a_page_is_swapped_between_two_copies_of_one_photocopied_blank() {
+    use blankett::synth::scenario::{self, IdMode, Spec};
+    let out = output_dir("staff-browser-byt-sida");
+    for e in std::fs::read_dir(&out).unwrap().flatten() {
+        let _ = std::fs::remove_file(e.path());
+    }
+    let batch = scenario::generate(
+        191,
+        &Spec {
+            documents: 2,
+            copies_per_id: 2,
+            forms: vec!["klinisk".into()],
+            supplement_rate: 0.0,
+            qualities: vec![blankett::synth::degrade::Quality::Office200],
+            typed_rate: 0.0,
+            upside_down_rate: 0.0,
+            pages_per_file: Some(1),
+            ids: IdMode::Seeded,
+            threads: 2,
+            prefix: "kopia".into(),
+            ..Spec::default()
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = tempfile::tempdir().unwrap();
+    let file = |sheet: usize, page: u32| {
+        let name = &batch.truth[sheet]
+            .pages
+            .iter()
+            .find(|p| p.page == page)
+            .unwrap()
+            .file;
+        let path = dir.path().join(name);
+        let bytes = &batch.files.iter().find(|(n, _)| n == name).unwrap().1;
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let data = data_dir.path().to_path_buf();
+    let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
+    // Sheet A's page 1 and sheet B's page 2 first: one document, which staff take on (forwarded to region 01).
+    staff_support::intake(&data, &[file(0, 1), file(1, 2)]);
+    let forward_all = || {
+        staff_support::with_staff(&data, |store, staff| {
+            if staff.accounts.get("admin").unwrap().is_none() {
+                staff_support::add_accounts(staff);
+            }
+            let admin = staff.accounts.get("admin").unwrap().unwrap();
+            for doc in store.documents.with_id(&id.compact()).unwrap() {
+                if staff.casework.case(&doc).unwrap().region.is_none() {
+                    staff
+                        .casework
+                        .forward(store, &doc.key, "01", "Testdata: kopierad blankett", &admin)
+                        .unwrap();
+                }
+            }
+            store.flush().unwrap();
+        })
+    };
+    forward_all();
+    staff_support::intake(&data, &[file(1, 1), file(0, 2)]);
+    forward_all();
+    let keys: Vec<String> = staff_support::with_staff(&data, |store, _| {
+        let docs = store.documents.with_id(&id.compact()).unwrap();
+        for d in &docs {
+            assert!(
+                d.flags.iter().any(|f| f == "osaker_parning"),
+                "{}: {:?}",
+                d.key,
+                d.flags
+            );
+        }
+        docs.iter().map(|d| d.key.clone()).collect()
+    });
+    assert_eq!(keys.len(), 2);
+    let (first, second) = (keys[0].clone(), keys[1].clone());
+    let server = Server::start_in(data_dir, &[]);
+    let api = staff_support::Client::logged_in(&server, "anna");
+    let page2 = |key: &str| -> Vec<(String, serde_json::Value, f64)> {
+        let (status, v) = api.json(&format!("/api/dokument/{}", key_path(key)));
+        assert_eq!(status, 200, "{v}");
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["page"] == 2)
+            .map(|f| {
+                (
+                    f["name"].as_str().unwrap().to_string(),
+                    f["value"].clone(),
+                    f["confidence"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (first_before, second_before) = (page2(&first), page2(&second));
+    assert_ne!(first_before, second_before, "two writers, two page 2s");
+    assert!(
+        first_before
+            .iter()
+            .chain(&second_before)
+            .all(|(_, _, c)| *c < 0.9),
+        "flagged copies: no field at 0.9"
+    );
+    let driver = start_driver();
+    let downloads = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = browser(&driver, downloads.path(), profile.path()).await;
+        client.set_window_size(1280, 1100).await.unwrap();
+        let mut steps = Steps {
+            client: &client,
+            dir: &out,
+            n: 0,
+        };
+        log_in(&client, &mut steps, &server, "anna", "").await;
+        client
+            .goto(&server.url(&format!("/staff/dokument/{}", key_path(&first))))
+            .await
+            .unwrap();
+        wait_for(&client, "#andra-exemplar").await;
+        let warning = text_of(&client, "main").await;
+        assert!(
+            warning.contains(
+                "Samma blankett-id på två ifyllda exemplar — kontrollera att sidorna hör ihop"
+            ),
+            "{warning}"
+        );
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        steps.shot("tva-exemplar").await;
+        client
+            .execute(
+                "document.getElementById('andra-exemplar').scrollIntoView({block: 'start'});",
+                vec![],
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        steps.shot("jamfor-sidorna").await;
+        let button = format!("#byt-{}-2", second.replace('#', "-"));
+        click(&client, &button).await;
+        wait_for(&client, "#bytt-kvitto").await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        steps.shot("sida-2-bytt").await;
+
+        // The admin reads the document log: the swap, by whom, on both copies.
+        click(&client, "form.utloggning button").await;
+        wait_for(&client, "#username").await;
+        log_in(&client, &mut steps, &server, "admin", "").await;
+        for key in [&first, &second] {
+            client
+                .goto(&server.url(&format!(
+                    "/staff/admin/logg?logg=dokument&document={}",
+                    key.replace('#', "%23")
+                )))
+                .await
+                .unwrap();
+            wait_for(&client, "#logg").await;
+            let log = text_of(&client, "#logg").await;
+            assert!(
+                log.contains("bytte sida") && log.contains("sida 2 bytt") && log.contains("anna"),
+                "{key}: {log}"
+            );
+        }
+        steps.shot("dokumentlogg").await;
+        client.close().await.unwrap();
+    });
+    // Page 2 and its values went over: each copy now has the other's page 2.
+    let (first_after, second_after) = (page2(&first), page2(&second));
+    let values = |v: &[(String, serde_json::Value, f64)]| -> Vec<(String, serde_json::Value)> {
+        v.iter().map(|(n, v, _)| (n.clone(), v.clone())).collect()
+    };
+    assert_eq!(values(&first_after), values(&second_before));
+    assert_eq!(values(&second_after), values(&first_before));
+}

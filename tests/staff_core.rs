@@ -122,6 +122,7 @@ fn document(key: &str, region: Option<&str>, created_at: &str, pnr: &str) -> Doc
                     residual_mm: Some(0.3),
                     orientation: 0,
                     ink: vec![],
+                    features: None,
                 },
             )
         })

@@ -30,6 +30,7 @@ pub struct PlacedPage<'a> {
     pub orientation: u16,
     pub reading: PageReading,
     pub ink: Vec<f32>,
+    pub features: Option<crate::store::documents::PageFeatures>,
 }
 
 /// What placing a page did.
@@ -106,6 +107,7 @@ pub fn place(
             residual_mm: page.residual_mm,
             orientation: page.orientation,
             ink: page.ink,
+            features: page.features,
         },
     );
     for FieldReading {

@@ -2,6 +2,7 @@
 //! numbers and their check digits, dates that exist and are not in the future, reference data, the STI/HIV rule
 //! and the order of dates. A failed check lowers the field's confidence and says why.
 
+use super::pairing::{FLAG_UNSURE_PAIRING, PAIRING_CEILING};
 use crate::forms::Form;
 use crate::store::documents::{Document, StoredField};
 use crate::validation::{self, Context, FormValues};
@@ -23,11 +24,16 @@ pub fn check_document(doc: &mut Document, parts: &[&Form], ctx: &Context<'_>) {
         }
     }
     let errors = validation::check_copy(parts, &values, ctx);
+    // Pages of two sheets with one ID that may be paired wrongly: no value of them is sure, whatever it reads.
+    let unsure_pairing = doc.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING);
     for (name, field) in doc.fields.iter_mut() {
         field.notes.retain(|n| !n.starts_with(CHECK_PREFIX));
         field.confidence = field.read_confidence;
         for e in errors.iter().filter(|e| &e.field == name) {
             apply(field, &e.message);
+        }
+        if unsure_pairing {
+            field.confidence = field.confidence.min(PAIRING_CEILING);
         }
     }
 }

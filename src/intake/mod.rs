@@ -19,6 +19,7 @@ pub mod decode;
 pub mod geometry;
 pub mod identify;
 pub mod inbox;
+pub mod pairing;
 pub mod pipeline;
 pub mod qr_grid;
 pub mod read;

@@ -520,6 +520,8 @@ impl Intake {
         let region = self.store.issued.get(&stamp.id)?.map(|r| r.region);
         let existing = self.store.documents.with_id(&stamp.id.compact())?;
         let ink = reading.ink.clone();
+        let features = reading.features.clone();
+        let shared_id = !existing.is_empty();
         let placed = PlacedPage {
             stamp,
             form: template,
@@ -534,6 +536,7 @@ impl Intake {
             orientation,
             reading: *reading,
             ink,
+            features,
         };
         let (mut doc, rescan) = match assemble::place(existing.clone(), placed, main, region) {
             Placement::Into(doc) => (doc, false),
@@ -570,6 +573,123 @@ impl Intake {
             }
         }
         touched.insert(doc.key);
+        if shared_id && !rescan {
+            self.pair_sheets(&stamp.id.compact(), main, ctx, touched)?;
+        }
+        Ok(())
+    }
+
+    /// Weighs again which pages of the sheets on one form ID belong together, now that another has come: moves
+    /// pages between sheets nobody works on yet when another pairing is better, and flags every sheet on the ID
+    /// when no pairing is clearly the best (`intake::pairing`). A sheet being worked on keeps its pages.
+    fn pair_sheets(
+        &self,
+        compact: &str,
+        main: &'static Form,
+        ctx: &Context<'_>,
+        touched: &mut BTreeSet<String>,
+    ) -> Result<(), StoreError> {
+        use super::pairing::{self, CLEAR_MARGIN, FLAG_UNSURE_PAIRING, Scorer};
+        let mut docs = self.store.documents.with_id(compact)?;
+        if docs.len() < 2 {
+            return Ok(());
+        }
+        let movable = docs
+            .iter()
+            .map(|d| self.store.documents.worked_on(&d.key).map(|w| !w))
+            .collect::<Result<Vec<bool>, _>>()?;
+        let mut parts: Vec<&'static Form> = Vec::new();
+        for doc in &docs {
+            for f in self.parts_of(doc, main) {
+                if !parts.iter().any(|p| std::ptr::eq(*p, f)) {
+                    parts.push(f);
+                }
+            }
+        }
+        let scorer = Scorer { parts, ctx };
+        let free = pairing::weigh(&docs, &vec![true; docs.len()], &scorer);
+        let allowed = if movable.iter().all(|m| *m) {
+            free.clone()
+        } else {
+            pairing::weigh(&docs, &movable, &scorer)
+        };
+        // Unsure: no pairing clearly the best, or the best needs a sheet someone works on to change.
+        let unsure = match (&free, &allowed) {
+            (Some(f), Some(a)) => {
+                f.margin < CLEAR_MARGIN
+                    || pairing::partition_key(&f.best) != pairing::partition_key(&a.best)
+            }
+            _ => true,
+        };
+        let mut changed: BTreeSet<usize> = BTreeSet::new();
+        let mut moved: BTreeSet<usize> = BTreeSet::new();
+        if let Some(a) = allowed.as_ref().filter(|a| a.changed) {
+            moved.extend(pairing::rearrange(&mut docs, &a.best));
+            changed.extend(moved.iter().copied());
+        }
+        for (d, doc) in docs.iter_mut().enumerate() {
+            // Cleared only on a sheet nobody works on: clearing it raises the confidence of values a person may
+            // be looking at.
+            let on = unsure || (!movable[d] && doc.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING));
+            if pairing::set_flag(doc, FLAG_UNSURE_PAIRING, on) {
+                changed.insert(d);
+            }
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        for &d in &changed {
+            let doc = &mut docs[d];
+            let parts = self.parts_of(doc, main);
+            check::check_document(doc, &parts, ctx);
+            doc.status = if doc.missing_pages().is_empty() {
+                crate::store::documents::DocumentStatus::Pending
+            } else {
+                crate::store::documents::DocumentStatus::Incomplete
+            };
+            doc.updated_at = crate::store::now_rfc3339();
+        }
+        let write: Vec<&Document> = changed.iter().map(|&d| &docs[d]).collect();
+        let untouched: Vec<&str> = moved.iter().map(|&d| docs[d].key.as_str()).collect();
+        if !self.store.documents.regroup(&write, &untouched)? {
+            // Someone opened a case on one of them meanwhile: leave the pages, flag the sheets instead.
+            for mut doc in self.store.documents.with_id(compact)? {
+                if pairing::set_flag(&mut doc, FLAG_UNSURE_PAIRING, true) {
+                    let parts = self.parts_of(&doc, main);
+                    check::check_document(&mut doc, &parts, ctx);
+                    self.store.documents.put(&doc)?;
+                    touched.insert(doc.key.clone());
+                }
+            }
+            return Ok(());
+        }
+        for &d in &changed {
+            let doc = &docs[d];
+            touched.insert(doc.key.clone());
+            let mut detail = Vec::new();
+            if moved.contains(&d) {
+                let pages: Vec<String> = doc
+                    .pages
+                    .values()
+                    .map(|p| {
+                        format!(
+                            "sida {} från skanning {} sida {}",
+                            p.page,
+                            p.source.scan.get(..12).unwrap_or(&p.source.scan),
+                            p.source.index + 1
+                        )
+                    })
+                    .collect();
+                detail.push(format!("sidorna parades om: {}", pages.join(", ")));
+            }
+            let flagged = doc.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING);
+            detail.push(if flagged {
+                "osäkert vilka sidor som hör ihop".to_string()
+            } else {
+                "sidorna hör säkert ihop".to_string()
+            });
+            self.log_document(doc, "pages_regrouped", &detail.join("; "));
+        }
         Ok(())
     }
 
@@ -606,13 +726,18 @@ impl Intake {
     /// The document log's `taken_in` entry. A failure is reported on stderr without the page's content; the
     /// page is already committed.
     fn log_taken_in(&self, doc: &Document, detail: &str) {
+        self.log_document(doc, "taken_in", detail);
+    }
+
+    /// An entry of intake's in the document log, after the change it records is committed (see `commit`).
+    fn log_document(&self, doc: &Document, action: &str, detail: &str) {
         let Some(audit) = &self.audit else {
             return;
         };
         if let Err(e) = audit.append(
             LogKind::Document,
             "intake",
-            "taken_in",
+            action,
             Some(&doc.key),
             doc.region.as_deref(),
             detail,

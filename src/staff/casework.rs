@@ -20,6 +20,9 @@ use sled::Transactional;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod swap;
+pub use swap::Swapped;
+
 #[derive(Clone)]
 pub struct Casework {
     /// document key -> [`Case`]

@@ -12,6 +12,8 @@ const WORDS: &[(&str, &str)] = &[
     ("export", "exporterade"),
     ("upload", "laddade upp"),
     ("taken_in", "togs in"),
+    ("pages_regrouped", "sidorna parades om"),
+    ("pages_swapped", "bytte sida"),
     ("field_changed", "ändrade fält"),
     ("fields_reviewed", "granskade fält"),
     ("check_overridden", "godtog trots kontroll"),

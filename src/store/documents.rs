@@ -75,6 +75,29 @@ pub struct DocumentPage {
     pub orientation: u16,
     /// Ink in every box of the page, in layout order: tells a rescan of the same sheet from another sheet.
     pub ink: Vec<f32>,
+    /// What the page shows of its writer and its scan: pairs the pages of sheets that carry one ID. Absent on
+    /// pages stored before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<PageFeatures>,
+}
+
+/// A page's writer and scan, as measured when it was read (`intake::read::features`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageFeatures {
+    /// The scan's resolution (square pixels) and whether it is 1-bit (a fax).
+    pub dpi: f32,
+    pub bilevel: bool,
+    /// Written comb cells measured, and cells and ticked boxes whose ink was measured.
+    pub cells: u32,
+    pub marks: u32,
+    /// The writing's strokes against paper (0) and the page's printed black (1); None on 1-bit pages.
+    pub darkness: Option<f32>,
+    /// Median stroke width, mm.
+    pub stroke_mm: Option<f32>,
+    /// Median height of the comb characters, mm.
+    pub height_mm: Option<f32>,
+    /// Median lean of the comb characters (horizontal shift per unit of height, right positive).
+    pub slant: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +176,9 @@ pub struct Documents {
     unidentified: sled::Tree,
     /// `scan:index` -> what became of the page, so that a page is processed once.
     outcomes: sled::Tree,
+    /// The staff's case records (`staff::casework`), read only: a document that has one is being worked on, and
+    /// intake never moves its pages.
+    cases: sled::Tree,
 }
 
 /// What became of one page of one scan.
@@ -173,6 +199,7 @@ impl Documents {
             documents: db.open_tree("documents")?,
             unidentified: db.open_tree("unidentified")?,
             outcomes: db.open_tree("page_outcomes")?,
+            cases: db.open_tree("cases")?,
         })
     }
 
@@ -237,6 +264,70 @@ impl Documents {
             .map_err(|e: sled::transaction::TransactionError<()>| {
                 StoreError::Corrupt(format!("{e:?}"))
             })
+    }
+
+    /// Whether staff have started work on the document (it has a case record).
+    pub fn worked_on(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.cases.contains_key(key.as_bytes())?)
+    }
+
+    /// Stores documents whose pages moved between them (sheets on one form ID paired again), with the outcome of
+    /// every page they hold, in one transaction. `untouched` are the keys that must still have no case record
+    /// (no one started work on them meanwhile); if one has, nothing is written and false is returned.
+    pub fn regroup(&self, docs: &[&Document], untouched: &[&str]) -> Result<bool, StoreError> {
+        let mut writes = Vec::new();
+        for doc in docs {
+            let bytes = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut outcomes = Vec::new();
+            for p in doc.pages.values() {
+                let outcome = serde_json::to_vec(&PageOutcome::Placed {
+                    document: doc.key.clone(),
+                    page: p.page,
+                })
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                outcomes.push((page_key(&p.source.scan, p.source.index), outcome));
+            }
+            writes.push((doc.key.clone(), bytes, outcomes));
+        }
+        use sled::Transactional;
+        let _one = super::one_transaction();
+        (&self.documents, &self.outcomes, &self.cases)
+            .transaction(|(docs, outcomes, cases)| {
+                for key in untouched {
+                    if cases.get(key.as_bytes())?.is_some() {
+                        return Ok(false);
+                    }
+                }
+                for (key, bytes, pages) in &writes {
+                    docs.insert(key.as_bytes(), bytes.clone())?;
+                    for (k, v) in pages {
+                        outcomes.insert(k.clone(), v.clone())?;
+                    }
+                }
+                Ok(true)
+            })
+            .map_err(|e: sled::transaction::TransactionError<()>| {
+                StoreError::Corrupt(format!("{e:?}"))
+            })
+    }
+
+    /// The trees a change of pages between documents writes, for a transaction of the staff side that also writes
+    /// its case records and log (`staff::casework`'s page swap): documents, page outcomes.
+    pub(crate) fn trees(&self) -> (&sled::Tree, &sled::Tree) {
+        (&self.documents, &self.outcomes)
+    }
+
+    /// The outcome record of a page placed in `document` as page `page`, as [`Documents::place`] writes it.
+    pub(crate) fn outcome_entry(
+        document: &str,
+        page: &DocumentPage,
+    ) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+        let v = serde_json::to_vec(&PageOutcome::Placed {
+            document: document.to_string(),
+            page: page.page,
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((page_key(&page.source.scan, page.source.index), v))
     }
 
     /// Stores a document outside page placement (flags, corrections).

@@ -27,6 +27,7 @@ pub mod onscreen;
 pub mod pack;
 pub mod raster;
 pub mod scenario;
+pub mod sheets;
 pub mod stroke;
 mod tiff_writer;
 pub mod values;

@@ -81,6 +81,9 @@ pub struct Spec {
     pub damage: Vec<Damage>,
     /// Every document carries this ID instead of one of its own: a blank photocopied and filled in again.
     pub same_id: Option<FormId>,
+    /// Documents in a row that carry one ID: a blank photocopied and filled in by this many people, each with a
+    /// hand source of their own while there are enough (0 or 1: an ID each).
+    pub copies_per_id: usize,
     /// Handwritten digits in combs are real people's, from the part of `data/handwriting` that training never
     /// sees (letters stay the hand sources').
     pub real_digits: bool,
@@ -142,6 +145,7 @@ impl Default for Spec {
             prefix: "scan".into(),
             damage: Vec::new(),
             same_id: None,
+            copies_per_id: 0,
             real_digits: false,
             miswritten_rate: 0.0,
         }
@@ -339,7 +343,7 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
     };
 
     // The documents.
-    let mut plans = Vec::with_capacity(spec.documents);
+    let mut plans: Vec<DocPlan> = Vec::with_capacity(spec.documents);
     for i in 0..spec.documents {
         let mut r = sub_rng(seed, i as u64);
         let chosen = *mains.choose(&mut r).expect("at least one main form");
@@ -356,9 +360,20 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
         if !supplements.is_empty() && r.random::<f32>() < spec.supplement_rate {
             parts.push(supplements.choose(&mut r).copied().expect("non-empty"));
         }
+        let copies = spec.copies_per_id.max(1);
+        if i % copies != 0
+            && let Some(blank) = plans.last()
+        {
+            // The same blank, photocopied: the same forms.
+            parts = blank.parts.clone();
+        }
         // From a stream of its own, so that the choice of ID mode changes nothing else.
         let id = match (spec.same_id, spec.ids) {
             (Some(id), _) => id,
+            // A copy of the blank the document before it was filled in on.
+            (None, _) if i % copies != 0 => {
+                plans.last().map_or(FormId::generate(main.code), |p| p.id)
+            }
             (None, IdMode::Seeded) => seeded_id(main, &mut sub_rng(seed, 2_000_000 + i as u64)),
             (None, IdMode::Random) => FormId::generate(main.code),
         };
@@ -366,7 +381,21 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
         if spec.miswritten_rate > 0.0 && r.random::<f32>() < spec.miswritten_rate {
             values::miswrite_check_digit(&mut values[0]);
         }
-        let mut writer = Writer::random(&mut r, &sources, spec.typed_rate, SOURCE_DPI as f32);
+        // Another person on the same photocopied blank: a hand of their own, while there are hands left.
+        let used: Vec<HandSource> = plans[i - i % copies..]
+            .iter()
+            .filter_map(|p| match p.writer.writing {
+                fill::Writing::Hand { source, .. } => Some(source),
+                fill::Writing::Typed { .. } => None,
+            })
+            .collect();
+        let fresh: Vec<HandSource> = sources
+            .iter()
+            .copied()
+            .filter(|s| !used.contains(s))
+            .collect();
+        let hands = if fresh.is_empty() { &sources } else { &fresh };
+        let mut writer = Writer::random(&mut r, hands, spec.typed_rate, SOURCE_DPI as f32);
         writer.real_digits = spec.real_digits;
         plans.push(DocPlan {
             parts,

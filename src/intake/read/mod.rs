@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod chars;
+pub mod features;
 pub mod hand;
 pub mod ocr;
 pub mod ticks;
@@ -15,7 +16,7 @@ use crate::forms::Registry;
 use crate::forms::layout::{FieldLayout, Geometry, PageLayout};
 use crate::forms::page::{self, Rect};
 use crate::raster::halve;
-use crate::store::documents::{PixelBox, Source, Suggestion};
+use crate::store::documents::{PageFeatures, PixelBox, Source, Suggestion};
 use crate::validation::FieldValue;
 use chars::CharReader;
 use ticks::TickState;
@@ -39,6 +40,15 @@ pub struct PageReading {
     pub data: Option<PageData>,
     /// Ink in every comb cell and tick box, in layout order: the sheet's fingerprint.
     pub ink: Vec<f32>,
+    /// The writer's strokes and the scan (None for a page read from its data QR code: there is no pen).
+    pub features: Option<PageFeatures>,
+}
+
+/// What reading a page gathers besides the values: the ink of every box, and the writing's strokes.
+#[derive(Default)]
+struct PageInk {
+    boxes: Vec<f32>,
+    strokes: features::Strokes,
 }
 
 /// The readers of one worker: made once and used for page after page (a Tesseract engine costs about 120 ms
@@ -184,7 +194,7 @@ pub fn read_page(
     readers: &mut Readers,
 ) -> PageReading {
     let identity_types = identity_types(page, al, layout);
-    let mut ink = Vec::new();
+    let mut ink = PageInk::default();
     let fields = layout
         .fields
         .iter()
@@ -220,7 +230,13 @@ pub fn read_page(
             }
         })
         .collect();
-    PageReading { fields, data, ink }
+    let features = data.is_none().then(|| ink.strokes.features(page, al));
+    PageReading {
+        fields,
+        data,
+        ink: ink.boxes,
+        features,
+    }
 }
 
 /// How far inside a free-text box's printed outline ink counts as writing.
@@ -282,7 +298,15 @@ fn identity_types(page: &ScanPage, al: &Alignment, layout: &PageLayout) -> Vec<(
         }
         if let Geometry::Choice { multiple, options } = &field.geometry {
             let crop = crop_box(page, al, &field.boxes());
-            let read = read_choice(page, al, field, *multiple, options, crop, &mut Vec::new());
+            let read = read_choice(
+                page,
+                al,
+                field,
+                *multiple,
+                options,
+                crop,
+                &mut PageInk::default(),
+            );
             if let FieldValue::Ticked(t) = read.value
                 && let [one] = t.as_slice()
             {
@@ -324,7 +348,7 @@ fn read_choice(
     multiple: bool,
     options: &[crate::forms::layout::OptionBox],
     crop: PixelBox,
-    ink_out: &mut Vec<f32>,
+    ink_out: &mut PageInk,
 ) -> FieldReading {
     let scale = al.transform.scale();
     let mut ticked = Vec::new();
@@ -345,7 +369,10 @@ fn read_choice(
             scale,
         );
         let (state, c, ink) = ticks::read_box(&interior, al.paper);
-        ink_out.push(ink);
+        ink_out.boxes.push(ink);
+        if state == TickState::Ticked {
+            ink_out.strokes.add_tick(&interior, al.paper, scale);
+        }
         confidence = confidence.min(c);
         match state {
             TickState::Ticked => ticked.push(option.value.clone()),
@@ -381,7 +408,7 @@ fn read_comb(
     rects: &[Rect],
     crop: PixelBox,
     readers: &mut Readers,
-    ink_out: &mut Vec<f32>,
+    ink_out: &mut PageInk,
 ) -> FieldReading {
     let scale = al.transform.scale();
     let shift = refit(&page.image, &al.transform, rects, 1.2);
@@ -398,9 +425,10 @@ fn read_comb(
             scale,
         );
         let (is_written, c, ink) = cell_state(&interior, al.paper, scale);
-        ink_out.push(ink);
+        ink_out.boxes.push(ink);
         confidence = confidence.min(c);
         if is_written {
+            ink_out.strokes.add_cell(&interior, al.paper, scale);
             written_cells.push(interior);
             positions.push(i);
         }

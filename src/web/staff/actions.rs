@@ -319,6 +319,46 @@ pub async fn forward(
     decision_page(req, site, caller, body, Decision::Forward).await
 }
 
+/// Exchanges page `page` between two copies on one form ID; shared by the page and the API.
+pub fn swap(
+    site: &Site,
+    caller: &Caller,
+    key: &str,
+    other: &str,
+    page: u32,
+) -> Result<crate::staff::casework::Swapped, StaffError> {
+    site.staff
+        .casework
+        .swap_page(&site.store, key, other.trim(), page, &caller.account)
+}
+
+/// `POST /staff/dokument/{key}/byt-sida` (`med`, `sida`): back to the document, which now holds the other page.
+pub async fn swap_page(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    body: web::Bytes,
+) -> HttpResponse {
+    let params = form_or_return!(req, site, caller, body);
+    let key = segment(&req, "key");
+    let Some(page) = params
+        .get("sida")
+        .and_then(|p| p.trim().parse::<u32>().ok())
+    else {
+        return staff_error(
+            &site,
+            Some(&caller),
+            Face::Page,
+            StaffError::Invalid("Ange vilken sida som ska bytas.".into()),
+        );
+    };
+    let other = params.get("med").unwrap_or_default();
+    match swap(&site, &caller, &key, other, page) {
+        Ok(_) => see_other(&format!("/staff/dokument/{}?bytt={page}", key_path(&key))),
+        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
+    }
+}
+
 /// A registration the caller may see: in one of their regions; otherwise not found.
 pub fn registration_for(
     site: &Site,

@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/dokument/{key}/lagg-undan", web::post().to(put_aside))
         .route("/api/dokument/{key}/granskat", web::post().to(review))
+        .route("/api/dokument/{key}/byt-sida", web::post().to(swap_page))
         .route("/api/dokument/{key}/undantag", web::post().to(let_stand))
         .route(
             "/api/dokument/{key}/forslag",
@@ -478,4 +479,37 @@ async fn forward(
     bytes: web::Bytes,
 ) -> HttpResponse {
     decision(req, site, caller, bytes, Decision::Forward).await
+}
+
+#[derive(Deserialize)]
+struct Swap {
+    /// The other copy's key.
+    med: String,
+    sida: u32,
+}
+
+/// `POST /api/dokument/{key}/byt-sida` `{"med": KEY, "sida": N}`: page N exchanged between two copies that carry
+/// one form ID; both documents as they are afterwards.
+async fn swap_page(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let s = body_or_return!(Swap, req, site, caller, bytes);
+    let key = segment(&req, "key");
+    match super::actions::swap(&site, &caller, &key, &s.med, s.sida) {
+        Ok(done) => json(
+            StatusCode::OK,
+            &serde_json::json!({
+                "dokument": done.documents.iter().map(|d| serde_json::json!({
+                    "key": d.key,
+                    "pages": d.pages.keys().collect::<Vec<_>>(),
+                    "flags": d.flags,
+                })).collect::<Vec<_>>(),
+                "borttagna": done.dropped,
+            }),
+        ),
+        Err(e) => fail(&site, &caller, e),
+    }
 }

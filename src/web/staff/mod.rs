@@ -107,6 +107,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(actions::put_aside),
         )
         .route(
+            "/staff/dokument/{key}/byt-sida",
+            web::post().to(actions::swap_page),
+        )
+        .route(
             "/staff/registrerad/{dnr}.pdf",
             web::get().to(print::registered_pdf),
         )

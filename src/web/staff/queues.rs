@@ -5,6 +5,7 @@ use super::session::Caller;
 use super::views::{region_name, short_time};
 use super::{Face, Site, csrf, key_path, refuse, see_other, segment, staff_error};
 use crate::intake::assemble::{FLAG_COPIED_BLANK, FLAG_RESCANNED};
+use crate::intake::pairing::FLAG_UNSURE_PAIRING;
 use crate::intake::pipeline::{PlaceError, Report};
 use crate::staff::casework::unidentified_id;
 use crate::staff::queues::{QueueItem, Queues};
@@ -30,6 +31,9 @@ pub struct ItemView {
 pub fn flag_label(flag: &str) -> &'static str {
     match flag {
         FLAG_COPIED_BLANK => "Kopierad blankett: flera ark bär samma blankett-id",
+        FLAG_UNSURE_PAIRING => {
+            "Samma blankett-id på två ifyllda exemplar — kontrollera att sidorna hör ihop"
+        }
         FLAG_RESCANNED => "Omskannad: samma ark har lästs in mer än en gång",
         _ => "Flaggad",
     }

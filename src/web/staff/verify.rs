@@ -20,6 +20,20 @@ struct PageView {
     image: String,
 }
 
+/// Another filled-in copy of the same photocopied blank (same form ID), with its pages to compare and swap.
+#[derive(Serialize)]
+struct SiblingView {
+    key: String,
+    /// For element ids: the key without `#`.
+    slug: String,
+    href: String,
+    state: String,
+    open: bool,
+    pages: Vec<PageView>,
+    /// Page numbers either copy holds: each can be exchanged.
+    swappable: Vec<u32>,
+}
+
 #[derive(Serialize)]
 struct ChangeView {
     field: String,
@@ -171,6 +185,7 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
         })
         .collect();
     let titles: Vec<String> = view.parts.iter().map(|f| f.def.title.clone()).collect();
+    let siblings = siblings_of(&site, &caller, &view.doc);
     let mut ctx = tera::Context::new();
     ctx.insert("base", &base);
     ctx.insert("api", &format!("/api/dokument/{}", key_path(&view.doc.key)));
@@ -208,6 +223,8 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
     ctx.insert("open", &open);
     ctx.insert("regions", &regions);
     ctx.insert("saved", &query.get("sparat"));
+    ctx.insert("siblings", &siblings);
+    ctx.insert("swapped", &query.get("bytt"));
     site.staff_views.page(
         &site,
         Some(&caller),
@@ -215,4 +232,44 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
         "staff/dokument.html",
         &mut ctx,
     )
+}
+
+/// The other copies on this document's form ID that the caller may see (a photocopied blank filled in more than
+/// once), for comparing pages and swapping one.
+fn siblings_of(
+    site: &Site,
+    caller: &Caller,
+    doc: &crate::store::documents::Document,
+) -> Vec<SiblingView> {
+    let compact = doc.key.split('#').next().unwrap_or(&doc.key);
+    let Ok(all) = site.store.documents.with_id(compact) else {
+        return Vec::new();
+    };
+    all.into_iter()
+        .filter(|d| d.key != doc.key)
+        .filter_map(|d| {
+            let (d, case) = super::document::access(site, &caller.account, &d.key).ok()?;
+            let (state, open) = state_text(site, &case.state);
+            let href = format!("/staff/dokument/{}", key_path(&d.key));
+            let mut swappable: Vec<u32> = d.pages.keys().chain(doc.pages.keys()).copied().collect();
+            swappable.sort_unstable();
+            swappable.dedup();
+            Some(SiblingView {
+                slug: d.key.replace('#', "-"),
+                pages: d
+                    .pages
+                    .keys()
+                    .map(|n| PageView {
+                        number: *n,
+                        image: format!("{href}/sida/{n}.png"),
+                    })
+                    .collect(),
+                key: d.key,
+                href,
+                state,
+                open,
+                swappable,
+            })
+        })
+        .collect()
 }

@@ -1,0 +1,169 @@
+//! A page exchanged between two sheets that carry one form ID: a photocopied blank filled in by two people whose
+//! pages intake may have paired wrongly. One action, logged on both documents in the same transaction as the
+//! change. Kept apart from the rest of the casework so that it stays one self-contained piece.
+
+use super::{Casework, forms_of, new_case, sees, workable};
+use crate::staff::accounts::Account;
+use crate::staff::audit::{LogKind, Pending};
+use crate::staff::case::Case;
+use crate::staff::{StaffError, abort, committed, from_json, to_json};
+use crate::store::documents::{Document, DocumentStatus, Documents};
+use crate::store::{Store, now_rfc3339};
+use sled::Transactional;
+
+/// What a swap did, for the page and the API.
+#[derive(Debug, Clone)]
+pub struct Swapped {
+    pub documents: [Document; 2],
+    /// Corrections, review marks and let-stands on the page's fields that no longer applied and were removed.
+    pub dropped: usize,
+}
+
+/// The document with page `page` taken from `from` in place of its own.
+fn with_page_of(doc: &Document, from: &Document, page: u32) -> Document {
+    let mut out = doc.clone();
+    out.pages.remove(&page);
+    out.fields.retain(|_, f| f.page != page);
+    if let Some(p) = from.pages.get(&page) {
+        out.pages.insert(page, p.clone());
+    }
+    for (name, f) in from.fields.iter().filter(|(_, f)| f.page == page) {
+        out.fields.insert(name.clone(), f.clone());
+    }
+    out.status = if out.missing_pages().is_empty() {
+        DocumentStatus::Pending
+    } else {
+        DocumentStatus::Incomplete
+    };
+    out.updated_at = now_rfc3339();
+    let forms = forms_of(crate::forms::Registry::embedded(), &out);
+    let parts: Vec<&crate::forms::Form> = forms.iter().map(|f| f.as_ref()).collect();
+    crate::intake::check::check_document(&mut out, &parts, &crate::validation::Context::now());
+    out
+}
+
+/// Removes what a person did to the fields of the page: it was done against the other sheet's page.
+fn drop_work_on(case: &mut Case, fields: &[String]) -> usize {
+    let mut n = 0;
+    for name in fields {
+        n += usize::from(case.corrections.remove(name).is_some());
+        n += usize::from(case.reviewed.remove(name).is_some());
+        n += usize::from(case.overrides.remove(name).is_some());
+    }
+    n
+}
+
+impl Casework {
+    /// Exchanges page `page` of document `key` with page `page` of `other` (the same form ID; either may lack
+    /// the page, then it just moves), with the fields read from it. Both cases must be open; corrections, review
+    /// marks and let-stands on the page's fields are removed (they were about the other page). The documents,
+    /// the page outcomes, both cases and one document-log entry on each are written in one transaction.
+    pub fn swap_page(
+        &self,
+        store: &Store,
+        key: &str,
+        other: &str,
+        page: u32,
+        by: &Account,
+    ) -> Result<Swapped, StaffError> {
+        if key == other {
+            return Err(StaffError::Invalid(
+                "Välj det andra exemplaret att byta sida med.".into(),
+            ));
+        }
+        let (a, _) = self.access(store, key, by)?;
+        let (b, _) = self.access(store, other, by)?;
+        if a.form_id != b.form_id {
+            return Err(StaffError::Invalid(
+                "Sidor kan bara bytas mellan exemplar med samma blankett-id.".into(),
+            ));
+        }
+        if !a.pages.contains_key(&page) && !b.pages.contains_key(&page) {
+            return Err(StaffError::Invalid(format!(
+                "Sidan {page} finns inte i något av exemplaren."
+            )));
+        }
+        let (new_a, new_b) = (with_page_of(&a, &b, page), with_page_of(&b, &a, page));
+        if new_a.pages.is_empty() || new_b.pages.is_empty() {
+            return Err(StaffError::Invalid(
+                "Ett exemplar kan inte bli utan sidor.".into(),
+            ));
+        }
+        let fields: Vec<String> = a
+            .fields
+            .iter()
+            .chain(&b.fields)
+            .filter(|(_, f)| f.page == page)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut outcomes = Vec::new();
+        for doc in [&new_a, &new_b] {
+            if let Some(p) = doc.pages.get(&page) {
+                outcomes.push(Documents::outcome_entry(&doc.key, p)?);
+            }
+        }
+        let (a_bytes, b_bytes) = (to_json(&new_a)?, to_json(&new_b)?);
+        let (docs, pages) = store.documents.trees();
+        let (log, heads) = self.audit.document_trees();
+        let at = now_rfc3339();
+        let _one = crate::store::one_transaction();
+        let _log = self.audit.lock();
+        let dropped = committed((&self.cases, docs, pages, log, heads).transaction(
+            |(cases, docs, pages, log, heads)| {
+                // The documents as they were read above: a page placed or moved meanwhile makes this swap stale.
+                for (doc, read) in [(&a, &a.key), (&b, &b.key)] {
+                    let now: Option<Document> = match docs.get(read.as_bytes())? {
+                        Some(bytes) => Some(from_json(&bytes).or_else(abort)?),
+                        None => None,
+                    };
+                    if now.as_ref() != Some(doc) {
+                        return abort(StaffError::Conflict(
+                            "Exemplaren ändrades just. Ladda om sidan och försök igen.".into(),
+                        ));
+                    }
+                }
+                let mut dropped = 0;
+                let mut written = Vec::new();
+                for doc in [&a, &b] {
+                    let mut case: Case = match cases.get(doc.key.as_bytes())? {
+                        Some(bytes) => from_json(&bytes).or_else(abort)?,
+                        None => new_case(doc),
+                    };
+                    if !sees(by, case.region.as_deref()) {
+                        return abort(StaffError::NotFound);
+                    }
+                    workable(&case).or_else(abort)?;
+                    dropped += drop_work_on(&mut case, &fields);
+                    cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
+                    written.push(case);
+                }
+                docs.insert(a.key.as_bytes(), a_bytes.clone())?;
+                docs.insert(b.key.as_bytes(), b_bytes.clone())?;
+                for (k, v) in &outcomes {
+                    pages.insert(k.clone(), v.clone())?;
+                }
+                for (case, with) in written.iter().zip([&b.key, &a.key]) {
+                    let detail = format!(
+                        "sida {page} bytt med exemplaret {with}; {dropped} rättelser och granskningar på sidans \
+                         fält togs bort"
+                    );
+                    Pending {
+                        kind: LogKind::Document,
+                        at: &at,
+                        actor: &by.username,
+                        action: "pages_swapped",
+                        document: Some(&case.key),
+                        region: case.region.as_deref(),
+                        detail: &detail,
+                    }
+                    .append_in(log, heads)?;
+                }
+                Ok(dropped)
+            },
+        ))?;
+        Ok(Swapped {
+            documents: [new_a, new_b],
+            dropped,
+        })
+    }
+}
