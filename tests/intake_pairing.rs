@@ -119,10 +119,10 @@ fn an_early_wrong_guess_is_undone_when_the_other_sheet_arrives() {
     assert!(j.paired_right && !j.flagged, "{j:?}");
     assert!(j.confident_wrong.is_empty(), "{:?}", j.confident_wrong);
     // The move is in the document log.
-    let log = blankett::staff::audit::Audit::open(&intake.store)
+    let log = blankett::store::audit::Audit::open(&intake.store)
         .unwrap()
         .entries(
-            blankett::staff::audit::LogKind::Document,
+            blankett::store::audit::LogKind::Document,
             &Default::default(),
         )
         .unwrap();
@@ -209,10 +209,10 @@ fn a_sheet_being_worked_on_is_not_changed_but_both_are_flagged() {
     assert_eq!(done.documents[0].key, worked);
     let j = &sheets::judge(&intake.store, &batch).unwrap()[0];
     assert!(j.paired_right, "{j:?}");
-    let log = blankett::staff::audit::Audit::open(&store)
+    let log = blankett::store::audit::Audit::open(&store)
         .unwrap()
         .entries(
-            blankett::staff::audit::LogKind::Document,
+            blankett::store::audit::LogKind::Document,
             &Default::default(),
         )
         .unwrap();
