@@ -70,8 +70,9 @@ impl Store {
         })
     }
 
-    /// The database itself, for the parts of the service that keep trees of their own (the staff side).
-    pub(crate) fn db(&self) -> &sled::Db {
+    /// The database itself, for the parts of the service that keep trees of their own (the staff side), and for
+    /// tests that damage a record on purpose.
+    pub fn db(&self) -> &sled::Db {
         &self.db
     }
 
