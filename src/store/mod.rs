@@ -5,6 +5,8 @@
 //! sled admits one process per database; a second process gets a clear error instead of a lock failure.
 
 pub mod audit;
+pub mod backup;
+pub mod backup_handoff;
 pub mod documents;
 pub mod issued;
 pub mod scans;

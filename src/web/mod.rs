@@ -201,6 +201,7 @@ pub fn run(config: Config) -> Result<()> {
     if let Some(every) = config.inbox_every {
         crate::intake::inbox::spawn(site.intake.clone(), &config.data_dir, every);
     }
+    crate::store::backup_handoff::spawn(site.store.clone(), &config.data_dir);
     let site_for_flush = site.clone();
     spawn_failed_login_flusher(site.clone());
     let system = actix_web::rt::System::new();
