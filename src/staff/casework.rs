@@ -674,6 +674,9 @@ impl Casework {
             .append_in(log, heads)?;
             Ok(registration)
         }))?;
+        // The diarienummer is shown to a person as given: on disk first, so that a kill or a power cut right after
+        // cannot hand the same number to another case (sled otherwise writes every 200 ms).
+        self.cases.flush()?;
         Ok(registration)
     }
 
