@@ -114,6 +114,11 @@ impl Server {
         self.dir.path()
     }
 
+    /// The server's process id (for its memory figures in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// An answer read whole: status, headers, body.
     pub fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
         let mut res = res.expect("an HTTP answer");
