@@ -26,7 +26,7 @@ mod limit;
 mod pages;
 mod pdf;
 mod security;
-mod staff;
+pub(crate) mod staff;
 pub mod tls;
 mod views;
 

@@ -95,8 +95,8 @@ enum State {
 
 /// A multipart body: text fields kept, the file part streamed into `file`. `before_file` sees the fields that
 /// came before the file part and may refuse the upload there.
-pub async fn multipart(
-    payload: &mut web::Payload,
+pub async fn multipart<E: std::fmt::Display>(
+    payload: &mut (impl futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin),
     boundary: &str,
     file_field: &str,
     file: std::fs::File,
