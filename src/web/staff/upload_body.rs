@@ -39,6 +39,23 @@ impl Drop for PartFile {
     }
 }
 
+/// Removes the files of uploads that a kill cut short (their `PartFile` was never dropped). Called at start, while
+/// this process holds the data folder and no upload runs.
+pub fn remove_stale(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(".upload-") && name.ends_with(".part")
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// A fresh file in `dir` for an upload.
 pub fn part_file(dir: &Path) -> Result<(PartFile, std::fs::File), std::io::Error> {
     std::fs::create_dir_all(dir)?;
