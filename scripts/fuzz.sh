@@ -32,12 +32,15 @@ run() {
     local target=$1 seconds=$2
     local bin="$CARGO_TARGET_DIR/$TRIPLE/release/$target"
     mkdir -p "$WORK/$target" "fuzz/artifacts/$target"
+    # Inputs that once found a fault are read at every start, in this build with overflow checks on.
+    local dirs=("$WORK/$target" "fuzz/corpus/$target")
+    [ -d "fuzz/regressions/$target" ] && dirs+=("fuzz/regressions/$target")
     local args=(-rss_limit_mb=2048 -timeout=20 -max_len=262144 -print_final_stats=1
         "-artifact_prefix=fuzz/artifacts/$target/")
     if [ "$seconds" = 0 ]; then
-        "$bin" "${args[@]}" -runs=0 "$WORK/$target" "fuzz/corpus/$target"
+        "$bin" "${args[@]}" -runs=0 "${dirs[@]}"
     else
-        "$bin" "${args[@]}" -max_total_time="$seconds" "$WORK/$target" "fuzz/corpus/$target"
+        "$bin" "${args[@]}" -max_total_time="$seconds" "${dirs[@]}"
     fi
 }
 

@@ -47,3 +47,15 @@ fn inputs_that_once_panicked_a_decoder_give_an_answer() {
     }
     assert!(tried > 0, "no regression inputs found");
 }
+
+#[test]
+fn form_definitions_that_once_panicked_the_loader_give_an_answer() {
+    let files = inputs("form_definition");
+    assert!(!files.is_empty(), "no regression inputs found");
+    for path in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let loaded =
+            std::panic::catch_unwind(|| blankett::forms::load_definition("fuzz.toml", &text));
+        assert!(loaded.is_ok(), "{} panicked", path.display());
+    }
+}
