@@ -8,6 +8,8 @@ pub mod domain;
 pub mod fonts;
 pub mod formid;
 pub mod forms;
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod intake;
 pub mod raster;
 pub mod render;

@@ -80,7 +80,30 @@ fn limits() -> Limits {
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
+    keep_as_fuzz_seed(name, bytes);
     path
+}
+
+/// With `BLANKETT_FUZZ_SEEDS=DIR`, every small file these tests make is kept as a seed for the decoder fuzz
+/// target of its format (`scripts/fuzz.sh --seeds`): each compression and structure the tests write, the G3 and
+/// PackBits that the scan generator does not, and the broken files too.
+fn keep_as_fuzz_seed(name: &str, bytes: &[u8]) {
+    let Some(dir) = std::env::var_os("BLANKETT_FUZZ_SEEDS") else {
+        return;
+    };
+    if bytes.len() > 48 * 1024 {
+        return;
+    }
+    let target = match blankett::intake::decode::Format::sniff(bytes) {
+        Some(blankett::intake::decode::Format::Pdf) => "decode_pdf",
+        Some(blankett::intake::decode::Format::Tiff) => "decode_tiff",
+        Some(_) => "decode_image",
+        None => return,
+    };
+    let folder = Path::new(&dir).join(target);
+    std::fs::create_dir_all(&folder).unwrap();
+    let hash = blankett::store::scans::sha256_hex(bytes);
+    std::fs::write(folder.join(format!("{name}-{}", &hash[..8])), bytes).unwrap();
 }
 
 fn open_ok(path: &Path) -> PageSource {

@@ -88,12 +88,12 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
         id
     };
     let err = intake
-        .place_unidentified(&scan, index_of(1), &typo, 1)
+        .place_unidentified(&scan, index_of(1), &typo, 1, "anna")
         .unwrap_err();
     assert!(matches!(err, PlaceError::Id { .. }), "{err}");
     assert!(err.to_string().contains("blankett-id"), "{err}");
     let err = intake
-        .place_unidentified(&scan, index_of(1), &truth.form_id, 3)
+        .place_unidentified(&scan, index_of(1), &truth.form_id, 3, "anna")
         .unwrap_err();
     assert!(
         matches!(err, PlaceError::NoSuchPage { pages: 2, .. }),
@@ -101,14 +101,14 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
     );
     assert!(err.to_string().contains("har 2 sidor"), "{err}");
     let err = intake
-        .place_unidentified(&scan, 7, &truth.form_id, 1)
+        .place_unidentified(&scan, 7, &truth.form_id, 1, "anna")
         .unwrap_err();
     assert!(matches!(err, PlaceError::NotQueued { .. }), "{err}");
     assert_eq!(intake.store.documents.unidentified().unwrap().len(), 2);
 
     // Page 2 first: a document with page 1 missing.
     let report = intake
-        .place_unidentified(&scan, index_of(2), &truth.form_id, 2)
+        .place_unidentified(&scan, index_of(2), &truth.form_id, 2, "anna")
         .unwrap();
     let Report::Document(doc) = report else {
         panic!("placed: {report:?}");
@@ -116,7 +116,7 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
     assert_eq!(doc.missing_pages(), vec![1]);
     assert_eq!(intake.store.documents.unidentified().unwrap().len(), 1);
     let Report::Document(doc) = intake
-        .place_unidentified(&scan, index_of(1), &truth.form_id, 1)
+        .place_unidentified(&scan, index_of(1), &truth.form_id, 1, "anna")
         .unwrap()
     else {
         panic!("page 1 placed");
@@ -142,7 +142,25 @@ fn queue_then_place_by_hand(seed: u64, damage: Vec<Damage>) {
             },
         )
         .unwrap();
-    let details: Vec<&str> = log.iter().map(|e| e.detail.as_str()).collect();
+    // Each page's `taken_in` and the person's `page_placed` are written in the page's one commit.
+    let placed: Vec<(String, String)> = log
+        .iter()
+        .filter(|e| e.action == "page_placed")
+        .map(|e| (e.actor.clone(), e.detail.clone()))
+        .collect();
+    let want: Vec<(String, String)> = [2, 1]
+        .into_iter()
+        .map(|p| {
+            let detail = format!("{scan}:{}: sida {p} av {}", index_of(p), truth.form_id);
+            ("anna".to_string(), detail)
+        })
+        .collect();
+    assert_eq!(placed, want);
+    let details: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action == "taken_in")
+        .map(|e| e.detail.as_str())
+        .collect();
     assert_eq!(
         details,
         vec![
@@ -189,7 +207,7 @@ fn a_page_that_cannot_be_aligned_stays_queued_with_the_reason() {
             .code,
     );
     let report = intake
-        .place_unidentified(&before.source.scan, 0, &id.to_string(), 1)
+        .place_unidentified(&before.source.scan, 0, &id.to_string(), 1, "anna")
         .unwrap();
     let Report::Unidentified { reason, .. } = report else {
         panic!("not placed: {report:?}");

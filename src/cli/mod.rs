@@ -1,5 +1,6 @@
 //! The `blankett` command line. Usage errors (unknown form, region, a count out of range) exit with code 2.
 
+mod backup;
 mod intake;
 mod print;
 mod serve;
@@ -40,6 +41,10 @@ enum Command {
     Intake(intake::IntakeArgs),
     /// Staff accounts: add, list, approve, deactivate, set a password.
     User(user::UserArgs),
+    /// A consistent copy of the data folder in one file (made by the running service when it holds the folder).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new, empty data folder and verify it (log chains, every scan's hash).
+    Restore(backup::RestoreArgs),
 }
 
 pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
@@ -86,6 +91,8 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Intake(args) => intake::run(args),
         Command::User(args) => user::run(args),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

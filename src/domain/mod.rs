@@ -9,5 +9,5 @@ pub mod diseases;
 pub mod identity;
 pub mod regions;
 
-mod csv;
+pub(crate) mod csv;
 pub(crate) mod text;

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The most comb cells one field may have: more than an A4 page holds at the smallest cell size.
+pub const MAX_COMB_CELLS: usize = 1000;
+
 /// One file under `forms/`: one form in one version.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -191,15 +194,29 @@ impl TryFrom<RawField> for FieldDefinition {
                     ("columns", raw.columns.is_some()),
                     ("height", raw.height.is_some()),
                 ])?;
+                let cells = raw
+                    .cells
+                    .ok_or_else(|| format!("{name}: en kamruta behöver 'cells'"))?;
+                let rows = raw.rows.unwrap_or(1);
+                // Checked before the layout counts with them (found by fuzzing: huge numbers overflowed there).
+                // No A4 page holds more cells than this.
+                if !(1..=MAX_COMB_CELLS).contains(&cells) || !(1..=cells).contains(&rows) {
+                    return Err(format!(
+                        "{name}: 'cells' ska vara 1–{MAX_COMB_CELLS} och 'rows' 1–{cells}"
+                    ));
+                }
+                if raw.groups.iter().any(|&g| g == 0 || g > cells) {
+                    return Err(format!(
+                        "{name}: en grupp i 'groups' ska vara 1–{cells} rutor"
+                    ));
+                }
                 FieldKind::Comb {
-                    cells: raw
-                        .cells
-                        .ok_or_else(|| format!("{name}: en kamruta behöver 'cells'"))?,
+                    cells,
                     charset: raw
                         .charset
                         .ok_or_else(|| format!("{name}: en kamruta behöver 'charset'"))?,
                     groups: raw.groups,
-                    rows: raw.rows.unwrap_or(1),
+                    rows,
                 }
             }
             KindTag::Choice => {

@@ -554,11 +554,12 @@ fn place(
                 let mut x = origin.0;
                 let mut group_end = groups.first().copied().unwrap_or(usize::MAX);
                 let mut group_index = 0;
-                for i in 0..per_row.min(cells - row * per_row) {
+                for i in 0..per_row.min(cells.saturating_sub(row * per_row)) {
                     if i == group_end {
                         x += style.group_gap;
                         group_index += 1;
-                        group_end += groups.get(group_index).copied().unwrap_or(usize::MAX);
+                        group_end = group_end
+                            .saturating_add(groups.get(group_index).copied().unwrap_or(usize::MAX));
                     }
                     rects.push(Rect::new(x, y, style.cell_w, style.cell_h));
                     x += style.cell_w + style.cell_gap;

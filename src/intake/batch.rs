@@ -207,7 +207,7 @@ impl Intake {
                         &ctx,
                         &mut run.touched,
                         &mut run.reports,
-                        false,
+                        None,
                     )?;
                     expected += 1;
                     committed += 1;

@@ -15,7 +15,7 @@ use crate::formid::{FormId, PageStamp};
 use crate::forms::layout::PageLayout;
 use crate::forms::page::Rect;
 use crate::forms::{Form, Registry};
-use crate::store::audit::{Audit, LogKind};
+use crate::store::audit::{Audit, LogKind, Pending};
 use crate::store::documents::{Document, PageOutcome, PageRef};
 use crate::store::scans::{ScanRecord, ScanState};
 use crate::store::{Store, StoreError};
@@ -135,6 +135,7 @@ impl Intake {
         index: usize,
         form_id: &str,
         page: u32,
+        by: &str,
     ) -> Result<Report, PlaceError> {
         let id = FormId::parse(form_id.trim()).map_err(|e| PlaceError::Id {
             id: form_id.chars().take(40).collect(),
@@ -196,7 +197,7 @@ impl Intake {
             &ctx,
             &mut touched,
             &mut reports,
-            true,
+            Some(by),
         )?;
         self.store.flush()?;
         if let Some(PageOutcome::Placed { document, .. }) =
@@ -487,7 +488,7 @@ impl Intake {
         ctx: &Context<'_>,
         touched: &mut BTreeSet<String>,
         reports: &mut Vec<Report>,
-        by_hand: bool,
+        by_hand: Option<&str>,
     ) -> Result<(), StoreError> {
         let _one_at_a_time = self.commits.lock().unwrap_or_else(|e| e.into_inner());
         let work = match work {
@@ -544,10 +545,6 @@ impl Intake {
         };
         let parts = self.parts_of(&doc, main);
         check::check_document(&mut doc, &parts, ctx);
-        self.store.documents.place(&doc, scan, index, stamp.page)?;
-        // Logged after the commit: a log entry for a page that a kill kept from being placed would be a false
-        // record in a log that cannot be corrected, and a log that fails must not cost the page. A kill between
-        // the two leaves the page without its entry (the page itself names its scan and when it was placed).
         // The scan's hash, never its file name: a name may hold a patient's name or personnummer, and this log
         // cannot be erased; the name stays with the scan's record, erased with it.
         let mut detail = format!(
@@ -559,10 +556,39 @@ impl Intake {
         if rescan {
             detail.push_str("; samma blad skannat igen");
         }
-        if by_hand {
+        if by_hand.is_some() {
             detail.push_str("; placerad för hand");
         }
-        self.log_taken_in(&doc, &detail);
+        let placed_detail = format!("{scan}:{index}: sida {} av {}", stamp.page, stamp.id);
+        let at = crate::store::now_rfc3339();
+        let mut entries = vec![Pending {
+            kind: LogKind::Document,
+            at: &at,
+            actor: "intake",
+            action: "taken_in",
+            document: Some(&doc.key),
+            region: doc.region.as_deref(),
+            detail: &detail,
+        }];
+        if let Some(person) = by_hand {
+            entries.push(Pending {
+                kind: LogKind::Document,
+                at: &at,
+                actor: person,
+                action: "page_placed",
+                document: Some(&doc.key),
+                region: doc.region.as_deref(),
+                detail: &placed_detail,
+            });
+        }
+        // The page and its log entries in one transaction: a kill or a failed log write leaves neither, and the
+        // page is read again when the scan's intake resumes.
+        let audit = self.audit.as_ref().ok_or_else(|| {
+            StoreError::Corrupt("dokumentloggen kunde inte öppnas: sidan placeras inte".into())
+        })?;
+        self.store
+            .documents
+            .place(&doc, scan, index, stamp.page, audit, &entries)?;
         if doc.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
             for mut sibling in existing.into_iter().filter(|d| d.key != doc.key) {
                 if !sibling.flags.iter().any(|f| f == FLAG_COPIED_BLANK) {
@@ -723,13 +749,8 @@ impl Intake {
         Ok(())
     }
 
-    /// The document log's `taken_in` entry. A failure is reported on stderr without the page's content; the
-    /// page is already committed.
-    fn log_taken_in(&self, doc: &Document, detail: &str) {
-        self.log_document(doc, "taken_in", detail);
-    }
-
-    /// An entry of intake's in the document log, after the change it records is committed (see `commit`).
+    /// An entry of intake's in the document log, after the change it records is committed: today only the re-pairing of sheets (`pair_sheets`), whose
+    /// documents are written by `regroup`.
     fn log_document(&self, doc: &Document, action: &str, detail: &str) {
         let Some(audit) = &self.audit else {
             return;

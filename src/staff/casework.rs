@@ -14,7 +14,7 @@ use crate::forms::definition::{FieldDefinition, FieldKind};
 use crate::forms::{Form, Registry};
 use crate::store::audit::{Audit, LogKind, Pending};
 use crate::store::documents::{Document, DocumentStatus, Value};
-use crate::store::{Store, get_json, now_rfc3339, put_json};
+use crate::store::{Store, get_json, now_rfc3339};
 use crate::validation::{self, FieldValue, FormValues};
 use sled::Transactional;
 use std::collections::BTreeMap;
@@ -89,6 +89,21 @@ fn new_case(doc: &Document) -> Case {
         reviewed: BTreeMap::new(),
         overrides: BTreeMap::new(),
     }
+}
+
+/// The document-log entry of a change to a case; the region is the case's after the change unless named.
+struct Note {
+    action: &'static str,
+    region: Option<String>,
+    detail: String,
+}
+
+fn note(action: &'static str, detail: impl Into<String>) -> Option<Note> {
+    Some(Note {
+        action,
+        region: None,
+        detail: detail.into(),
+    })
 }
 
 /// The readiness of a document with its case, over the forms it was printed from.
@@ -253,37 +268,45 @@ impl Casework {
     }
 
     /// Reads, changes and writes a case in one transaction; the account must still see it when it is written.
+    /// The document-log entry the change returns is appended in the same transaction, so that a kill or a failed
+    /// write never leaves a change the log does not know, nor an entry for a change that did not happen.
     fn change<T>(
         &self,
         doc: &Document,
         by: &Account,
-        f: impl Fn(&mut Case) -> Result<T, StaffError>,
+        f: impl Fn(&mut Case) -> Result<(T, Option<Note>), StaffError>,
     ) -> Result<(Case, T), StaffError> {
+        let (log, heads) = self.audit.document_trees();
+        let at = now_rfc3339();
+        // Always the transaction turn first, then the log's lock, as every append does.
         let _one = crate::store::one_transaction();
-        committed(self.cases.transaction(|cases| {
-            let mut case = match cases.get(doc.key.as_bytes())? {
-                Some(bytes) => from_json(&bytes).or_else(abort)?,
-                None => new_case(doc),
-            };
-            if !sees(by, case.region.as_deref()) {
-                return abort(StaffError::NotFound);
-            }
-            let out = f(&mut case).or_else(abort)?;
-            cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
-            Ok((case, out))
-        }))
-    }
-
-    fn log(&self, by: &Account, action: &str, case: &Case, detail: &str) -> Result<(), StaffError> {
-        self.audit.append(
-            LogKind::Document,
-            &by.username,
-            action,
-            Some(&case.key),
-            case.region.as_deref(),
-            detail,
-        )?;
-        Ok(())
+        let _log = self.audit.lock();
+        committed(
+            (&self.cases, log, heads).transaction(|(cases, log, heads)| {
+                let mut case = match cases.get(doc.key.as_bytes())? {
+                    Some(bytes) => from_json(&bytes).or_else(abort)?,
+                    None => new_case(doc),
+                };
+                if !sees(by, case.region.as_deref()) {
+                    return abort(StaffError::NotFound);
+                }
+                let (out, note) = f(&mut case).or_else(abort)?;
+                cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
+                if let Some(note) = note {
+                    Pending {
+                        kind: LogKind::Document,
+                        at: &at,
+                        actor: &by.username,
+                        action: note.action,
+                        document: Some(&case.key),
+                        region: note.region.as_deref().or(case.region.as_deref()),
+                        detail: &note.detail,
+                    }
+                    .append_in(log, heads)?;
+                }
+                Ok((case, out))
+            }),
+        )
     }
 
     /// The document and its case, if the account may see it; `NotFound` otherwise. Writes `opened` to the user
@@ -334,7 +357,7 @@ impl Casework {
         field: &str,
         value: Value,
         by: &Account,
-        note: &str,
+        how: &str,
     ) -> Result<Case, StaffError> {
         let (doc, case) = self.access(store, key, by)?;
         workable(&case)?;
@@ -358,7 +381,7 @@ impl Casework {
             .map(|f| f.value.clone())
             .unwrap_or_else(|| empty_value(def));
         let at = now_rfc3339();
-        let (case, old) = self.change(&doc, by, |case| {
+        let (case, ()) = self.change(&doc, by, |case| {
             workable(case)?;
             let old = case
                 .corrections
@@ -366,7 +389,7 @@ impl Casework {
                 .cloned()
                 .unwrap_or_else(|| as_read.clone());
             if old == value {
-                return Ok(None);
+                return Ok(((), None));
             }
             if value == as_read {
                 case.corrections.remove(field);
@@ -388,15 +411,12 @@ impl Casework {
                     at: at.clone(),
                 },
             );
-            Ok(Some(old))
-        })?;
-        if let Some(old) = old {
             let mut detail = format!("{field}: {} -> {}", show(&old), show(&value));
-            if !note.is_empty() {
-                detail.push_str(&format!(" ({note})"));
+            if !how.is_empty() {
+                detail.push_str(&format!(" ({how})"));
             }
-            self.log(by, "field_changed", &case, &detail)?;
-        }
+            Ok(((), note("field_changed", detail)))
+        })?;
         Ok(case)
     }
 
@@ -428,7 +448,7 @@ impl Casework {
             )));
         }
         let at = now_rfc3339();
-        let (case, added) = self.change(&doc, by, |case| {
+        let (case, ()) = self.change(&doc, by, |case| {
             workable(case)?;
             let mut added = Vec::new();
             for field in fields {
@@ -443,11 +463,13 @@ impl Casework {
                     added.push(field.clone());
                 }
             }
-            Ok(added)
+            let entry = if added.is_empty() {
+                None
+            } else {
+                note("fields_reviewed", added.join(", "))
+            };
+            Ok(((), entry))
         })?;
-        if !added.is_empty() {
-            self.log(by, "fields_reviewed", &case, &added.join(", "))?;
-        }
         Ok(case)
     }
 
@@ -501,10 +523,9 @@ impl Casework {
                 by: by.username.clone(),
                 at: at.clone(),
             });
-            Ok(())
+            let detail = format!("{field}: {} Skäl: {reason}", state.checks.join(" "));
+            Ok(((), note("check_overridden", detail)))
         })?;
-        let detail = format!("{field}: {} Skäl: {reason}", state.checks.join(" "));
-        self.log(by, "check_overridden", &case, &detail)?;
         Ok(case)
     }
 
@@ -656,6 +677,9 @@ impl Casework {
             .append_in(log, heads)?;
             Ok(registration)
         }))?;
+        // The diarienummer is shown to a person as given: on disk first, so that a kill or a power cut right after
+        // cannot hand the same number to another case (sled otherwise writes every 200 ms).
+        self.cases.flush()?;
         Ok(registration)
     }
 
@@ -678,9 +702,8 @@ impl Casework {
                 by: by.username.clone(),
                 at: at.clone(),
             };
-            Ok(())
+            Ok(((), note("rejected", reason.clone())))
         })?;
-        self.log(by, "rejected", &case, &reason)?;
         Ok(case)
     }
 
@@ -710,9 +733,8 @@ impl Casework {
                 by: by.username.clone(),
                 at: at.clone(),
             };
-            Ok(())
+            Ok(((), note("put_aside", reason.clone())))
         })?;
-        self.log(by, "put_aside", &case, &reason)?;
         Ok(case)
     }
 
@@ -722,12 +744,11 @@ impl Casework {
         let (case, ()) = self.change(&doc, by, |case| match case.state {
             CaseState::PutAside { .. } => {
                 case.state = CaseState::Open;
-                Ok(())
+                Ok(((), note("resumed", "")))
             }
             CaseState::Open => Err(StaffError::Conflict("Anmälan är redan öppen.".into())),
-            _ => workable(case),
+            _ => workable(case).map(|()| ((), None)),
         })?;
-        self.log(by, "resumed", &case, "")?;
         Ok(case)
     }
 
@@ -751,7 +772,7 @@ impl Casework {
             .code
             .clone();
         let at = now_rfc3339();
-        let (case, from) = self.change(&doc, by, |case| {
+        let (case, ()) = self.change(&doc, by, |case| {
             workable(case)?;
             if case.region.as_deref() == Some(to.as_str()) {
                 return Err(StaffError::Invalid(format!(
@@ -767,17 +788,14 @@ impl Casework {
                 at: at.clone(),
             });
             case.state = CaseState::Open;
-            Ok(from)
+            // Logged under the region it left, where the person who forwarded it works.
+            let entry = Note {
+                action: "forwarded",
+                region: Some(from.clone().unwrap_or_else(|| to.clone())),
+                detail: format!("{} -> {to}: {reason}", from.as_deref().unwrap_or("-")),
+            };
+            Ok(((), Some(entry)))
         })?;
-        // Logged under the region it left, where the person who forwarded it works.
-        self.audit.append(
-            LogKind::Document,
-            &by.username,
-            "forwarded",
-            Some(&case.key),
-            from.as_deref().or(Some(to.as_str())),
-            &format!("{} -> {to}: {reason}", from.as_deref().unwrap_or("-")),
-        )?;
         Ok(case)
     }
 
@@ -865,21 +883,35 @@ impl Casework {
         if self.is_set_aside(id)? {
             return Err(StaffError::Conflict("Sidan är redan lagd åt sidan.".into()));
         }
-        let record = SetAsidePage {
+        let at = now_rfc3339();
+        let record = to_json(&SetAsidePage {
             reason: reason.clone(),
             by: by.username.clone(),
-            at: now_rfc3339(),
-        };
-        put_json(&self.set_aside_pages, id.as_bytes(), &record)?;
-        self.audit.append(
-            LogKind::Document,
-            &by.username,
-            "page_set_aside",
-            None,
-            region.as_deref(),
-            &format!("{id}: {reason}"),
-        )?;
-        Ok(())
+            at: at.clone(),
+        })?;
+        let detail = format!("{id}: {reason}");
+        let (log, heads) = self.audit.document_trees();
+        let _one = crate::store::one_transaction();
+        let _log = self.audit.lock();
+        committed(
+            (&self.set_aside_pages, log, heads).transaction(|(set_aside, log, heads)| {
+                if set_aside.get(id.as_bytes())?.is_some() {
+                    return abort(StaffError::Conflict("Sidan är redan lagd åt sidan.".into()));
+                }
+                set_aside.insert(id.as_bytes(), record.clone())?;
+                Pending {
+                    kind: LogKind::Document,
+                    at: &at,
+                    actor: &by.username,
+                    action: "page_set_aside",
+                    document: None,
+                    region: region.as_deref(),
+                    detail: &detail,
+                }
+                .append_in::<StaffError>(log, heads)?;
+                Ok(())
+            }),
+        )
     }
 }
 

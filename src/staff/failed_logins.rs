@@ -105,11 +105,12 @@ impl FailedLogins {
             }
             return Ok(());
         }
-        window.pairs.insert(key, Tally { more: 0, refused });
         let reason = match failure {
             Failure::Refused(reason) => reason,
             Failure::WhileBlocked => "spärrad efter för många försök",
         };
+        // Counted only once logged: when the entry cannot be written the caller refuses the log-in, and the next
+        // failure of the pair tries the entry again.
         self.audit.append(
             LogKind::User,
             actor,
@@ -118,6 +119,7 @@ impl FailedLogins {
             None,
             &format!("{reason}; från {shown}"),
         )?;
+        window.pairs.insert(key, Tally { more: 0, refused });
         Ok(())
     }
 
@@ -134,8 +136,8 @@ impl FailedLogins {
     /// Logs the summaries of the open window now (the service is stopping).
     pub fn flush_all(&self) -> Result<(), StaffError> {
         let mut window = self.lock();
-        let closed = std::mem::take(&mut *window);
-        self.summarise(closed, super::unix_now())
+        // Summarised in place: what cannot be written stays in the window for the next flush.
+        self.summarise(&mut window, super::unix_now())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
@@ -148,7 +150,7 @@ impl FailedLogins {
         if now < window.start + self.window_secs {
             return Ok(());
         }
-        let closed = std::mem::replace(
+        let mut closed = std::mem::replace(
             window,
             Window {
                 start: now - now.rem_euclid(self.window_secs),
@@ -156,13 +158,26 @@ impl FailedLogins {
             },
         );
         let end = (closed.start + self.window_secs).min(now);
-        self.summarise(closed, end)
+        let result = self.summarise(&mut closed, end);
+        if result.is_err() {
+            // What could not be logged is not dropped: it goes into the new window's summary.
+            window.carry(closed);
+        }
+        result
     }
 
-    fn summarise(&self, closed: Window, end: i64) -> Result<(), StaffError> {
+    /// Logs the summaries of a closed window, taking each out of it once it is written, so that after a failed
+    /// write the window holds exactly what is still to be logged.
+    fn summarise(&self, closed: &mut Window, end: i64) -> Result<(), StaffError> {
         let period = format!("{}–{}", clock(closed.start), clock(end));
-        for ((client, actor), tally) in &closed.pairs {
+        let pairs: Vec<(String, String)> = closed.pairs.keys().cloned().collect();
+        for key in pairs {
+            let Some(tally) = closed.pairs.get(&key) else {
+                continue;
+            };
+            let (client, actor) = &key;
             if tally.more == 0 {
+                closed.pairs.remove(&key);
                 continue;
             }
             let mut detail = format!(
@@ -174,6 +189,7 @@ impl FailedLogins {
             }
             self.audit
                 .append(LogKind::User, actor, "login_failed", None, None, &detail)?;
+            closed.pairs.remove(&key);
         }
         let rest = &closed.rest;
         if rest.failures > 0 {
@@ -188,8 +204,32 @@ impl FailedLogins {
             );
             self.audit
                 .append(LogKind::User, "system", "login_failed", None, None, &detail)?;
+            closed.rest = Rest::default();
         }
         Ok(())
+    }
+}
+
+impl Window {
+    /// Takes in what an older window could not log. Its pairs keep the failures not yet logged (the first of
+    /// each was logged when it happened), so they stay summaries and never become a first entry again.
+    fn carry(&mut self, older: Window) {
+        for (key, tally) in older.pairs.into_iter().filter(|(_, t)| t.more > 0) {
+            let into = self.pairs.entry(key).or_default();
+            into.more += tally.more;
+            into.refused += tally.refused;
+        }
+        self.rest.failures += older.rest.failures;
+        for a in older.rest.addresses {
+            if self.rest.addresses.len() < MAX_REMEMBERED {
+                self.rest.addresses.insert(a);
+            }
+        }
+        for n in older.rest.names {
+            if self.rest.names.len() < MAX_REMEMBERED {
+                self.rest.names.insert(n);
+            }
+        }
     }
 }
 

@@ -28,7 +28,7 @@ use std::time::Duration;
 pub enum StaffError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("databasfel: {0}")]
+    #[error("{}", StoreError::Db(.0.clone()))]
     Db(#[from] sled::Error),
     /// Also the answer for a document in another region: its existence is not disclosed.
     #[error("finns inte")]

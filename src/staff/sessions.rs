@@ -2,6 +2,7 @@
 //! that a restart does not log everyone out; expired ones are removed when met.
 
 use super::{StaffError, from_json, unix_now};
+use crate::store::audit::{Audit, LogKind, Pending};
 use crate::store::{get_json, put_json};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -39,6 +40,18 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
+fn new_session(username: &str, method: LoginMethod) -> Session {
+    let now = unix_now();
+    Session {
+        id: random_token(),
+        username: username.to_string(),
+        csrf: random_token(),
+        method,
+        created_at: now,
+        last_seen: now,
+    }
+}
+
 /// A session id is 64 hex digits; anything else a cookie carries is not looked up.
 fn well_formed(id: &str) -> bool {
     id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
@@ -52,17 +65,62 @@ impl Sessions {
     }
 
     pub fn create(&self, username: &str, method: LoginMethod) -> Result<Session, StaffError> {
-        let now = unix_now();
-        let session = Session {
-            id: random_token(),
-            username: username.to_string(),
-            csrf: random_token(),
-            method,
-            created_at: now,
-            last_seen: now,
-        };
+        let session = new_session(username, method);
         put_json(&self.tree, session.id.as_bytes(), &session)?;
         Ok(session)
+    }
+
+    /// A new session and its `login` entry in the user log, in one transaction: a log-in the log cannot take
+    /// does not happen, and a kill never leaves a session the log does not know.
+    pub fn create_logged(
+        &self,
+        username: &str,
+        method: LoginMethod,
+        audit: &Audit,
+    ) -> Result<Session, StaffError> {
+        let session = new_session(username, method);
+        let bytes = super::to_json(&session)?;
+        let how = match method {
+            LoginMethod::Password => "lösenord",
+            LoginMethod::Siths => "SITHS-kort",
+        };
+        audit.with_entry::<_, StaffError>(
+            &self.tree,
+            Pending {
+                kind: LogKind::User,
+                at: "",
+                actor: username,
+                action: "login",
+                document: None,
+                region: None,
+                detail: how,
+            },
+            |sessions| {
+                sessions.insert(session.id.as_bytes(), bytes.clone())?;
+                Ok(())
+            },
+        )?;
+        Ok(session)
+    }
+
+    /// Ends a session with its `logout` entry in the user log, in one transaction.
+    pub fn remove_logged(&self, id: &str, username: &str, audit: &Audit) -> Result<(), StaffError> {
+        audit.with_entry::<_, StaffError>(
+            &self.tree,
+            Pending {
+                kind: LogKind::User,
+                at: "",
+                actor: username,
+                action: "logout",
+                document: None,
+                region: None,
+                detail: "",
+            },
+            |sessions| {
+                sessions.remove(id.as_bytes())?;
+                Ok(())
+            },
+        )
     }
 
     /// The session if it exists and was used within `idle`; touches `last_seen`.

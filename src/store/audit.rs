@@ -231,6 +231,32 @@ impl Audit {
         (&self.document, &self.heads)
     }
 
+    /// Runs `change` on `tree` and appends `entry` in one transaction: both are written or neither (a session
+    /// and its log-in, a page and its `taken_in`). `entry.at` is replaced by the time of the append.
+    pub(crate) fn with_entry<T, E: From<StoreError>>(
+        &self,
+        tree: &sled::Tree,
+        entry: Pending<'_>,
+        change: impl Fn(
+            &sled::transaction::TransactionalTree,
+        ) -> sled::transaction::ConflictableTransactionResult<T, E>,
+    ) -> Result<T, E> {
+        let _one = crate::store::one_transaction();
+        let _guard = self.lock();
+        let at = crate::store::now_rfc3339();
+        let entry = Pending { at: &at, ..entry };
+        (tree, self.tree(entry.kind), &self.heads)
+            .transaction(|(tree, log, heads)| {
+                let out = change(tree)?;
+                entry.append_in::<E>(log, heads)?;
+                Ok(out)
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Abort(e) => e,
+                sled::transaction::TransactionError::Storage(e) => StoreError::Db(e).into(),
+            })
+    }
+
     /// Entries in order, filtered.
     pub fn entries(&self, kind: LogKind, filter: &LogFilter) -> Result<Vec<LogEntry>, StoreError> {
         let limit = filter.limit.unwrap_or(usize::MAX);

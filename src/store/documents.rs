@@ -189,6 +189,14 @@ pub enum PageOutcome {
     Unidentified { reason: String },
 }
 
+/// A failed transaction as the store's error: a storage failure (a full or read-only disk) stays one.
+fn committed(e: sled::transaction::TransactionError<StoreError>) -> StoreError {
+    match e {
+        sled::transaction::TransactionError::Abort(e) => e,
+        sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+    }
+}
+
 fn page_key(scan: &str, index: usize) -> Vec<u8> {
     format!("{scan}:{index:06}").into_bytes()
 }
@@ -236,14 +244,17 @@ impl Documents {
         super::get_json(&self.outcomes, &page_key(scan, index))
     }
 
-    /// Commits a placed page: the document and the page's outcome together, so a kill leaves neither or both; a
-    /// page placed by hand leaves the unidentified queue in the same transaction.
-    pub fn place(
+    /// Commits a placed page: the document, the page's outcome and its document-log entries together, so a kill
+    /// or a failed write leaves all or none; a page placed by hand leaves the unidentified queue in the same
+    /// transaction.
+    pub(crate) fn place(
         &self,
         doc: &Document,
         scan: &str,
         index: usize,
         page: u32,
+        audit: &super::audit::Audit,
+        entries: &[super::audit::Pending<'_>],
     ) -> Result<(), StoreError> {
         let doc_bytes = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let outcome = serde_json::to_vec(&PageOutcome::Placed {
@@ -253,17 +264,26 @@ impl Documents {
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = page_key(scan, index);
         use sled::Transactional;
+        let (log, heads) = audit.document_trees();
         let _one = super::one_transaction();
-        (&self.documents, &self.outcomes, &self.unidentified)
-            .transaction(|(docs, outcomes, queue)| {
+        let _log = audit.lock();
+        (
+            &self.documents,
+            &self.outcomes,
+            &self.unidentified,
+            log,
+            heads,
+        )
+            .transaction(|(docs, outcomes, queue, log, heads)| {
                 docs.insert(doc.key.as_bytes(), doc_bytes.clone())?;
                 outcomes.insert(key.clone(), outcome.clone())?;
                 queue.remove(key.clone())?;
+                for entry in entries {
+                    entry.append_in::<StoreError>(log, heads)?;
+                }
                 Ok(())
             })
-            .map_err(|e: sled::transaction::TransactionError<()>| {
-                StoreError::Corrupt(format!("{e:?}"))
-            })
+            .map_err(committed)
     }
 
     /// Whether staff have started work on the document (it has a case record).
@@ -368,8 +388,11 @@ impl Documents {
                 outcomes.insert(key.clone(), outcome.clone())?;
                 Ok(())
             })
-            .map_err(|e: sled::transaction::TransactionError<()>| {
-                StoreError::Corrupt(format!("{e:?}"))
+            .map_err(|e: sled::transaction::TransactionError<()>| match e {
+                sled::transaction::TransactionError::Abort(()) => {
+                    StoreError::Corrupt("transaktionen avbröts".into())
+                }
+                sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
             })
     }
 

@@ -5,6 +5,8 @@
 //! sled admits one process per database; a second process gets a clear error instead of a lock failure.
 
 pub mod audit;
+pub mod backup;
+pub mod backup_handoff;
 pub mod documents;
 pub mod issued;
 pub mod scans;
@@ -15,14 +17,39 @@ use std::path::{Path, PathBuf};
 pub enum StoreError {
     #[error("datamappen {0} används av en annan process (troligen en körande blankett-tjänst)")]
     Locked(PathBuf),
-    #[error("databasen i {path} kunde inte öppnas: {source}")]
+    #[error("databasen i {path} kunde inte öppnas: {}", db_text(source))]
     Open { path: PathBuf, source: sled::Error },
-    #[error("databasfel: {0}")]
+    #[error("databasfel: {}", db_text(.0))]
     Db(#[from] sled::Error),
     #[error("posten i databasen är skadad: {0}")]
     Corrupt(String),
-    #[error("filsystemet: {0}")]
+    #[error("filsystemet: {}", io_text(.0))]
     Io(#[from] std::io::Error),
+}
+
+/// A full or read-only disk said so in Swedish, with what it means for what was already received; other errors
+/// as the system gives them.
+pub fn io_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "disken är full; ingenting som redan tagits emot har gått förlorat, men inget nytt kan sparas förrän \
+             utrymme frigjorts"
+                .into()
+        }
+        std::io::ErrorKind::ReadOnlyFilesystem => {
+            "disken är skrivskyddad; ingenting som redan tagits emot har gått förlorat, men inget nytt kan sparas \
+             förrän disken går att skriva till"
+                .into()
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn db_text(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Io(io) => io_text(io),
+        other => other.to_string(),
+    }
 }
 
 #[derive(Clone)]
@@ -70,8 +97,9 @@ impl Store {
         })
     }
 
-    /// The database itself, for the parts of the service that keep trees of their own (the staff side).
-    pub(crate) fn db(&self) -> &sled::Db {
+    /// The database itself, for the parts of the service that keep trees of their own (the staff side), and for
+    /// tests that damage a record on purpose.
+    pub fn db(&self) -> &sled::Db {
         &self.db
     }
 

@@ -26,7 +26,7 @@ mod limit;
 mod pages;
 mod pdf;
 mod security;
-mod staff;
+pub(crate) mod staff;
 pub mod tls;
 mod views;
 
@@ -201,6 +201,11 @@ pub fn run(config: Config) -> Result<()> {
     if let Some(every) = config.inbox_every {
         crate::intake::inbox::spawn(site.intake.clone(), &config.data_dir, every);
     }
+    let stale = staff::upload_body::remove_stale(&site.store.scans.path(""));
+    if stale > 0 {
+        eprintln!("blankett: {stale} avbrutna uppladdningar togs bort");
+    }
+    crate::store::backup_handoff::spawn(site.store.clone(), &config.data_dir);
     let site_for_flush = site.clone();
     spawn_failed_login_flusher(site.clone());
     let system = actix_web::rt::System::new();

@@ -291,7 +291,7 @@ impl<'s> Client<'s> {
             .insert(name.into(), value.into());
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .lock()
             .unwrap()

@@ -114,6 +114,18 @@ impl Server {
         self.dir.path()
     }
 
+    /// The server's process id (for its memory figures in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would, and hands back its data folder.
+    pub fn kill9(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"))
+    }
+
     /// An answer read whole: status, headers, body.
     pub fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
         let mut res = res.expect("an HTTP answer");

@@ -261,8 +261,9 @@ impl TiffFile {
     fn number(&self, ifd: &Ifd, tag: u16) -> Option<f64> {
         let e = Self::entry(ifd, tag)?;
         if e.kind == 5 {
+            // A count of 0 gives no bytes at all (found by fuzzing): no number then, not a panic.
             let b = self.value_bytes(e, 1).ok()?;
-            let (n, d) = (self.u32_at(&b[0..4]), self.u32_at(&b[4..8]));
+            let (n, d) = (self.u32_at(b.get(0..4)?), self.u32_at(b.get(4..8)?));
             return (d != 0).then(|| n as f64 / d as f64);
         }
         self.first(ifd, tag).map(|v| v as f64)

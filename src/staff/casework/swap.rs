@@ -4,9 +4,9 @@
 
 use super::{Casework, forms_of, new_case, sees, workable};
 use crate::staff::accounts::Account;
-use crate::store::audit::{LogKind, Pending};
 use crate::staff::case::Case;
 use crate::staff::{StaffError, abort, committed, from_json, to_json};
+use crate::store::audit::{LogKind, Pending};
 use crate::store::documents::{Document, DocumentStatus, Documents};
 use crate::store::{Store, now_rfc3339};
 use sled::Transactional;

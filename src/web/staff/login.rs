@@ -9,7 +9,6 @@ use crate::staff::accounts::{Account, LoginError};
 use crate::staff::failed_logins::Failure;
 use crate::staff::sessions::LoginMethod;
 use crate::staff::siths::{self, CertIdentity};
-use crate::store::audit::LogKind;
 use crate::web::Params;
 use crate::web::tls::PeerCertificate;
 use actix_web::http::{StatusCode, header};
@@ -169,23 +168,16 @@ fn start_session(
     account: &Account,
     method: LoginMethod,
 ) -> HttpResponse {
-    let session = match site.staff.sessions.create(&account.username, method) {
-        Ok(s) => s,
-        Err(e) => return internal(site, None, Face::Page, &e),
-    };
-    let how = match method {
-        LoginMethod::Password => "lösenord",
-        LoginMethod::Siths => "SITHS-kort",
-    };
-    if let Err(e) =
-        site.staff
-            .audit
-            .append(LogKind::User, &account.username, "login", None, None, how)
-    {
-        // A log-in that cannot be logged does not happen.
-        let _ = site.staff.sessions.remove(&session.id);
-        return internal(site, None, Face::Page, &e);
-    }
+    // A log-in that cannot be logged does not happen: the session and its entry are one transaction.
+    let session =
+        match site
+            .staff
+            .sessions
+            .create_logged(&account.username, method, &site.staff.audit)
+        {
+            Ok(s) => s,
+            Err(e) => return internal(site, None, Face::Page, &e),
+        };
     let mut res = see_other("/staff/");
     let _ = res.add_cookie(&cookie(req, SESSION_COOKIE, session.id, "/"));
     let _ = res.add_cookie(&removal(req, csrf::LOGIN_COOKIE, csrf::LOGIN_COOKIE_PATH));
@@ -239,13 +231,25 @@ pub async fn logout(
     if let Err(res) = csrf::require(&site, &caller, &req, Some(&params)) {
         return res;
     }
-    if let Err(e) = site.staff.sessions.remove(&caller.session.id) {
-        return internal(&site, Some(&caller), Face::Page, &e);
+    if let Err(e) =
+        site.staff
+            .sessions
+            .remove_logged(&caller.session.id, caller.username(), &site.staff.audit)
+    {
+        // The person asked to be logged out, and is: a session left open because the log failed would be worse
+        // than a log-out the log lacks. The failure is reported, as the page and on stderr.
+        let _ = site.staff.sessions.remove(&caller.session.id);
+        eprintln!("blankett: personalsidan: utloggningen kunde inte loggas: {e}");
+        let mut res = super::refuse(
+            &site,
+            None,
+            Face::Page,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Du är utloggad, men utloggningen kunde inte skrivas i användarloggen. Kontakta driften.",
+        );
+        let _ = res.add_cookie(&removal(&req, SESSION_COOKIE, "/"));
+        return res;
     }
-    let _ = site
-        .staff
-        .audit
-        .append(LogKind::User, caller.username(), "logout", None, None, "");
     let mut res = see_other("/staff/login");
     let _ = res.add_cookie(&removal(&req, SESSION_COOKIE, "/"));
     res

@@ -30,12 +30,12 @@ mod document;
 mod export;
 mod images;
 mod login;
-mod multipart;
+pub(crate) mod multipart;
 mod print;
 mod queues;
 mod session;
 mod upload;
-mod upload_body;
+pub(crate) mod upload_body;
 mod verify;
 mod views;
 

@@ -311,8 +311,10 @@ pub async fn place(
     }
     let intake = site.intake.clone();
     let (scan2, id2) = (scan.clone(), form_id.clone());
+    let by = caller.username().to_string();
+    // The page's `page_placed` entry (who placed it) is written in the page's own commit.
     let result =
-        super::blocking(move || intake.place_unidentified(&scan2, index, &id2, page)).await;
+        super::blocking(move || intake.place_unidentified(&scan2, index, &id2, page, &by)).await;
     let doc = match result {
         Ok(Ok(Report::Document(doc))) => doc,
         Ok(Ok(Report::Unidentified { reason, .. } | Report::Unreadable { reason, .. })) => {
@@ -347,20 +349,6 @@ pub async fn place(
         }
         Err(e) => return super::internal(&site, Some(&caller), Face::Page, &e),
     };
-    let region = site.staff.casework.case(&doc).ok().and_then(|c| c.region);
-    if let Err(e) = site.staff.audit.append(
-        crate::store::audit::LogKind::Document,
-        caller.username(),
-        "page_placed",
-        Some(&doc.key),
-        region.as_deref(),
-        &format!(
-            "{}: sida {page} av {form_id}",
-            unidentified_id(&scan, index)
-        ),
-    ) {
-        return staff_error(&site, Some(&caller), Face::Page, e.into());
-    }
     // The page may belong to a copy of another region: then the person is not shown it.
     if super::document::access(&site, &caller.account, &doc.key).is_ok() {
         see_other(&format!("/staff/dokument/{}", key_path(&doc.key)))

@@ -39,6 +39,23 @@ impl Drop for PartFile {
     }
 }
 
+/// Removes the files of uploads that a kill cut short (their `PartFile` was never dropped). Called at start, while
+/// this process holds the data folder and no upload runs.
+pub fn remove_stale(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(".upload-") && name.ends_with(".part")
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// A fresh file in `dir` for an upload.
 pub fn part_file(dir: &Path) -> Result<(PartFile, std::fs::File), std::io::Error> {
     std::fs::create_dir_all(dir)?;
@@ -95,8 +112,8 @@ enum State {
 
 /// A multipart body: text fields kept, the file part streamed into `file`. `before_file` sees the fields that
 /// came before the file part and may refuse the upload there.
-pub async fn multipart(
-    payload: &mut web::Payload,
+pub async fn multipart<E: std::fmt::Display>(
+    payload: &mut (impl futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin),
     boundary: &str,
     file_field: &str,
     file: std::fs::File,
