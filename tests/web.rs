@@ -724,3 +724,47 @@ fn every_form_round_trips_through_its_data_code() {
     );
     assert_eq!(read.len(), sti.len() - 1);
 }
+
+/// Issue 12: Västra Götaland's offices on blank forms, by the contract's URL and by the batch page; an office is
+/// checked against the region; a supplement never goes with a paragraph notification.
+#[test]
+fn blank_forms_for_an_office_and_no_supplement_with_a_paragraph_form() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let batch = server.get("/blanketter/pdf?form=klinisk&region=14&office=uddevalla&count=2");
+    assert_eq!(batch.status, 200, "{}", batch.text());
+    let file = dir.path().join("vgr.pdf");
+    std::fs::write(&file, &batch.body).unwrap();
+    let text = pdf_text(&file);
+    assert_eq!(
+        text.matches("Smittskydd Västra Götaland, Uddevalla")
+            .count(),
+        2,
+        "{text}"
+    );
+    let page = server.get("/blanketter").text();
+    assert!(page.contains("<optgroup label=\"Västra Götalandsregionen\">"));
+    let wrong = server.get("/blanketter/pdf?form=klinisk&region=01&office=boras&count=2");
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text().contains("har inga kontor"), "{}", wrong.text());
+    // The contract's URL without an office: the unit's name, no address made up.
+    let plain = server.get("/forms/klinisk.pdf?region=14");
+    assert_eq!(plain.status, 200);
+    std::fs::write(&file, &plain.body).unwrap();
+    assert!(pdf_text(&file).contains("Postadressen saknas"));
+    for url in [
+        "/forms/paragraf-sti-foljsamhet.pdf?region=01&supplement=tillagg-tarm",
+        "/forms/paragraf-ovrig.pdf?region=01&disease=hepatit_b&supplement=tillagg-hepatit",
+    ] {
+        let a = server.get(url);
+        assert_eq!(a.status, 400, "{url}");
+        assert!(
+            a.text()
+                .contains("Tilläggsuppgifter hör till en klinisk anmälan"),
+            "{url}"
+        );
+    }
+    // Version 2 is printed; version 1 is still known to the register.
+    let v2 = server.get("/forms/klinisk.pdf?region=01");
+    assert!(v2.header("x-blankett-id").unwrap().starts_with("KA2-"));
+}

@@ -1029,6 +1029,7 @@ impl FormGen<'_, '_> {
                 self.values.insert(field.name.clone(), v);
             }
         }
+        self.tick_reservnummer();
         self.apply_requires(&fields, rng);
         self.order_dates(rng);
         self.drop_orphans();
@@ -1440,6 +1441,27 @@ impl FormGen<'_, '_> {
     /// Drops an identity number whose type says otherwise (a rikskod with "annat nummer" and the like) when the
     /// form's checks would refuse the pair.
     fn drop_orphans(&mut self) {
+        self.drop_rikskod_orphans();
+    }
+
+    /// A number written with a reservnummer's letters goes with "Reservnummer" ticked, as the writer would (the
+    /// type may have been left empty as optional); before the rules, so that a birth year or age follows.
+    fn tick_reservnummer(&mut self) {
+        let lettered = self
+            .values
+            .get("patient.personnummer")
+            .and_then(Value::text)
+            .is_some_and(|t| t.chars().any(char::is_alphabetic));
+        let has_type = validation::fields(self.form).any(|f| f.name == "patient.identitetstyp");
+        if lettered && has_type {
+            self.values.insert(
+                "patient.identitetstyp".into(),
+                Value::Choices(vec!["reservnummer".into()]),
+            );
+        }
+    }
+
+    fn drop_rikskod_orphans(&mut self) {
         if let Some(Value::Choices(c)) = self.values.get("patient.kodtyp") {
             if c.iter().any(|v| v == "annat_nummer") {
                 self.values.remove("patient.rikskod");

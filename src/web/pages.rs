@@ -475,8 +475,24 @@ pub fn blanketter_page(
             })
         })
         .collect();
+    // Regions with several offices (Västra Götaland): the office's address goes on every copy.
+    let offices: Vec<serde_json::Value> = site
+        .regions
+        .all()
+        .iter()
+        .filter(|r| r.has_offices())
+        .map(|r| {
+            serde_json::json!({
+                "region": r.name,
+                "offices": r.offices.iter().map(|o| serde_json::json!({
+                    "id": o.id, "name": o.name, "selected": params.get("office") == Some(o.id.as_str()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("regions", &region_options(site, params.get("region")));
+    ctx.insert("offices", &offices);
     ctx.insert("forms", &forms);
     ctx.insert("supplements", &supplements);
     ctx.insert("count", params.get("count").unwrap_or("10"));

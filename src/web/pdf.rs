@@ -329,7 +329,9 @@ pub async fn batch(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
     };
     match checked {
         Err(p) => {
-            if matches!(p.param, "form" | "supplement" | "disease") {
+            if p.param == "office" {
+                errors.push(("office", p.message));
+            } else if matches!(p.param, "form" | "supplement" | "disease") {
                 errors.insert(0, ("form", p.message));
             } else if errors.is_empty() {
                 errors.push(("form", p.message));
