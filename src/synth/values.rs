@@ -856,7 +856,7 @@ fn reservnummer_with_letters(number: &str) -> String {
     }
     let date = &number[..8];
     let letter = |i: u32| char::from(b"ABCDEFGHJKMNPRSTUVX"[(i as usize * 7 + 3) % 19]);
-    if d[8] % 2 == 0 {
+    if d[8].is_multiple_of(2) {
         let g = ['K', 'M', 'X'][(d[9] % 3) as usize];
         format!("{date}{g}{}{}{}", d[9], d[10], d[11])
     } else {
