@@ -1,5 +1,7 @@
 //! Rendering cost: one copy of a form, a form with its supplement, and a batch of a thousand copies in one PDF
 //! (what `blankett print --count 1000` does after issuing the IDs). Run: `cargo bench --bench render`.
+//! The newest klinisk and its version 1 run side by side (`*_v1`), so that a new version's cost is measured
+//! against the form it replaces in the same run.
 
 use blankett::domain::regions::Regions;
 use blankett::formid::FormId;
@@ -14,26 +16,32 @@ fn render(c: &mut Criterion) {
     let regions = Regions::embedded();
     let region = regions.get("01").expect("Stockholm");
     let klinisk = registry.get("klinisk", None).expect("klinisk");
+    let klinisk_v1 = registry.get("klinisk", Some(1)).expect("klinisk v1");
 
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("klinisk_one_copy", |b| {
-        b.iter_batched(
-            || FormId::generate(klinisk.code),
-            |id| {
-                black_box(
-                    renderer
-                        .render_one(&Copy {
-                            id,
-                            parts: vec![klinisk.as_ref()],
-                            region,
-                        })
-                        .expect("renders"),
-                )
-            },
-            BatchSize::SmallInput,
-        )
-    });
+    for (name, form) in [
+        ("klinisk_one_copy", klinisk),
+        ("klinisk_one_copy_v1", klinisk_v1),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || FormId::generate(form.code),
+                |id| {
+                    black_box(
+                        renderer
+                            .render_one(&Copy {
+                                id,
+                                parts: vec![form.as_ref()],
+                                region,
+                            })
+                            .expect("renders"),
+                    )
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
     if let Ok(tb) = registry.get("tillagg-tuberkulos", None) {
         group.bench_function("klinisk_with_supplement", |b| {
             b.iter_batched(
@@ -58,27 +66,32 @@ fn render(c: &mut Criterion) {
     let mut batch = c.benchmark_group("print");
     batch.sample_size(10);
     batch.throughput(Throughput::Elements(1000));
-    batch.bench_function("klinisk_1000_copies", |b| {
-        b.iter_batched(
-            || {
-                (0..1000)
-                    .map(|_| FormId::generate(klinisk.code))
-                    .collect::<Vec<_>>()
-            },
-            |ids| {
-                let copies: Vec<Copy<'_>> = ids
-                    .iter()
-                    .map(|&id| Copy {
-                        id,
-                        parts: vec![klinisk.as_ref()],
-                        region,
-                    })
-                    .collect();
-                black_box(renderer.render(&copies).expect("renders"))
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    for (name, form) in [
+        ("klinisk_1000_copies", klinisk),
+        ("klinisk_1000_copies_v1", klinisk_v1),
+    ] {
+        batch.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    (0..1000)
+                        .map(|_| FormId::generate(form.code))
+                        .collect::<Vec<_>>()
+                },
+                |ids| {
+                    let copies: Vec<Copy<'_>> = ids
+                        .iter()
+                        .map(|&id| Copy {
+                            id,
+                            parts: vec![form.as_ref()],
+                            region,
+                        })
+                        .collect();
+                    black_box(renderer.render(&copies).expect("renders"))
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     batch.finish();
 
     c.bench_function("renderer_start_up", |b| {

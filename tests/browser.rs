@@ -101,6 +101,7 @@ fn from_the_start_page_to_a_downloaded_filled_pdf() {
 
         // Fill in, with a wrong check digit first.
         click(&client, "label[for='f-klinisk-anmalan-typ-nytt-fall']").await;
+        click(&client, "label[for='f-klinisk-sjukdom-fall-bekraftat']").await;
         click(
             &client,
             "label[for='f-klinisk-patient-identitetstyp-personnummer']",
@@ -112,7 +113,6 @@ fn from_the_start_page_to_a_downloaded_filled_pdf() {
             type_into(&client, &format!("#{id}"), text).await;
         }
         click(&client, "label[for='f-klinisk-smitta-vag-livsmedel']").await;
-        click(&client, "label[for='f-tillagg-tarm-tarm-agens-salmonella']").await;
         client
             .find(Locator::Css("form.blankett button[type='submit']"))
             .await
@@ -181,8 +181,8 @@ fn from_the_start_page_to_a_downloaded_filled_pdf() {
         Some(&FieldValue::Ticked(vec!["salmonella".into()]))
     );
     assert_eq!(
-        read.get("tillagg-tarm:tarm.agens"),
-        Some(&FieldValue::Ticked(vec!["salmonella".into()]))
+        read.get("klinisk:sjukdom.fall"),
+        Some(&FieldValue::Ticked(vec!["bekraftat".into()]))
     );
     let log = server.log();
     for (_, typed, _) in TYPED.iter().filter(|(_, t, _)| t.len() > 6) {

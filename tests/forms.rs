@@ -462,3 +462,146 @@ fn forms_and_reference_data_agree() {
         }
     }
 }
+
+/// Issue 12: the newest version of every form holds a 31-character HSA-id, takes a reservnummer's letters in the
+/// identity comb, and says "senast dagen efter" only on case notifications; version 1 stays as it was printed.
+#[test]
+fn version_2_holds_long_ids_and_version_1_stays() {
+    let registry = Registry::embedded();
+    let field = |form: &blankett::forms::Form, name: &str| {
+        form.layout
+            .pages
+            .iter()
+            .flat_map(|p| &p.fields)
+            .find(|f| f.name == name)
+            .cloned()
+    };
+    for form in registry.latest() {
+        for f in form.layout.pages.iter().flat_map(|p| &p.fields) {
+            if f.check == Some(Check::HsaId) {
+                assert!(
+                    f.boxes().len() >= validate::HSA_ID_MAX,
+                    "{} {}",
+                    form.name(),
+                    f.name
+                );
+            }
+            if f.check == Some(Check::Identitet) {
+                assert!(
+                    matches!(
+                        f.geometry,
+                        Geometry::Comb {
+                            charset: blankett::forms::definition::Charset::Text,
+                            ..
+                        }
+                    ),
+                    "{} {}: a reservnummer has letters",
+                    form.name(),
+                    f.name
+                );
+            }
+        }
+    }
+    for name in ["klinisk", "klinisk-sti"] {
+        let v2 = registry.get(name, Some(2)).unwrap();
+        for wanted in [
+            "sjukdom.fall",
+            "patient.fodelsear",
+            "patient.alder",
+            "prov.labnummer",
+            "atgarder.forhallningsregler_vilka",
+        ] {
+            assert!(field(v2, wanted).is_some(), "{name} v2 has {wanted}");
+        }
+        let v1 = registry.get(name, Some(1)).unwrap();
+        assert!(field(v1, "sjukdom.fall").is_none(), "{name} v1 unchanged");
+        let hsa = field(v1, "rapportor.hsaid").unwrap();
+        assert_eq!(hsa.boxes().len(), 18, "{name} v1 keeps its 18 cells");
+    }
+    assert!(
+        field(registry.get("klinisk-sti", Some(2)).unwrap(), "patient.lan")
+            .unwrap()
+            .required,
+        "hemortslän is required on the STI form"
+    );
+    // The deadline line: on case notifications, and on the paragraph forms' version 1 as printed, not after.
+    let says_deadline = |form: &blankett::forms::Form| {
+        form.layout.pages[0].drawing.iter().any(|p| {
+            matches!(p, blankett::forms::layout::Primitive::Text { text, .. } if text.contains("senast dagen efter"))
+        })
+    };
+    for form in registry.all().filter(|f| f.kind() == FormKind::Main) {
+        let paragraph = form.name().starts_with("paragraf");
+        assert_eq!(
+            says_deadline(form),
+            !paragraph || form.version() == 1,
+            "{} v{}",
+            form.name(),
+            form.version()
+        );
+    }
+    // No section of the law on a paragraph form without a source, and no "byte av behandlande läkare".
+    for form in registry
+        .latest()
+        .filter(|f| f.name().starts_with("paragraf"))
+    {
+        let labels: Vec<String> = form
+            .layout
+            .pages
+            .iter()
+            .flat_map(|p| &p.fields)
+            .filter_map(|f| match &f.geometry {
+                Geometry::Choice { options, .. } => {
+                    Some(options.iter().map(|o| o.label.clone()).collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(
+            !labels.iter().any(|l| l.contains("Byte av behandlande")),
+            "{}",
+            form.name()
+        );
+        assert!(
+            !labels.iter().any(|l| l.contains("3 kap. 3 §")),
+            "{}",
+            form.name()
+        );
+        if form.name() == "paragraf-sti-provtagning" {
+            assert!(!labels.iter().any(|l| l.contains("kap.")), "{labels:?}");
+        }
+    }
+}
+
+/// The klinisk form names the diseases phoned in at once: exactly those the reference data marks.
+#[test]
+fn the_form_names_the_diseases_phoned_in_at_once() {
+    let diseases = blankett::domain::diseases::Diseases::embedded();
+    let form = Registry::embedded().get("klinisk", None).unwrap();
+    let note = form
+        .def
+        .pages
+        .iter()
+        .flat_map(|p| &p.sections)
+        .map(|s| s.note.as_str())
+        .find(|n| n.contains("Ring också"))
+        .expect("a note on phoning");
+    let phoned: Vec<&str> = diseases
+        .all()
+        .iter()
+        .filter(|d| d.phone_at_once)
+        .map(|d| d.id.as_str())
+        .collect();
+    assert_eq!(phoned.len(), 5, "{phoned:?}");
+    for (id, name) in [
+        ("botulism", "botulism"),
+        ("ehec", "EHEC"),
+        ("kolera", "kolera"),
+        ("meningokocker", "meningokockinfektion"),
+        ("rabies", "rabies"),
+    ] {
+        assert!(phoned.contains(&id), "{id}");
+        assert!(note.contains(name), "{name} in {note}");
+    }
+}

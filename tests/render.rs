@@ -231,7 +231,8 @@ fn print_command_issues_distinct_recorded_ids() {
         let record = store.issued.get(id).unwrap().expect("recorded on issue");
         assert_eq!(
             (record.form.as_str(), record.version, record.region.as_str()),
-            ("klinisk", 1, "05")
+            ("klinisk", 2, "05"),
+            "the newest version is printed"
         );
         assert_eq!(record.channel, blankett::store::issued::Channel::Batch);
         assert_eq!(

@@ -441,7 +441,7 @@ fn a_correction_is_registered_exported_printed_and_logged() {
     // The registering person by name, and every value under the section that says whose it is.
     assert!(text.contains("av Test anna"), "{text}");
     assert!(
-        text.contains("3. Patient") && text.contains("8. Anmälande läkare"),
+        text.contains("2. Patient") && text.contains("6. Anmälande läkare"),
         "{text}"
     );
     assert_eq!(

@@ -132,8 +132,34 @@ fn choosing_the_form_follows_the_disease() {
     assert!(esbl.contains("ESBL-CARBA"), "the exception is stated");
     let covid = server.get("/klinisk/val?region=01&disease=covid19").text();
     assert!(covid.contains("antigentest") && covid.contains("/fyll/klinisk?"));
+    // One form ID is one sheet: no region is told to print twice (Skåne once asked, in SmiNet 2's day).
     let skane = server.get("/klinisk/val?region=12&disease=kikhosta").text();
-    assert!(skane.contains("vill ha 2 exemplar"));
+    assert!(!skane.contains("exemplar"));
+    assert!(
+        skane.contains("syns i fönstret"),
+        "an address is known and printed"
+    );
+    // No address known: the page promises no window and says what to write on the envelope.
+    let uppsala = server.get("/klinisk/val?region=03&disease=kikhosta").text();
+    assert!(!uppsala.contains("syns i fönstret"));
+    assert!(uppsala.contains("Använd ett kuvert utan fönster"));
+    // Phoned in at once, with the region's number where a source gives it.
+    let meningo = server
+        .get("/klinisk/val?region=05&disease=meningokocker")
+        .text();
+    assert!(
+        meningo.contains("Ring smittskyddsläkaren genast") && meningo.contains("010-103 08 64")
+    );
+    assert!(
+        !server
+            .get("/klinisk/val?region=05&disease=legionella")
+            .text()
+            .contains("genast")
+    );
+    // Texts: what is checked is checked when the PDF is made; one word for hemortslän.
+    assert!(!salmonella.contains("kontrolleras direkt"));
+    let sti = server.get("/klinisk/val?region=01&disease=klamydia").text();
+    assert!(sti.contains("hemortslän") && !sti.contains("hemlän"));
     // The disease search without JavaScript.
     let search = server.get("/klinisk?q=massling&region=01").text();
     assert!(search.contains("Mässling") && !search.contains("Salmonella"));
@@ -254,7 +280,7 @@ fn bad_input_gets_a_clear_swedish_answer_never_a_500() {
         (
             "/forms/klinisk.pdf?region=99",
             400,
-            "Regionen «99» finns inte",
+            "Regionen ”99” finns inte",
         ),
         ("/forms/klinisk.pdf", 400, "Ange region"),
         ("/forms/klinisk.pdf?region=", 400, "Ange region"),
@@ -299,7 +325,7 @@ fn bad_input_gets_a_clear_swedish_answer_never_a_500() {
         (
             "/blanketter/pdf?form=klinisk&region=99&count=1",
             422,
-            "Regionen «99» finns inte",
+            "Regionen ”99” finns inte",
         ),
         ("/blanketter/pdf?form=nope&region=01", 422, "finns inte"),
         (
@@ -317,7 +343,7 @@ fn bad_input_gets_a_clear_swedish_answer_never_a_500() {
         (
             "/fyll/klinisk?disease=nope",
             400,
-            "Sjukdomen «nope» finns inte",
+            "Sjukdomen ”nope” finns inte",
         ),
         ("/inget-har", 404, "Sidan finns inte"),
         ("/static/nope.css", 404, "Filen finns inte"),
@@ -407,7 +433,7 @@ fn bad_input_gets_a_clear_swedish_answer_never_a_500() {
     assert_eq!(a.status, 422);
     assert!(
         a.text()
-            .contains("Alternativet «&lt;script&gt;» finns inte")
+            .contains("Alternativet ”&lt;script&gt;” finns inte")
     );
     let a = server.post_raw(
         "/fyll/klinisk",
@@ -502,7 +528,7 @@ pub fn valid_klinisk() -> Vec<(&'static str, &'static str)> {
         ("klinisk:patient.namn", "Andersson, Anna"),
         ("klinisk:rapportor.namn", "Berit Ek"),
         ("klinisk:rapportor.datum", "20260105"),
-        ("tillagg-tarm:tarm.agens", "salmonella"),
+        ("klinisk:sjukdom.fall", "bekraftat"),
     ]
 }
 
@@ -601,13 +627,18 @@ fn the_filled_pdf_data_code_gives_back_exactly_what_was_typed_and_the_log_none_o
         ("klinisk:smitta.vag", "person"),
         ("klinisk:smitta.kalla", kalla),
         ("klinisk:atgarder.forhallningsregler", "ja"),
+        ("klinisk:atgarder.forhallningsregler_vilka", "hygien"),
+        (
+            "klinisk:atgarder.forhallningsregler_vilka",
+            "arbete_livsmedel",
+        ),
         ("klinisk:atgarder.ovrigt", ovrigt),
         ("klinisk:patient.riskyrke", "livsmedel"),
         ("klinisk:rapportor.namn", "Dr Quist"),
         ("klinisk:rapportor.datum", "20260105"),
         ("klinisk:rapportor.hsaid", "SE2321000016-3MKB"),
         ("klinisk:rapportor.klinik", "Infektion SUS"),
-        ("tillagg-tarm:tarm.agens", "salmonella"),
+        ("klinisk:sjukdom.fall", "bekraftat"),
         ("tillagg-tarm:resa.utlandsresa", "ja"),
         ("tillagg-tarm:resa.hemkomstdatum", "20260102"),
     ];
@@ -627,7 +658,8 @@ fn the_filled_pdf_data_code_gives_back_exactly_what_was_typed_and_the_log_none_o
             "smitta.vag",
             "forhallningsregler",
             "riskyrke",
-            "tarm.agens",
+            "sjukdom.fall",
+            "forhallningsregler_vilka",
             "utlandsresa",
         ]
         .iter()
@@ -670,6 +702,7 @@ fn every_form_round_trips_through_its_data_code() {
     let sti = [
         ("region", "01"),
         ("klinisk-sti:anmalan.typ", "nytt_fall"),
+        ("klinisk-sti:sjukdom.fall", "misstankt"),
         ("klinisk-sti:sjukdom.diagnos", "klamydia"),
         ("klinisk-sti:sjukdom.diagnosdatum", "20260104"),
         ("klinisk-sti:patient.kodtyp", "rikskod"),
@@ -690,4 +723,48 @@ fn every_form_round_trips_through_its_data_code() {
         Some(&FieldValue::Ticked(vec!["klamydia".into()]))
     );
     assert_eq!(read.len(), sti.len() - 1);
+}
+
+/// Issue 12: Västra Götaland's offices on blank forms, by the contract's URL and by the batch page; an office is
+/// checked against the region; a supplement never goes with a paragraph notification.
+#[test]
+fn blank_forms_for_an_office_and_no_supplement_with_a_paragraph_form() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let batch = server.get("/blanketter/pdf?form=klinisk&region=14&office=uddevalla&count=2");
+    assert_eq!(batch.status, 200, "{}", batch.text());
+    let file = dir.path().join("vgr.pdf");
+    std::fs::write(&file, &batch.body).unwrap();
+    let text = pdf_text(&file);
+    assert_eq!(
+        text.matches("Smittskydd Västra Götaland, Uddevalla")
+            .count(),
+        2,
+        "{text}"
+    );
+    let page = server.get("/blanketter").text();
+    assert!(page.contains("<optgroup label=\"Västra Götalandsregionen\">"));
+    let wrong = server.get("/blanketter/pdf?form=klinisk&region=01&office=boras&count=2");
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text().contains("har inga kontor"), "{}", wrong.text());
+    // The contract's URL without an office: the unit's name, no address made up.
+    let plain = server.get("/forms/klinisk.pdf?region=14");
+    assert_eq!(plain.status, 200);
+    std::fs::write(&file, &plain.body).unwrap();
+    assert!(pdf_text(&file).contains("Postadressen saknas"));
+    for url in [
+        "/forms/paragraf-sti-foljsamhet.pdf?region=01&supplement=tillagg-tarm",
+        "/forms/paragraf-ovrig.pdf?region=01&disease=hepatit_b&supplement=tillagg-hepatit",
+    ] {
+        let a = server.get(url);
+        assert_eq!(a.status, 400, "{url}");
+        assert!(
+            a.text()
+                .contains("Tilläggsuppgifter hör till en klinisk anmälan"),
+            "{url}"
+        );
+    }
+    // Version 2 is printed; version 1 is still known to the register.
+    let v2 = server.get("/forms/klinisk.pdf?region=01");
+    assert!(v2.header("x-blankett-id").unwrap().starts_with("KA2-"));
 }

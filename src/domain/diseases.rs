@@ -293,10 +293,23 @@ mod tests {
             sup("esbl_carba").as_deref(),
             Some("tillagg-mrsa-esbl-carba")
         );
-        for id in ["salmonella", "ehec", "campylobacter", "shigella"] {
+        // VRE follows the MRSA/ESBL-CARBA programme; hepatit A, tyfoid and paratyfoid get the travel questions.
+        assert_eq!(sup("vre").as_deref(), Some("tillagg-mrsa-esbl-carba"));
+        for id in [
+            "salmonella",
+            "ehec",
+            "campylobacter",
+            "shigella",
+            "hepatit_a",
+            "tyfoid",
+            "paratyfoid",
+        ] {
             assert_eq!(sup(id).as_deref(), Some("tillagg-tarm"), "{id}");
         }
-        assert_eq!(t.all().iter().filter(|d| d.supplement.is_some()).count(), 9);
+        assert_eq!(
+            t.all().iter().filter(|d| d.supplement.is_some()).count(),
+            13
+        );
         for s in SUPPLEMENTS {
             assert!(
                 t.all().iter().any(|d| d.supplement.as_deref() == Some(s)),
@@ -308,8 +321,14 @@ mod tests {
     #[test]
     fn flags() {
         let t = Diseases::embedded();
-        let phone: Vec<_> = t.all().iter().filter(|d| d.phone_at_once).collect();
-        assert_eq!(ids(&phone), ["ehec"]);
+        // Phoned in at once, each with a regional source in its notes (legionella is not: no source asks it).
+        let mut phone: Vec<_> = t.all().iter().filter(|d| d.phone_at_once).collect();
+        phone.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(
+            ids(&phone),
+            ["botulism", "ehec", "kolera", "meningokocker", "rabies"]
+        );
+        assert!(phone.iter().all(|d| d.notes.starts_with("phone at once: ")));
         let frequent = t.all().iter().filter(|d| d.frequent).count();
         assert!((12..=16).contains(&frequent), "{frequent} frequent");
         for id in [

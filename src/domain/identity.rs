@@ -24,13 +24,13 @@ pub enum IdentityError {
     #[error("Personnummer saknas")]
     PersonnummerEmpty,
     #[error(
-        "Personnummret ska ha 12 siffror (ÅÅÅÅMMDDNNNK): skriv hela födelseåret, t.ex. 19811218-9876 i stället för 811218-9876"
+        "Personnumret ska ha 12 siffror (ÅÅÅÅMMDDNNNK): skriv hela födelseåret, t.ex. 19811218-9876 i stället för 811218-9876"
     )]
     PersonnummerMissingCentury,
-    #[error("Personnummret ska ha 12 siffror (ÅÅÅÅMMDDNNNK), inte {0}")]
+    #[error("Personnumret ska ha 12 siffror (ÅÅÅÅMMDDNNNK), inte {0}")]
     PersonnummerLength(usize),
     #[error(
-        "Personnummret får bara innehålla siffror, och bindestreck eller plustecken före de fyra sista; «{0}» är inte tillåtet"
+        "Personnumret får bara innehålla siffror, och bindestreck eller plustecken före de fyra sista; ”{0}” är inte tillåtet"
     )]
     PersonnummerChar(char),
     #[error("Bindestrecket eller plustecknet ska stå före de fyra sista siffrorna (ÅÅÅÅMMDD-NNNK)")]
@@ -49,7 +49,7 @@ pub enum IdentityError {
     #[error("Rikskod saknas")]
     RikskodEmpty,
     #[error(
-        "Rikskoden ska vara födelseåret med fyra siffror och personnummrets fyra sista siffror, t.ex. 1980-1234"
+        "Rikskoden ska vara födelseåret med fyra siffror och personnumrets fyra sista siffror, t.ex. 1980-1234"
     )]
     RikskodFormat,
     #[error("Födelseåret {year} i rikskoden är inte rimligt: det ska vara mellan {min} och {max}")]
@@ -64,13 +64,23 @@ pub enum IdentityError {
     )]
     HsaIsPersonnummer,
     #[error(
-        "HSA-id ska börja med landskod och tiosiffrigt organisationsnummer, t.ex. SE2321000016-3MKB"
+        "HSA-id ska börja med landskod och organisationsnummer (10 eller 12 siffror), t.ex. SE2321000016-3MKB"
     )]
     HsaPrefix,
     #[error("HSA-id ska ha ett bindestreck efter organisationsnumret, t.ex. SE2321000016-3MKB")]
     HsaHyphen,
     #[error("Efter bindestrecket ska HSA-id ha bokstäver eller siffror, t.ex. SE2321000016-3MKB")]
     HsaSuffix,
+
+    #[error("Reservnummer saknas")]
+    ReservnummerEmpty,
+    #[error(
+        "Ett reservnummer har {min}–12 tecken (bokstäver A–Z och siffror), t.ex. 19810829M071; detta har {0}",
+        min = RESERVNUMMER_MIN
+    )]
+    ReservnummerLength(usize),
+    #[error("Ett reservnummer har bara bokstäver A–Z och siffror; ”{0}” är inte tillåtet")]
+    ReservnummerChar(char),
 
     #[error("Postnummer saknas")]
     PostnummerEmpty,
@@ -241,14 +251,65 @@ pub fn check_hsa_id(s: &str) -> Result<(), IdentityError> {
     {
         return Err(IdentityError::HsaPrefix);
     }
-    if b.get(12) != Some(&b'-') {
+    // The organisation number has 10 digits, or 12 with the century (SE165565594230-WEBCERT00001).
+    let org_end = if b.len() > 14 && b[12..14].iter().all(u8::is_ascii_digit) {
+        14
+    } else {
+        12
+    };
+    if b.get(org_end) != Some(&b'-') {
         return Err(IdentityError::HsaHyphen);
     }
-    let suffix = &b[13..];
+    let suffix = &b[org_end + 1..];
     if suffix.is_empty() || !suffix.iter().all(u8::is_ascii_alphanumeric) {
         return Err(IdentityError::HsaSuffix);
     }
     Ok(())
+}
+
+/// Fewest characters a reservnummer is taken with: the regional formats seen have 12, but no national rule
+/// says so, and a short one is better taken as written than refused.
+pub const RESERVNUMMER_MIN: usize = 6;
+
+/// The regional shapes of a reservnummer that are known (NOTES.md, "Identifiers"); there is no national format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservFormat {
+    /// Region Stockholm: `99` + 10 digits.
+    Stockholm,
+    /// Västra Götaland: `yyyymmdd` + K, M or X + three characters (`19810829M071`).
+    VastraGotaland,
+    /// Eight digits of birth date and four letters or digits, at least one a letter (Värmland `19810829SU3A`).
+    DateAndLetters,
+    /// Anything else of 6–12 letters and digits.
+    Other,
+}
+
+/// Checks a reservnummer: 6–12 characters, capitals A–Z and digits (no separator: it is written in the cells as
+/// it is). Lower case letters are taken as capitals. Returns the regional shape it has, where one is known.
+pub fn check_reservnummer(s: &str) -> Result<ReservFormat, IdentityError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(IdentityError::ReservnummerEmpty);
+    }
+    if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
+        return Err(IdentityError::ReservnummerChar(c));
+    }
+    let n = s.len();
+    if !(RESERVNUMMER_MIN..=12).contains(&n) {
+        return Err(IdentityError::ReservnummerLength(n));
+    }
+    let b = s.to_ascii_uppercase().into_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    Ok(if n == 12 && b.starts_with(b"99") && digits(0..12) {
+        ReservFormat::Stockholm
+    } else if n == 12 && digits(0..8) && matches!(b[8], b'K' | b'M' | b'X') {
+        ReservFormat::VastraGotaland
+    } else if n == 12 && digits(0..8) && b[8..].iter().any(u8::is_ascii_alphabetic) {
+        ReservFormat::DateAndLetters
+    } else {
+        ReservFormat::Other
+    })
 }
 
 /// Checks a Swedish postnummer: five digits, written `12345` or `123 45`.
@@ -357,13 +418,13 @@ mod tests {
         assert!(
             err("811218-9876")
                 .to_string()
-                .starts_with("Personnummret ska ha 12 siffror (ÅÅÅÅMMDDNNNK)")
+                .starts_with("Personnumret ska ha 12 siffror (ÅÅÅÅMMDDNNNK)")
         );
         assert_eq!(err("1981121898"), PersonnummerMissingCentury);
         assert_eq!(err("19811218987"), PersonnummerLength(11));
         assert_eq!(
             err("19811218987").to_string(),
-            "Personnummret ska ha 12 siffror (ÅÅÅÅMMDDNNNK), inte 11"
+            "Personnumret ska ha 12 siffror (ÅÅÅÅMMDDNNNK), inte 11"
         );
         assert_eq!(err("1981121898765"), PersonnummerLength(13));
         assert_eq!(err(""), PersonnummerEmpty);
@@ -514,6 +575,41 @@ mod tests {
         assert_eq!(check_hsa_id("SE2321000016-3M B"), Err(HsaSuffix));
         assert_eq!(check_hsa_id("SE2321000016-3MKÖ"), Err(HsaSuffix));
         assert_eq!(check_hsa_id("ÅÄ2321000016-3MKB"), Err(HsaPrefix));
+        // Organisation numbers of 12 digits (NOTES.md): the longest real shape is 31 characters.
+        for s in [
+            "SE165565594230-1000",
+            "SE165565594230-WEBCERT00001",
+            "SE2321000131-P000000069215",
+        ] {
+            assert_eq!(check_hsa_id(s), Ok(()), "{s}");
+        }
+        assert_eq!(check_hsa_id("SE16556559423-WEBCERT"), Err(HsaHyphen));
+        assert_eq!(check_hsa_id("SE165565594230"), Err(HsaHyphen));
+    }
+
+    #[test]
+    fn reservnummer() {
+        use IdentityError::*;
+        use ReservFormat::*;
+        assert_eq!(check_reservnummer("19810829M071"), Ok(VastraGotaland));
+        assert_eq!(check_reservnummer("19810829SU3A"), Ok(DateAndLetters));
+        assert_eq!(check_reservnummer("19810829su3a"), Ok(DateAndLetters));
+        assert_eq!(check_reservnummer("991981082912"), Ok(Stockholm));
+        assert_eq!(check_reservnummer("XX8108290123"), Ok(Other));
+        assert_eq!(check_reservnummer(""), Err(ReservnummerEmpty));
+        assert_eq!(check_reservnummer("12AB"), Err(ReservnummerLength(4)));
+        assert_eq!(
+            check_reservnummer("19810829M0712"),
+            Err(ReservnummerLength(13))
+        );
+        assert_eq!(
+            check_reservnummer("19810829-M071"),
+            Err(ReservnummerChar('-'))
+        );
+        assert_eq!(
+            check_reservnummer("19810829Å071"),
+            Err(ReservnummerChar('Å'))
+        );
     }
 
     #[test]
@@ -568,6 +664,7 @@ mod tests {
             let _ = check_rikskod(s);
             let _ = check_rikskod_at(s, 0);
             let _ = check_hsa_id(s);
+            let _ = check_reservnummer(s);
             let _ = check_postnummer(s);
             let _ = luhn_check_digit(s);
         }

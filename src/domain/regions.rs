@@ -7,8 +7,16 @@
 //! code = "03"
 //! sme_name = "Smittskyddsenheten"
 //! address = ["Smittskyddsenheten", "Box 123", "751 85 Uppsala"]
-//! copies = 1
+//!
+//! [[region]]
+//! code = "14"
+//! [[region.office]]
+//! id = "boras"
+//! address = ["Smittskydd Västra Götaland", "Box 123", "501 82 Borås"]
 //! ```
+//!
+//! A region with several offices (Västra Götaland: Borås, Göteborg, Skövde, Uddevalla) lets the reporter choose
+//! the one responsible; the address printed is that office's, or none until an operator gives it.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -33,9 +41,6 @@ pub const CODES: [&str; 21] = [
     "21", "22", "23", "24", "25",
 ];
 
-/// Most copies an override may ask for; more is surely a typo.
-const MAX_COPIES: u32 = 10;
-
 /// One region and where its paper notifications go.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Region {
@@ -48,16 +53,53 @@ pub struct Region {
     /// The complete postal address, addressee line included, one entry a line. Empty when unknown: the form
     /// then prints `sme_name` and no address, never an invented one.
     pub address_lines: Vec<String>,
-    /// How many printed copies the region asks for (Skåne: 2).
-    pub copies: u32,
+    /// The offices a reporter chooses among (Västra Götaland); empty for a region with one address.
+    #[serde(default)]
+    pub offices: Vec<Office>,
+    /// The smittskyddsenhet's telephone for a disease that is phoned in at once; empty when no source gives it
+    /// (the page then points to the hospital switchboard, where the smittskyddsläkare on call is reached).
+    #[serde(default)]
+    pub phone: String,
     /// Sources and uncertainty marks (English, for maintainers).
     pub notes: String,
+}
+
+/// One office of a region with several: the reporter chooses the one responsible for the patient's municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Office {
+    /// ASCII id used in URLs (`boras`).
+    pub id: String,
+    /// `Borås`.
+    pub name: String,
+    /// The office's postal address, addressee first; empty when unknown (never invented).
+    pub address_lines: Vec<String>,
 }
 
 impl Region {
     /// Whether a postal address is known.
     pub fn has_address(&self) -> bool {
         !self.address_lines.is_empty()
+    }
+
+    /// Whether the reporter must choose an office before a form can carry an address.
+    pub fn has_offices(&self) -> bool {
+        !self.offices.is_empty()
+    }
+
+    pub fn office(&self, id: &str) -> Option<&Office> {
+        self.offices.iter().find(|o| o.id == id)
+    }
+
+    /// The region as addressed to one of its offices: the office's address (or none), the unit's name with the
+    /// office's. What the renderer prints in the envelope window.
+    pub fn for_office(&self, id: &str) -> Option<Region> {
+        let office = self.office(id)?;
+        Some(Region {
+            sme_name: format!("{}, {}", self.sme_name, office.name),
+            address_lines: office.address_lines.clone(),
+            offices: Vec::new(),
+            ..self.clone()
+        })
     }
 }
 
@@ -144,7 +186,9 @@ impl Regions {
     fn parse_csv(csv: &str) -> Result<Regions> {
         let table = Table::parse(csv).context("data/regions.csv")?;
         table
-            .require(&["code", "name", "sme_name", "address", "copies", "notes"])
+            .require(&[
+                "code", "name", "sme_name", "address", "offices", "phone", "notes",
+            ])
             .context("data/regions.csv")?;
         let mut regions = Vec::new();
         for row in table.rows() {
@@ -157,18 +201,22 @@ impl Regions {
                         row.get("code")
                     )
                 })?;
-            let copies: u32 = row
-                .get("copies")
-                .parse()
-                .ok()
-                .filter(|c| (1..=MAX_COPIES).contains(c))
-                .ok_or_else(|| {
-                    anyhow!(
-                        "regions.csv line {}: bad copies {:?}",
-                        row.line,
-                        row.get("copies")
-                    )
-                })?;
+            // `id=Name;id=Name`: the offices, addresses from configuration.
+            let mut offices = Vec::new();
+            for part in row
+                .get("offices")
+                .split(';')
+                .filter(|p| !p.trim().is_empty())
+            {
+                let (id, name) = part
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("regions.csv line {}: bad office {part:?}", row.line))?;
+                offices.push(Office {
+                    id: id.trim().to_string(),
+                    name: name.trim().to_string(),
+                    address_lines: Vec::new(),
+                });
+            }
             let address_lines = row
                 .get("address")
                 .split('|')
@@ -181,7 +229,8 @@ impl Regions {
                 name: row.get("name").to_string(),
                 sme_name: row.get("sme_name").to_string(),
                 address_lines,
-                copies,
+                offices,
+                phone: row.get("phone").trim().to_string(),
                 notes: row.get("notes").to_string(),
             });
         }
@@ -232,14 +281,45 @@ impl Regions {
                 }
                 region.address_lines = lines;
             }
-            if let Some(copies) = o.copies {
-                if !(1..=MAX_COPIES).contains(&copies) {
-                    bail!("region {code}: copies = {copies}, ska vara mellan 1 och {MAX_COPIES}");
+            // `copies` is still accepted so that older files load, and ignored: one form ID is one sheet.
+            let _ = o.copies;
+            for (k, office) in o.office.into_iter().enumerate() {
+                let at = format!("region {code}, kontor nr {}", k + 1);
+                let id = non_empty(office.id, "office.id", &code)?;
+                if !id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    bail!("{at}: id {id:?} får bara ha a-z, 0-9 och _");
                 }
-                region.copies = copies;
+                let mut lines = Vec::new();
+                for line in office.address.unwrap_or_default() {
+                    lines.push(non_empty(line, "office.address", &code)?);
+                }
+                match region.offices.iter_mut().find(|x| x.id == id) {
+                    Some(existing) => {
+                        if let Some(name) = office.name {
+                            existing.name = non_empty(name, "office.name", &code)?;
+                        }
+                        existing.address_lines = lines;
+                    }
+                    None => {
+                        let Some(name) = office.name else {
+                            bail!("{at}: kontoret {id:?} finns inte; ett nytt kontor behöver name");
+                        };
+                        region.offices.push(Office {
+                            id,
+                            name: non_empty(name, "office.name", &code)?,
+                            address_lines: lines,
+                        });
+                    }
+                }
             }
             if let Some(notes) = o.notes {
                 region.notes = notes;
+            }
+            if let Some(phone) = o.phone {
+                region.phone = phone.trim().to_string();
             }
         }
         Ok(())
@@ -268,8 +348,20 @@ struct RegionOverride {
     name: Option<String>,
     sme_name: Option<String>,
     address: Option<Vec<String>>,
-    copies: Option<u32>,
+    /// No longer used (one form ID is one sheet); accepted so that older files still load.
+    copies: Option<toml::Value>,
     notes: Option<String>,
+    phone: Option<String>,
+    #[serde(default)]
+    office: Vec<OfficeOverride>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficeOverride {
+    id: String,
+    name: Option<String>,
+    address: Option<Vec<String>>,
 }
 
 /// `code = "03"` or, forgivingly, `code = 3`.
@@ -340,15 +432,59 @@ mod tests {
     }
 
     #[test]
-    fn skane_asks_for_two_copies() {
+    fn vastra_gotaland_has_four_offices_without_invented_addresses() {
         let r = Regions::embedded();
-        assert_eq!(r.get("12").unwrap().copies, 2);
+        let vgr = r.get("14").unwrap();
+        let names: Vec<&str> = vgr.offices.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["Borås", "Göteborg", "Skövde", "Uddevalla"]);
+        assert!(vgr.offices.iter().all(|o| o.address_lines.is_empty()));
+        let boras = vgr.for_office("boras").unwrap();
+        assert_eq!(boras.sme_name, "Smittskydd Västra Götaland, Borås");
+        assert!(!boras.has_address() && !boras.has_offices());
+        assert!(vgr.for_office("malmo").is_none());
         assert!(
             r.all()
                 .iter()
-                .filter(|x| x.code != "12")
-                .all(|x| x.copies == 1)
+                .filter(|x| x.code != "14")
+                .all(|x| !x.has_offices())
         );
+        // Gävleborg as its own page gives it.
+        assert_eq!(
+            r.get("21").unwrap().address_lines,
+            [
+                "Smittskyddsläkaren",
+                "Budstation 85",
+                "Gävle sjukhus",
+                "801 87 Gävle"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_operator_gives_an_office_its_address() {
+        let f = write_toml(
+            r#"
+[[region]]
+code = "14"
+[[region.office]]
+id = "skovde"
+address = ["Smittskydd Västra Götaland", "Box 1", "541 85 Skövde"]
+"#,
+        );
+        let r = Regions::load(Some(f.path())).unwrap();
+        let vgr = r.get("14").unwrap();
+        assert_eq!(vgr.offices.len(), 4);
+        assert_eq!(
+            vgr.for_office("skovde").unwrap().address_lines,
+            ["Smittskydd Västra Götaland", "Box 1", "541 85 Skövde"]
+        );
+        assert!(vgr.office("boras").unwrap().address_lines.is_empty());
+        let msg = load_err("[[region]]\ncode = \"14\"\n[[region.office]]\nid = \"lund\"\n");
+        assert!(msg.contains("lund") && msg.contains("name"), "{msg}");
+        let msg = load_err(
+            "[[region]]\ncode = \"14\"\n[[region.office]]\nid = \"Borås\"\nname = \"X\"\n",
+        );
+        assert!(msg.contains("a-z"), "{msg}");
     }
 
     #[test]
@@ -414,10 +550,8 @@ address = []
             up.address_lines,
             ["Smittskyddsenheten", "Box 123", "751 85 Uppsala"]
         );
-        assert_eq!(up.copies, 1);
         assert_eq!(up.name, "Region Uppsala");
         assert_eq!(up.notes, base.get("03").unwrap().notes);
-        assert_eq!(r.get("12").unwrap().copies, 1);
         assert_eq!(
             r.get("12").unwrap().address_lines,
             base.get("12").unwrap().address_lines
@@ -474,10 +608,6 @@ address = []
         assert!(msg.contains("code"), "{msg}");
         let msg = load_err("[[region]]\ncode = \"03\"\nadress = [\"X\"]\n");
         assert!(msg.contains("adress"), "{msg}");
-        let msg = load_err("[[region]]\ncode = \"03\"\ncopies = 0\n");
-        assert!(msg.contains("copies"), "{msg}");
-        let msg = load_err("[[region]]\ncode = \"03\"\ncopies = -1\n");
-        assert!(msg.contains("kunde inte tolkas"), "{msg}");
         let msg = load_err("[[region]]\ncode = \"03\"\nsme_name = \"  \"\n");
         assert!(msg.contains("sme_name"), "{msg}");
         let msg = load_err("[[region]]\ncode = \"03\"\n[[region]]\ncode = \"3\"\n");
@@ -511,14 +641,14 @@ address = []
         );
         // regions.toml in the data dir is used.
         let in_dir = dir.path().join(DATA_DIR_FILE);
-        std::fs::write(&in_dir, "[[region]]\ncode = \"04\"\ncopies = 3\n").unwrap();
+        std::fs::write(&in_dir, "[[region]]\ncode = \"04\"\nnotes = \"dir\"\n").unwrap();
         let r = Regions::resolve(None, Some(dir.path())).unwrap();
-        assert_eq!(r.get("04").unwrap().copies, 3);
+        assert_eq!(r.get("04").unwrap().notes, "dir");
         assert_eq!(r.override_file(), Some(in_dir.as_path()));
         // The environment's file wins.
-        let env = write_toml("[[region]]\ncode = \"04\"\ncopies = 4\n");
+        let env = write_toml("[[region]]\ncode = \"04\"\nnotes = \"env\"\n");
         let r = Regions::resolve(Some(env.path()), Some(dir.path())).unwrap();
-        assert_eq!(r.get("04").unwrap().copies, 4);
+        assert_eq!(r.get("04").unwrap().notes, "env");
         // A file named by the environment must exist.
         let missing = dir.path().join("missing.toml");
         let msg = format!(
@@ -550,7 +680,7 @@ address = []
         let len = readme[start..].find("```").unwrap();
         let r = Regions::load(Some(write_toml(&readme[start..start + len]).path())).unwrap();
         assert_eq!(r.get("03").unwrap().address_lines.len(), 3);
-        assert_eq!(r.get("12").unwrap().copies, 1);
+        assert_eq!(r.get("14").unwrap().offices.len(), 4);
     }
 
     #[test]

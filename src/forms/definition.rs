@@ -28,12 +28,21 @@ pub struct FormDefinition {
     /// True for the STI/HIV forms: no name, no address, no full personnummer, no source.
     #[serde(default)]
     pub sti_rule: bool,
+    /// The instructions tell the reporter to send the form "senast dagen efter": the deadline of a case
+    /// notification (SmF 3 §). No source gives one for paragraph notifications, whose later versions set this to
+    /// false (version 1 printed it and stays as printed).
+    #[serde(default = "yes")]
+    pub deadline_next_day: bool,
     #[serde(default)]
     pub style: Style,
     #[serde(rename = "page")]
     pub pages: Vec<PageDefinition>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleDefinition>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -57,6 +66,10 @@ pub struct Style {
     pub group_gap: f32,
     pub tick: f32,
     pub text_h: f32,
+    /// Space between two rows of fields, and after a section. A later version may set them tighter to make room
+    /// for what it adds; version 1 was laid out with these defaults and keeps them.
+    pub row_gap: f32,
+    pub section_gap: f32,
 }
 
 impl Default for Style {
@@ -68,6 +81,8 @@ impl Default for Style {
             group_gap: 3.0,
             tick: 5.0,
             text_h: 12.0,
+            row_gap: 2.8,
+            section_gap: 3.0,
         }
     }
 }
@@ -121,6 +136,10 @@ pub enum FieldKind {
         groups: Vec<usize>,
         /// Rows of cells; `cells` is the total over all rows.
         rows: usize,
+        /// This comb's cell width and the space between its cells, where they differ from the form's style: a long
+        /// identifier (a 31-character HSA-id) on one row in cells at the smallest size a hand writes in.
+        cell_w: Option<f32>,
+        cell_gap: Option<f32>,
     },
     Choice {
         multiple: bool,
@@ -164,6 +183,8 @@ struct RawField {
     #[serde(default)]
     groups: Vec<usize>,
     rows: Option<usize>,
+    cell_w: Option<f32>,
+    cell_gap: Option<f32>,
     #[serde(default)]
     multiple: bool,
     #[serde(default)]
@@ -217,6 +238,8 @@ impl TryFrom<RawField> for FieldDefinition {
                         .ok_or_else(|| format!("{name}: en kamruta behöver 'charset'"))?,
                     groups: raw.groups,
                     rows,
+                    cell_w: raw.cell_w,
+                    cell_gap: raw.cell_gap,
                 }
             }
             KindTag::Choice => {
@@ -225,6 +248,8 @@ impl TryFrom<RawField> for FieldDefinition {
                     ("charset", raw.charset.is_some()),
                     ("groups", !raw.groups.is_empty()),
                     ("rows", raw.rows.is_some()),
+                    ("cell_w", raw.cell_w.is_some()),
+                    ("cell_gap", raw.cell_gap.is_some()),
                     ("height", raw.height.is_some()),
                 ])?;
                 FieldKind::Choice {
@@ -239,6 +264,8 @@ impl TryFrom<RawField> for FieldDefinition {
                     ("charset", raw.charset.is_some()),
                     ("options", !raw.options.is_empty()),
                     ("columns", raw.columns.is_some()),
+                    ("cell_w", raw.cell_w.is_some()),
+                    ("cell_gap", raw.cell_gap.is_some()),
                 ])?;
                 FieldKind::Text { height: raw.height }
             }
@@ -279,10 +306,16 @@ pub struct OptionDefinition {
 pub enum Check {
     /// Personnummer or samordningsnummer, 12 digits, Luhn check digit.
     Personnummer,
-    /// The 12-digit identity whose type is chosen in another field (personnummer, samordningsnummer, reservnummer).
+    /// The 12-character identity whose type is chosen in another field (personnummer, samordningsnummer,
+    /// reservnummer). On digit cells (version 1 forms) it is 12 digits; on text cells (version 2) a reservnummer may
+    /// have letters, while a personnummer or samordningsnummer is still 12 digits with its check digit.
     Identitet,
     /// Birth year and last four digits (STI/HIV forms).
     Rikskod,
+    /// A birth year, four digits, not in the future and not more than 130 years back.
+    Year,
+    /// An age in whole years, 0–130.
+    Age,
     /// YYYYMMDD, a real date, not in the future.
     Date,
     HsaId,
@@ -310,6 +343,13 @@ pub enum RuleDefinition {
         field: String,
         value: String,
         then: Vec<String>,
+        message: String,
+    },
+    /// If `field` has `value` ticked, at least one of `any` must be filled in (birth year or age).
+    RequiresAny {
+        field: String,
+        value: String,
+        any: Vec<String>,
         message: String,
     },
 }

@@ -13,9 +13,7 @@ pub const LABEL_PT: f32 = 7.5;
 pub const OPTION_PT: f32 = 8.0;
 const LABEL_BLOCK: f32 = 3.7;
 const FIELD_GAP_X: f32 = 5.0;
-const ROW_GAP: f32 = 2.8;
 const HEADING_H: f32 = 6.0;
-const SECTION_GAP: f32 = 3.0;
 const OPTION_GAP: f32 = 5.0;
 const OPTION_ROW_GAP: f32 = 2.0;
 const OPTION_LABEL_GAP: f32 = 1.5;
@@ -297,11 +295,12 @@ impl<'a> PageCursor<'a> {
             "Ångra ett kryss: fyll rutan helt.",
         );
         y += 6.0;
-        for line in fonts::metrics(Face::Regular).wrap(
-            "Skicka blanketten senast dagen efter till smittskyddsläkaren i den region där du arbetar. Vik arket på mitten och lägg det i ett C5-kuvert med fönster.",
-            7.5,
-            frame.w - 6.0,
-        ) {
+        let send = if self.def.deadline_next_day {
+            "Skicka blanketten senast dagen efter till smittskyddsläkaren i den region där du arbetar. Vik arket på mitten och lägg det i ett C5-kuvert med fönster."
+        } else {
+            "Skicka blanketten till smittskyddsläkaren i den region där du arbetar. Vik arket på mitten och lägg det i ett C5-kuvert med fönster."
+        };
+        for line in fonts::metrics(Face::Regular).wrap(send, 7.5, frame.w - 6.0) {
             self.text(x, y, 7.5, Face::Regular, 0.0, &line);
             y += 3.3;
         }
@@ -334,7 +333,7 @@ impl<'a> PageCursor<'a> {
     }
 
     fn end_section(&mut self) {
-        self.y += self.row_h + SECTION_GAP;
+        self.y += self.row_h + self.def.style.section_gap;
         self.row_h = 0.0;
         self.x = page::CONTENT_LEFT;
     }
@@ -368,7 +367,7 @@ impl<'a> PageCursor<'a> {
             None => {
                 let needs_new_row = field.new_row || self.x + natural > page::CONTENT_RIGHT + 1e-3;
                 if needs_new_row && self.x > page::CONTENT_LEFT {
-                    self.y += self.row_h + ROW_GAP;
+                    self.y += self.row_h + self.def.style.row_gap;
                     self.x = page::CONTENT_LEFT;
                     self.row_h = 0.0;
                 }
@@ -499,8 +498,29 @@ fn option_width(label: &str, tick: f32) -> f32 {
     tick + OPTION_LABEL_GAP + fonts::metrics(Face::Regular).width_mm(label, OPTION_PT)
 }
 
+/// The style a field is drawn with: the form's, with the comb's own cell size where it gives one.
+fn field_style(
+    field: &FieldDefinition,
+    style: &super::definition::Style,
+) -> super::definition::Style {
+    let mut own = style.clone();
+    if let FieldKind::Comb {
+        cell_w, cell_gap, ..
+    } = &field.kind
+    {
+        if let Some(w) = cell_w {
+            own.cell_w = *w;
+        }
+        if let Some(g) = cell_gap {
+            own.cell_gap = *g;
+        }
+    }
+    own
+}
+
 /// The width a field takes when nothing stretches it.
 fn natural_width(field: &FieldDefinition, style: &super::definition::Style) -> f32 {
+    let style = &field_style(field, style);
     match &field.kind {
         FieldKind::Comb {
             cells,
@@ -538,6 +558,7 @@ fn place(
     origin: (f32, f32),
     width: f32,
 ) -> (Geometry, f32) {
+    let style = &field_style(field, style);
     let top = origin.1 + LABEL_BLOCK;
     match &field.kind {
         FieldKind::Comb {
@@ -545,6 +566,7 @@ fn place(
             charset,
             groups,
             rows,
+            ..
         } => {
             let rows = (*rows).max(1);
             let per_row = cells.div_ceil(rows);

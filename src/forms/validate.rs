@@ -12,6 +12,9 @@ use std::collections::HashSet;
 pub const MIN_CELL_W: f32 = 5.0;
 pub const MIN_CELL_H: f32 = 7.0;
 pub const MIN_TICK: f32 = 4.0;
+/// The longest HSA-id (`SE` + a 12-digit organisation number + `-` + 16 more). Version 1 forms were printed
+/// with 18 cells and stay as printed; the newest version of every form holds the longest (`tests/forms.rs`).
+pub const HSA_ID_MAX: usize = 31;
 
 /// Field names that must not exist on a form under the STI/HIV rule (SmF 4 §): identity and source.
 pub const STI_FORBIDDEN: &[&str] = &[
@@ -93,6 +96,7 @@ fn definition_errors(def: &FormDefinition, errors: &mut Vec<String>) {
                         charset,
                         groups,
                         rows,
+                        ..
                     } => {
                         if *cells == 0 || *rows == 0 {
                             errors.push(format!(
@@ -105,11 +109,16 @@ fn definition_errors(def: &FormDefinition, errors: &mut Vec<String>) {
                         }
                         let expected = match field.check {
                             Some(Check::Date) => Some((8, Charset::Digits)),
-                            Some(Check::Personnummer | Check::Identitet) => {
-                                Some((12, Charset::Digits))
+                            Some(Check::Personnummer) => Some((12, Charset::Digits)),
+                            // Text cells take a reservnummer's letters; the type ticked decides the rule.
+                            Some(Check::Identitet) if *charset == Charset::Text => {
+                                Some((12, Charset::Text))
                             }
+                            Some(Check::Identitet) => Some((12, Charset::Digits)),
                             Some(Check::Rikskod) => Some((8, Charset::Digits)),
                             Some(Check::Postnummer) => Some((5, Charset::Digits)),
+                            Some(Check::Year) => Some((4, Charset::Digits)),
+                            Some(Check::Age) => Some((3, Charset::Digits)),
                             _ => None,
                         };
                         if let Some((n, cs)) = expected
@@ -163,6 +172,9 @@ fn definition_errors(def: &FormDefinition, errors: &mut Vec<String>) {
             RuleDefinition::DateOrder { fields, .. } => fields.iter().collect(),
             RuleDefinition::Requires { field, then, .. } => {
                 std::iter::once(field).chain(then.iter()).collect()
+            }
+            RuleDefinition::RequiresAny { field, any, .. } => {
+                std::iter::once(field).chain(any.iter()).collect()
             }
         };
         for f in referenced {

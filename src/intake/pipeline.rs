@@ -62,7 +62,7 @@ pub enum KeepError {
 /// Why a queued page could not be placed by hand. The page stays in the queue.
 #[derive(Debug, thiserror::Error)]
 pub enum PlaceError {
-    #[error("ogiltigt blankett-id «{id}»: {reason}")]
+    #[error("ogiltigt blankett-id ”{id}”: {reason}")]
     Id { id: String, reason: String },
     #[error("blankett-id {0} hör inte till någon känd blankett")]
     UnknownForm(String),

@@ -149,15 +149,5 @@ fn address(content: &mut Content, region: &Region) {
             0.3,
             "Postadressen saknas här: kontrollera den med regionen.",
         );
-    } else if region.copies > 1 {
-        draw::text(
-            content,
-            x,
-            w.bottom() - 1.5,
-            6.5,
-            Face::Bold,
-            0.0,
-            &format!("Regionen vill ha {} exemplar.", region.copies),
-        );
     }
 }

@@ -151,7 +151,7 @@ fn normalize_regions(regions: Vec<String>) -> Result<Vec<String>, StaffError> {
     for raw in regions {
         let region = known
             .get(&raw)
-            .ok_or_else(|| StaffError::Invalid(format!("Okänd region «{}».", raw.trim())))?;
+            .ok_or_else(|| StaffError::Invalid(format!("Okänd region ”{}”.", raw.trim())))?;
         if !out.contains(&region.code) {
             out.push(region.code.clone());
         }

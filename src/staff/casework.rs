@@ -229,7 +229,7 @@ fn counter_value(bytes: Option<sled::IVec>) -> Result<u64, StaffError> {
 fn parse_day(text: &str) -> Result<time::Date, StaffError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text.trim(), format)
-        .map_err(|_| StaffError::Invalid(format!("«{}» är inget datum (ÅÅÅÅ-MM-DD).", text.trim())))
+        .map_err(|_| StaffError::Invalid(format!("”{}” är inget datum (ÅÅÅÅ-MM-DD).", text.trim())))
 }
 
 impl Casework {
@@ -369,7 +369,7 @@ impl Casework {
                     .find(|d| d.name == field)
                     .map(|d| (form, d))
             })
-            .ok_or_else(|| StaffError::Invalid(format!("Blanketten har inget fält «{field}».")))?;
+            .ok_or_else(|| StaffError::Invalid(format!("Blanketten har inget fält ”{field}”.")))?;
         let effective = effective_values(&doc, &case);
         let siblings: FormValues = validation::fields(form)
             .filter_map(|d| effective.get(&d.name).map(|v| (d.name.clone(), v.into())))
@@ -444,7 +444,7 @@ impl Casework {
         workable(&case)?;
         if let Some(unknown) = fields.iter().find(|f| !doc.fields.contains_key(f.as_str())) {
             return Err(StaffError::Invalid(format!(
-                "Dokumentet har inget fält «{unknown}»."
+                "Dokumentet har inget fält ”{unknown}”."
             )));
         }
         let at = now_rfc3339();
@@ -489,7 +489,7 @@ impl Casework {
         let state = readiness_of(&doc, &case)
             .field(field)
             .cloned()
-            .ok_or_else(|| StaffError::Invalid(format!("Dokumentet har inget fält «{field}».")))?;
+            .ok_or_else(|| StaffError::Invalid(format!("Dokumentet har inget fält ”{field}”.")))?;
         if state.checks.is_empty() {
             return Err(StaffError::Invalid(format!(
                 "{}: inga kontroller att godta, fältet stämmer.",
@@ -543,7 +543,7 @@ impl Casework {
             .fields
             .get(field)
             .and_then(|f| f.suggestion.clone())
-            .ok_or_else(|| StaffError::Invalid(format!("Fältet «{field}» har inget förslag.")))?;
+            .ok_or_else(|| StaffError::Invalid(format!("Fältet ”{field}” har inget förslag.")))?;
         self.correct_noting(
             store,
             key,
@@ -768,7 +768,7 @@ impl Casework {
         let to = self
             .regions
             .get(to_region)
-            .ok_or_else(|| StaffError::Invalid(format!("Okänd region «{}».", to_region.trim())))?
+            .ok_or_else(|| StaffError::Invalid(format!("Okänd region ”{}”.", to_region.trim())))?
             .code
             .clone();
         let at = now_rfc3339();
@@ -835,7 +835,7 @@ impl Casework {
         let code = self
             .regions
             .get(region)
-            .ok_or_else(|| StaffError::Invalid(format!("Okänd region «{}».", region.trim())))?
+            .ok_or_else(|| StaffError::Invalid(format!("Okänd region ”{}”.", region.trim())))?
             .code
             .clone();
         self.upload_regions

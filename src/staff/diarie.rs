@@ -35,15 +35,15 @@ fn segments(pattern: &str) -> Result<Vec<Segment<'_>>, String> {
             out.push(Segment::Literal(&rest[..open]));
         }
         if rest[open..].starts_with('}') {
-            return Err(format!("ensam «}}» i diarienummermönstret «{pattern}»"));
+            return Err(format!("ensam ”}}” i diarienummermönstret ”{pattern}”"));
         }
         let Some(close) = rest[open..].find('}') else {
-            return Err(format!("«{{» utan «}}» i diarienummermönstret «{pattern}»"));
+            return Err(format!("”{{” utan ”}}” i diarienummermönstret ”{pattern}”"));
         };
         let name = &rest[open + 1..open + close];
         out.push(placeholder(name).ok_or_else(|| {
             format!(
-                "okänd platshållare «{{{name}}}» i diarienummermönstret «{pattern}»: \
+                "okänd platshållare ”{{{name}}}” i diarienummermönstret ”{pattern}”: \
                  använd {{region}}, {{year}}, {{n}} eller {{n:05}}"
             )
         })?);
@@ -72,7 +72,7 @@ impl DiarieFormat {
         let parsed = segments(pattern)?;
         if !parsed.iter().any(|s| matches!(s, Segment::Number { .. })) {
             return Err(format!(
-                "diarienummermönstret «{pattern}» saknar löpnumret {{n}}: numren skulle upprepas"
+                "diarienummermönstret ”{pattern}” saknar löpnumret {{n}}: numren skulle upprepas"
             ));
         }
         Ok(DiarieFormat(pattern.to_string()))

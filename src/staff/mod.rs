@@ -119,7 +119,7 @@ fn number_in(name: &str, text: &str, min: u32, max: u32) -> Result<u32, StaffErr
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
             StaffError::Invalid(format!(
-                "{name} ska vara ett heltal {min}–{max}, fick «{}»",
+                "{name} ska vara ett heltal {min}–{max}, fick ”{}”",
                 text.trim()
             ))
         })

@@ -47,7 +47,8 @@ pub enum IdMode {
 pub struct Spec {
     /// Number of copies (documents).
     pub documents: usize,
-    /// Main forms to choose from, by name (newest version); empty for every main form.
+    /// Main forms to choose from, by name (the newest version, or `klinisk@1` for version 1); empty for every
+    /// main form.
     pub forms: Vec<String>,
     /// Chance that a copy gets the supplement of its disease, where the form and the disease have one.
     pub supplement_rate: f32,
@@ -90,6 +91,8 @@ pub struct Spec {
     /// Share of documents whose writer gets the identity number's check digit wrong (the truth is what is
     /// written).
     pub miswritten_rate: f32,
+    /// Every patient has a reservnummer (see `values::Options::reservnummer`).
+    pub reservnummer: bool,
 }
 
 /// Harm done to a sheet between filling in and scanning.
@@ -148,6 +151,7 @@ impl Default for Spec {
             copies_per_id: 0,
             real_digits: false,
             miswritten_rate: 0.0,
+            reservnummer: false,
         }
     }
 }
@@ -319,8 +323,19 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
         spec.forms
             .iter()
             .map(|name| {
+                // `klinisk@1` names a version; a bare name is the newest.
+                let (name_only, version) = match name.split_once('@') {
+                    Some((n, v)) => (
+                        n,
+                        Some(
+                            v.parse::<u32>()
+                                .map_err(|_| SynthError::Form(name.clone()))?,
+                        ),
+                    ),
+                    None => (name.as_str(), None),
+                };
                 registry
-                    .get(name, None)
+                    .get(name_only, version)
                     .ok()
                     .filter(|f| f.kind() == FormKind::Main)
                     .map(|f| f.as_ref())
@@ -340,6 +355,7 @@ pub fn generate(seed: u64, spec: &Spec) -> Result<GeneratedBatch, SynthError> {
     let options = values::Options {
         today: spec.today,
         empty_rate: spec.empty_rate,
+        reservnummer: spec.reservnummer,
     };
 
     // The documents.

@@ -86,6 +86,8 @@ pub struct Options {
     pub today: Date,
     /// Share of optional fields left empty.
     pub empty_rate: f32,
+    /// Every patient has a reservnummer (regions write letters in it on forms whose cells take them).
+    pub reservnummer: bool,
 }
 
 impl Default for Options {
@@ -93,6 +95,7 @@ impl Default for Options {
         Options {
             today: Date::from_calendar_date(2025, Month::October, 31).expect("a real date"),
             empty_rate: 0.25,
+            reservnummer: false,
         }
     }
 }
@@ -748,6 +751,12 @@ impl<'a> Context<'a> {
                 IdKind::Reservnummer
             }
         };
+        // Drawn as usual first, so that asking for a reservnummer changes nothing else of the person.
+        let id_kind = if options.reservnummer {
+            IdKind::Reservnummer
+        } else {
+            id_kind
+        };
         let number = match id_kind {
             IdKind::Personnummer => personnummer(birth, sex == Sex::Female, false, rng),
             IdKind::Samordningsnummer => personnummer(birth, sex == Sex::Female, true, rng),
@@ -834,6 +843,30 @@ impl<'a> Context<'a> {
             report_date,
             travel_country,
         }
+    }
+}
+
+/// A reservnummer as Västra Götaland (`19810829M071`) or Värmland (`19810829SU3A`) writes it, made from the
+/// person's digit-only reserve number (birth date + four digits) without drawing from the generator, so that
+/// forms with digit cells keep their values run after run.
+fn reservnummer_with_letters(number: &str) -> String {
+    let d: Vec<u32> = number.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 12 {
+        return number.to_string();
+    }
+    let date = &number[..8];
+    let letter = |i: u32| char::from(b"ABCDEFGHJKMNPRSTUVX"[(i as usize * 7 + 3) % 19]);
+    if d[8].is_multiple_of(2) {
+        let g = ['K', 'M', 'X'][(d[9] % 3) as usize];
+        format!("{date}{g}{}{}{}", d[9], d[10], d[11])
+    } else {
+        format!(
+            "{date}{}{}{}{}",
+            letter(d[9]),
+            letter(d[10] + 3),
+            d[11],
+            letter(d[11] + d[9])
+        )
     }
 }
 
@@ -996,6 +1029,7 @@ impl FormGen<'_, '_> {
                 self.values.insert(field.name.clone(), v);
             }
         }
+        self.tick_reservnummer();
         self.apply_requires(&fields, rng);
         self.order_dates(rng);
         self.drop_orphans();
@@ -1143,9 +1177,22 @@ impl FormGen<'_, '_> {
         let today = self.options.today;
         if let Some(check) = field.check {
             return Some(match check {
+                // Text cells (version 2) take a reservnummer with its letters, as the regions write them.
+                Check::Identitet
+                    if charset == Charset::Text && p.id_kind == IdKind::Reservnummer =>
+                {
+                    reservnummer_with_letters(&p.number)
+                }
                 Check::Personnummer | Check::Identitet => p.number.clone(),
+                Check::Year => p.birth.year().to_string(),
+                Check::Age => (today.year() - p.birth.year()).max(0).to_string(),
                 Check::Rikskod => format!("{}{}", p.birth.year(), &p.number[8..12]),
                 Check::Date => ymd(self.date_for(&field.name, rng)),
+                // Room for the longest shape (version 2): now and then an id under a 12-digit organisation
+                // number, as e-services issue them (SE165565594230-WEBCERT00001).
+                Check::HsaId if cells >= 27 && chance(rng, 0.3) => {
+                    format!("SE165565594230-WEBCERT{}", digits(rng, 5))
+                }
                 Check::HsaId => r.hsa.clone(),
                 Check::Postnummer => p.postnummer.clone(),
                 Check::Phone => {
@@ -1317,11 +1364,20 @@ impl FormGen<'_, '_> {
     /// Fills the fields a ticked option requires.
     fn apply_requires<R: rand::Rng + ?Sized>(&mut self, fields: &[&FieldDefinition], rng: &mut R) {
         for rule in &self.form.def.rules {
-            let RuleDefinition::Requires {
-                field, value, then, ..
-            } = rule
-            else {
-                continue;
+            let (field, value, then) = match rule {
+                RuleDefinition::Requires {
+                    field, value, then, ..
+                } => (field, value, &then[..]),
+                // One of them is enough (birth year or age): the first that is not there yet.
+                RuleDefinition::RequiresAny {
+                    field, value, any, ..
+                } => {
+                    if any.iter().any(|n| self.values.contains_key(n)) {
+                        continue;
+                    }
+                    (field, value, &any[..1.min(any.len())])
+                }
+                RuleDefinition::DateOrder { .. } => continue,
             };
             let triggered = self.values.get(field).is_some_and(|v| match v {
                 Value::Choices(c) => c.iter().any(|x| x == value),
@@ -1385,6 +1441,27 @@ impl FormGen<'_, '_> {
     /// Drops an identity number whose type says otherwise (a rikskod with "annat nummer" and the like) when the
     /// form's checks would refuse the pair.
     fn drop_orphans(&mut self) {
+        self.drop_rikskod_orphans();
+    }
+
+    /// A number written with a reservnummer's letters goes with "Reservnummer" ticked, as the writer would (the
+    /// type may have been left empty as optional); before the rules, so that a birth year or age follows.
+    fn tick_reservnummer(&mut self) {
+        let lettered = self
+            .values
+            .get("patient.personnummer")
+            .and_then(Value::text)
+            .is_some_and(|t| t.chars().any(char::is_alphabetic));
+        let has_type = validation::fields(self.form).any(|f| f.name == "patient.identitetstyp");
+        if lettered && has_type {
+            self.values.insert(
+                "patient.identitetstyp".into(),
+                Value::Choices(vec!["reservnummer".into()]),
+            );
+        }
+    }
+
+    fn drop_rikskod_orphans(&mut self) {
         if let Some(Value::Choices(c)) = self.values.get("patient.kodtyp") {
             if c.iter().any(|v| v == "annat_nummer") {
                 self.values.remove("patient.rikskod");

@@ -79,6 +79,13 @@ pub fn normalize(field: &FieldDefinition, raw: &str) -> String {
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '+' | '/' | '.' | '\u{a0}' | '–'))
             .collect(),
+        // An identity number in text cells (a reservnummer may have letters): the separators people type have
+        // no cell, and the cells are written in capitals.
+        FieldKind::Comb { .. } if field.check == Some(Check::Identitet) => trimmed
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '+' | '/' | '.' | '\u{a0}' | '–'))
+            .flat_map(char::to_uppercase)
+            .collect(),
         // Line breaks in a comb make no sense; a text box keeps them (the printer wraps anyway).
         FieldKind::Comb { .. } => trimmed.replace(['\r', '\n', '\t'], " "),
         FieldKind::Text { .. } => trimmed.replace("\r\n", "\n"),
@@ -157,18 +164,30 @@ pub fn check_form(form: &Form, values: &FormValues, ctx: &Context<'_>) -> Vec<Fi
                     }
                 }
             }
+            RuleDefinition::RequiresAny {
+                field,
+                value,
+                any,
+                message,
+            } => {
+                let given = any
+                    .iter()
+                    .any(|name| values.get(name).is_some_and(|v| !v.is_empty()));
+                // A field that is there but failed its own check has its message already.
+                let failed_one = any.iter().any(|name| failed.contains(name));
+                if rule_triggered(values, field, value) && !given && !failed_one {
+                    for name in any {
+                        errors.push(err(name, format!("{message}.")));
+                    }
+                }
+            }
             RuleDefinition::Requires {
                 field,
                 value,
                 then,
                 message,
             } => {
-                let triggered = match values.get(field) {
-                    Some(FieldValue::Ticked(v)) => v.iter().any(|x| x == value),
-                    Some(FieldValue::Text(t)) => t == value,
-                    None => false,
-                };
-                if triggered {
+                if rule_triggered(values, field, value) {
                     for name in then {
                         if values.get(name).is_none_or(FieldValue::is_empty)
                             && !failed.contains(name)
@@ -181,6 +200,15 @@ pub fn check_form(form: &Form, values: &FormValues, ctx: &Context<'_>) -> Vec<Fi
         }
     }
     errors
+}
+
+/// Whether `field` has `value` ticked (or written).
+fn rule_triggered(values: &FormValues, field: &str, value: &str) -> bool {
+    match values.get(field) {
+        Some(FieldValue::Ticked(v)) => v.iter().any(|x| x == value),
+        Some(FieldValue::Text(t)) => t == value,
+        None => false,
+    }
 }
 
 fn required_message(field: &FieldDefinition) -> String {
@@ -210,7 +238,7 @@ pub fn check_field(
                 .iter()
                 .find(|t| !options.iter().any(|o| &o.value == *t))
             {
-                return Err(format!("Alternativet «{bad}» finns inte på blanketten."));
+                return Err(format!("Alternativet ”{bad}” finns inte på blanketten."));
             }
             if !multiple && ticked.len() > 1 {
                 return Err("Kryssa bara ett alternativ.".into());
@@ -242,7 +270,7 @@ fn unprintable_message(bad: &[char]) -> String {
     let list: String = bad
         .iter()
         .take(5)
-        .map(|c| format!("«{c}»"))
+        .map(|c| format!("”{c}”"))
         .collect::<Vec<_>>()
         .join(" ");
     format!("Tecknen {list} kan inte skrivas ut på blanketten; skriv utan dem.")
@@ -253,7 +281,7 @@ fn too_long_for_comb(field: &FieldDefinition, cells: usize, n: usize) -> String 
         "Högst {cells} tecken får plats (en per ruta); du har skrivit {n}. Förkorta texten."
     );
     if field.check == Some(Check::Lan) {
-        message.push_str(" Länets namn kan förkortas, t.ex. «Västra Göta».");
+        message.push_str(" Länets namn kan förkortas, t.ex. ”Västra Göta”.");
     }
     message
 }
@@ -262,7 +290,7 @@ fn check_charset(text: &str, charset: Charset) -> Result<(), String> {
     match charset {
         Charset::Digits => match text.chars().find(|c| !c.is_ascii_digit()) {
             Some(c) => Err(format!(
-                "Bara siffror får plats i rutorna; «{c}» är inte tillåtet."
+                "Bara siffror får plats i rutorna; ”{c}” är inte tillåtet."
             )),
             None => Ok(()),
         },
@@ -271,7 +299,7 @@ fn check_charset(text: &str, charset: Charset) -> Result<(), String> {
             .find(|c| !(c.is_alphabetic() || matches!(c, ' ' | '-' | '.')))
         {
             Some(c) => Err(format!(
-                "Bara bokstäver får plats i rutorna; «{c}» är inte tillåtet."
+                "Bara bokstäver får plats i rutorna; ”{c}” är inte tillåtet."
             )),
             None => {
                 let bad = fonts::unprintable(text);
@@ -305,6 +333,16 @@ fn identity_type<'v>(field: &FieldDefinition, siblings: &'v FormValues) -> Optio
     })
 }
 
+fn is_digit_comb(field: &FieldDefinition) -> bool {
+    matches!(
+        field.kind,
+        FieldKind::Comb {
+            charset: Charset::Digits,
+            ..
+        }
+    )
+}
+
 fn check_semantics(
     form: &Form,
     field: &FieldDefinition,
@@ -321,9 +359,20 @@ fn check_semantics(
             .map(|_| ())
             .map_err(sentence),
         Check::Identitet => match identity_type(field, siblings) {
+            // Version 1 printed digit cells and took any reservnummer as written; text cells (version 2) are for
+            // a reservnummer's letters, so its shape is checked.
+            Some("reservnummer") if !is_digit_comb(field) => identity::check_reservnummer(text)
+                .map(|_| ())
+                .map_err(sentence),
             Some("reservnummer") => Ok(()),
             Some(t) if t.starts_with("annat") => Ok(()),
             chosen => {
+                if !is_digit_comb(field) && text.chars().any(char::is_alphabetic) {
+                    return Err(
+                        "Ett personnummer eller samordningsnummer har bara siffror. Har patienten ett reservnummer? Kryssa Reservnummer."
+                            .into(),
+                    );
+                }
                 let kind = identity::check_personnummer(text).map_err(sentence)?;
                 match (chosen, kind) {
                     (Some("personnummer"), IdentityKind::Samordningsnummer) => Err(
@@ -341,6 +390,24 @@ fn check_semantics(
         Check::Rikskod => match identity_type(field, siblings) {
             Some(t) if t.starts_with("annat") => Ok(()),
             _ => identity::check_rikskod(text).map_err(sentence),
+        },
+        Check::Year => {
+            let year: i32 = text
+                .parse()
+                .map_err(|_| "Skriv födelseåret med fyra siffror, t.ex. 1981.".to_string())?;
+            let now = ctx.today.year();
+            if text.len() != 4 || year > now || year < now - 130 {
+                Err(format!(
+                    "Födelseåret ska ha fyra siffror, mellan {} och {now}.",
+                    now - 130
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Check::Age => match text.parse::<u32>() {
+            Ok(age) if age <= 130 => Ok(()),
+            _ => Err("Skriv åldern i hela år, 0–130.".into()),
         },
         Check::Date => parse_date(text).and_then(|d| {
             if d > ctx.today {
@@ -390,10 +457,10 @@ pub fn resolve_disease<'d>(text: &str, diseases: &'d Diseases) -> Result<&'d Dis
     match found.len() {
         1 => Ok(found[0]),
         0 => Err(format!(
-            "Sjukdomen «{t}» finns inte i listan över anmälningspliktiga sjukdomar; kontrollera stavningen."
+            "Sjukdomen ”{t}” finns inte i listan över anmälningspliktiga sjukdomar; kontrollera stavningen."
         )),
         _ => Err(format!(
-            "«{t}» passar flera sjukdomar ({}); skriv hela namnet.",
+            "”{t}” passar flera sjukdomar ({}); skriv hela namnet.",
             found
                 .iter()
                 .take(4)

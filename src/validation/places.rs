@@ -65,11 +65,11 @@ pub fn county(text: &str) -> Result<&'static str, String> {
     match hits.as_slice() {
         [one] => Ok(one),
         [] => Err(format!(
-            "«{}» är inget svenskt län; skriv länets namn, t.ex. Skåne eller Västra Götaland.",
+            "”{}” är inget svenskt län; skriv länets namn, t.ex. Skåne eller Västra Götaland.",
             text.trim()
         )),
         _ => Err(format!(
-            "«{}» passar flera län; skriv fler bokstäver.",
+            "”{}” passar flera län; skriv fler bokstäver.",
             text.trim()
         )),
     }
@@ -103,10 +103,10 @@ fn country_in<'c>(countries: &'c Countries, text: &str) -> Result<&'c Country, S
     match hits.as_slice() {
         [one] => Ok(one),
         [] => Err(format!(
-            "«{t}» är inget land vi känner igen; skriv landets svenska namn, t.ex. Thailand, eller landskoden, t.ex. TH."
+            "”{t}” är inget land vi känner igen; skriv landets svenska namn, t.ex. Thailand, eller landskoden, t.ex. TH."
         )),
         many => Err(format!(
-            "«{t}» passar flera länder ({}); skriv fler bokstäver.",
+            "”{t}” passar flera länder ({}); skriv fler bokstäver.",
             many.iter()
                 .take(4)
                 .map(|c| c.name_sv.as_str())

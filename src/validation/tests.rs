@@ -25,6 +25,7 @@ fn ticked(v: &[&str]) -> FieldValue {
 fn valid_klinisk() -> FormValues {
     let mut v = FormValues::new();
     v.insert("anmalan.typ".into(), ticked(&["nytt_fall"]));
+    v.insert("sjukdom.fall".into(), ticked(&["bekraftat"]));
     v.insert("sjukdom.diagnos".into(), ticked(&["kikhosta"]));
     v.insert("patient.identitetstyp".into(), ticked(&["personnummer"]));
     v.insert("patient.personnummer".into(), text("198112189876"));
@@ -100,10 +101,83 @@ fn required_fields_and_identity_checks() {
             .1
             .contains("Kryssa Personnummer")
     );
-    // A reservnummer has no national format: it is taken as written.
+    // A reservnummer has no national format: regional shapes with letters are taken, with a birth year or age.
     v.insert("patient.identitetstyp".into(), ticked(&["reservnummer"]));
     v.insert("patient.personnummer".into(), text("990012345678"));
-    assert_eq!(check("klinisk", v), vec![]);
+    let errors = check("klinisk", v.clone());
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|(_, m)| m.contains("födelseår eller ålder"))
+    );
+    v.insert("patient.fodelsear".into(), text("1981"));
+    assert_eq!(check("klinisk", v.clone()), vec![]);
+    v.remove("patient.fodelsear");
+    v.insert("patient.alder".into(), text("44"));
+    for number in ["19810829M071", "19810829SU3A"] {
+        v.insert("patient.personnummer".into(), text(number));
+        assert_eq!(check("klinisk", v.clone()), vec![], "{number}");
+    }
+    v.insert("patient.personnummer".into(), text("19810829-M07"));
+    assert!(
+        check("klinisk", v.clone())[0]
+            .1
+            .contains("bara bokstäver A–Z och siffror")
+    );
+    v.insert("patient.alder".into(), text("131"));
+    v.insert("patient.personnummer".into(), text("19810829M071"));
+    assert!(check("klinisk", v.clone())[0].1.contains("0–130"));
+    v.insert("patient.alder".into(), text("44"));
+    v.insert("patient.fodelsear".into(), text("2027"));
+    assert!(
+        check("klinisk", v.clone())[0]
+            .1
+            .contains("fyra siffror, mellan 1896 och 2026")
+    );
+    // Letters with personnummer ticked: the message points to the reservnummer.
+    v.remove("patient.fodelsear");
+    v.insert("patient.identitetstyp".into(), ticked(&["personnummer"]));
+    assert!(check("klinisk", v)[0].1.contains("Kryssa Reservnummer"));
+}
+
+#[test]
+fn version_1_keeps_its_digit_cells_and_its_rules() {
+    let v1 = Registry::embedded().get("klinisk", Some(1)).unwrap();
+    let mut all = BTreeMap::new();
+    let mut v = valid_klinisk();
+    v.remove("sjukdom.fall");
+    v.insert("patient.identitetstyp".into(), ticked(&["reservnummer"]));
+    v.insert("patient.personnummer".into(), text("990012345678"));
+    all.insert("klinisk".to_string(), v.clone());
+    // Taken as written, no birth year asked for: version 1 printed neither the letters nor the question.
+    assert_eq!(check_copy(&[v1], &all, &ctx()), vec![]);
+    v.insert("patient.personnummer".into(), text("19810829M071"));
+    all.insert("klinisk".to_string(), v);
+    let errors = check_copy(&[v1], &all, &ctx());
+    assert!(errors[0].message.contains("Bara siffror"), "{errors:?}");
+    let pnr = fields(v1)
+        .find(|f| f.name == "patient.personnummer")
+        .unwrap();
+    assert_eq!(normalize(pnr, "19810829-m071"), "19810829m071");
+    let pnr2 = field_def("klinisk", "patient.personnummer");
+    assert_eq!(normalize(pnr2, " 19810829-m071 "), "19810829M071");
+}
+
+#[test]
+fn hsa_ids_under_twelve_digit_organisation_numbers_fit_version_2() {
+    let mut v = valid_klinisk();
+    v.insert(
+        "rapportor.hsaid".into(),
+        text("SE165565594230-WEBCERT00001"),
+    );
+    assert_eq!(check("klinisk", v.clone()), vec![]);
+    let longest = format!("SE165565594230-{}", "A".repeat(16));
+    assert_eq!(longest.len(), 31);
+    v.insert("rapportor.hsaid".into(), text(&longest));
+    assert_eq!(check("klinisk", v.clone()), vec![]);
+    v.insert("rapportor.hsaid".into(), text(&format!("{longest}B")));
+    assert!(check("klinisk", v)[0].1.contains("Högst 31 tecken"));
 }
 
 #[test]
@@ -148,13 +222,22 @@ fn form_rules_date_order_and_requires() {
     v.insert("sjukdom.insjukningsdatum".into(), text("20260104"));
     v.insert("sjukdom.diagnosdatum".into(), text("20260103"));
     v.insert("patient.riskyrke".into(), ticked(&["forskola"]));
+    v.insert("atgarder.forhallningsregler".into(), ticked(&["ja"]));
     let errors = check("klinisk", v);
-    assert_eq!(errors.len(), 2, "{errors:?}");
-    assert_eq!(errors[0].0, "sjukdom.diagnosdatum");
-    assert!(errors[0].1.starts_with("Insjukning ska vara före diagnos"));
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    // In the order of the paper: the preschool is asked on page 1 in version 2.
     assert_eq!(
-        errors[1],
+        errors[0],
         ("patient.forskola".into(), "Ange förskolans namn.".into())
+    );
+    assert_eq!(errors[1].0, "sjukdom.diagnosdatum");
+    assert!(errors[1].1.starts_with("Insjukning ska vara före diagnos"));
+    assert_eq!(
+        errors[2],
+        (
+            "atgarder.forhallningsregler_vilka".into(),
+            "Kryssa vilka förhållningsregler som getts.".into()
+        )
     );
 }
 
@@ -262,4 +345,29 @@ fn capacity_is_checked_per_box_and_per_page() {
     let errors = check_capacity(&parts, &all);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].message.contains("sidan 2"), "{errors:?}");
+}
+
+#[test]
+fn sti_version_2_asks_for_hemortslan_and_a_birth_year_with_another_number() {
+    let mut v = FormValues::new();
+    v.insert("anmalan.typ".into(), ticked(&["nytt_fall"]));
+    v.insert("sjukdom.fall".into(), ticked(&["bekraftat"]));
+    v.insert("sjukdom.diagnos".into(), ticked(&["klamydia"]));
+    v.insert("sjukdom.diagnosdatum".into(), text("20260104"));
+    v.insert("patient.kodtyp".into(), ticked(&["annat_nummer"]));
+    v.insert("patient.annat_nummer".into(), text("19810829M071"));
+    v.insert("rapportor.namn".into(), text("Anna-Karin Lindqvist"));
+    v.insert("rapportor.datum".into(), text("20260105"));
+    let errors: Vec<String> = check("klinisk-sti", v.clone())
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(
+        errors,
+        ["patient.fodelsear", "patient.alder", "patient.lan"],
+        "birth year or age, and hemortslän"
+    );
+    v.insert("patient.alder".into(), text("44"));
+    v.insert("patient.lan".into(), text("Värmland"));
+    assert_eq!(check("klinisk-sti", v), vec![]);
 }

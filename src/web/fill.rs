@@ -41,7 +41,11 @@ struct FieldView {
     required: bool,
     value: String,
     error: Option<String>,
-    maxlength: usize,
+    /// How many characters the boxes hold: shown beside the field and counted as the person types. Not an HTML
+    /// `maxlength`, which would cut a pasted name without a word; the server refuses more, with a message.
+    max: usize,
+    /// The separators people type (space, hyphen) are not counted: digit boxes and identity numbers drop them.
+    drops_separators: bool,
     size: usize,
     numeric: bool,
     list: Option<&'static str>,
@@ -209,7 +213,8 @@ fn field_view(
             .or_else(|| value_of.and_then(FieldValue::text).map(String::from))
             .unwrap_or_default(),
         error,
-        maxlength: 0,
+        max: 0,
+        drops_separators: false,
         size: 0,
         numeric: false,
         list: None,
@@ -219,7 +224,8 @@ fn field_view(
         FieldKind::Comb { cells, charset, .. } => {
             view.numeric = *charset == Charset::Digits;
             // Digit boxes accept the separators people type; they are dropped before printing.
-            view.maxlength = if view.numeric { cells + 4 } else { *cells };
+            view.max = *cells;
+            view.drops_separators = view.numeric || field.check == Some(Check::Identitet);
             view.size = (*cells).clamp(4, 40);
             view.list = match field.check {
                 Some(Check::Lan) => Some("lista-lan"),
@@ -233,7 +239,7 @@ fn field_view(
         }
         FieldKind::Text { .. } => {
             view.kind = "text";
-            view.maxlength = text_rect(form, &field.name)
+            view.max = text_rect(form, &field.name)
                 .map(|r| filled::text_capacity(&r))
                 .unwrap_or(500);
         }
@@ -297,6 +303,8 @@ fn parts_view(parts: &[&Form], typed: &Typed, errors: &[FieldError]) -> Vec<Part
 struct PageState<'a> {
     plan: &'a Plan,
     region: Option<&'a str>,
+    /// The office chosen in a region with several (Västra Götaland).
+    office: Option<&'a str>,
     disease: Option<&'a Disease>,
     typed: &'a Typed,
     errors: &'a [FieldError],
@@ -308,9 +316,15 @@ fn render_page(site: &Site, state: PageState<'_>, status: StatusCode) -> HttpRes
     let parts = state.plan.parts();
     let mut summary: Vec<SummaryItem> = Vec::new();
     if let Some(e) = state.region_error {
+        let office = e.starts_with(OFFICE_ERROR_START);
         summary.push(SummaryItem {
-            href: "#region".into(),
-            label: "Region".into(),
+            href: if office { "#office" } else { "#region" }.into(),
+            label: if office {
+                "Smittskyddskontor"
+            } else {
+                "Region"
+            }
+            .into(),
             message: e.to_string(),
         });
     }
@@ -342,7 +356,7 @@ fn render_page(site: &Site, state: PageState<'_>, status: StatusCode) -> HttpRes
         &state
             .region
             .and_then(|c| site.regions.get(c))
-            .map(region_view),
+            .map(|r| region_view(r, state.office)),
     );
     ctx.insert("disease", &state.disease.map(|d| d.id.clone()));
     ctx.insert("disease_name", &state.disease.map(|d| d.name_sv.clone()));
@@ -381,6 +395,34 @@ fn render_page(site: &Site, state: PageState<'_>, status: StatusCode) -> HttpRes
     site.views.html(status, "fyll.html", &ctx)
 }
 
+/// How the message begins that asks for an office (shown at the office's list, not the region's).
+const OFFICE_ERROR_START: &str = "Välj smittskyddskontor";
+
+/// The office of `region` named in `office`, if the region has offices: `Err` with the message to show when it
+/// has and none of them is chosen.
+fn office_of<'p>(
+    region: Option<&crate::domain::regions::Region>,
+    office: Option<&'p str>,
+) -> Result<Option<&'p str>, String> {
+    let Some(region) = region.filter(|r| r.has_offices()) else {
+        return Ok(None);
+    };
+    match office {
+        Some(o) if region.office(o).is_some() => Ok(Some(o)),
+        _ => Err(format!(
+            "{OFFICE_ERROR_START}: {} har {} kontor ({}); välj det som ansvarar för patientens kommun.",
+            region.name,
+            region.offices.len(),
+            region
+                .offices
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// The main form named in the path, and the disease of the query or form (checked against the form).
 enum Start {
     Go(Plan, Option<&'static Disease>),
@@ -393,7 +435,7 @@ fn start(site: &Site, form: &str, disease: Option<&str>, region: Option<&str>) -
             site,
             StatusCode::NOT_FOUND,
             "Blanketten finns inte",
-            &format!("Det finns ingen blankett som heter «{form}»."),
+            &format!("Det finns ingen blankett som heter ”{form}”."),
         ));
     };
     if main.kind() != FormKind::Main {
@@ -402,7 +444,7 @@ fn start(site: &Site, form: &str, disease: Option<&str>, region: Option<&str>) -
             StatusCode::BAD_REQUEST,
             "En tilläggsblankett fylls i tillsammans med anmälan",
             &format!(
-                "«{}» hör till en klinisk anmälan. Börja med att välja sjukdom under Klinisk anmälan.",
+                "”{}” hör till en klinisk anmälan. Börja med att välja sjukdom under Klinisk anmälan.",
                 main.def.title
             ),
         ));
@@ -417,7 +459,7 @@ fn start(site: &Site, form: &str, disease: Option<&str>, region: Option<&str>) -
                     StatusCode::BAD_REQUEST,
                     "Sjukdomen finns inte",
                     &format!(
-                        "Sjukdomen «{id}» finns inte i listan. Välj sjukdom under Klinisk anmälan."
+                        "Sjukdomen ”{id}” finns inte i listan. Välj sjukdom under Klinisk anmälan."
                     ),
                 ));
             }
@@ -467,6 +509,12 @@ pub async fn show(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
         Start::Go(plan, disease) => (plan, disease),
         Start::Answer(res) => return res,
     };
+    let office = office_of(
+        region.and_then(|c| site.regions.get(c)),
+        params.get("office"),
+    )
+    .ok()
+    .flatten();
     let mut typed = Typed {
         raw: BTreeMap::new(),
         values: BTreeMap::new(),
@@ -481,6 +529,7 @@ pub async fn show(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
         PageState {
             plan: &plan,
             region,
+            office,
             disease,
             typed: &typed,
             errors: &[],
@@ -555,13 +604,13 @@ pub async fn submit(
             if have != want {
                 notice = Some(match want.first() {
                     Some(_) => format!(
-                        "Till {} hör tilläggsuppgifterna «{}». De finns nu längst ned i formuläret: fyll i dem och skapa PDF-filen igen.",
+                        "Till {} hör tilläggsuppgifterna ”{}”. De finns nu längst ned i formuläret: fyll i dem och skapa PDF-filen igen.",
                         d.name_sv,
                         wanted
                             .iter()
                             .map(|f| f.def.title.as_str())
                             .collect::<Vec<_>>()
-                            .join("», «")
+                            .join("”, ”")
                     ),
                     None => format!(
                         "Tilläggsuppgifterna hör inte till {} och har tagits bort. Kontrollera formuläret och skapa PDF-filen igen.",
@@ -575,11 +624,20 @@ pub async fn submit(
         }
     }
 
-    let region_error = match region {
-        None => Some("Välj regionen där du som anmälande läkare arbetar."),
-        Some(_) if known_region.is_none() => Some("Regionen finns inte; välj en i listan."),
+    let office = office_of(
+        known_region.and_then(|c| site.regions.get(c)),
+        params.get("office"),
+    );
+    let region_error: Option<String> = match (region, &office) {
+        (None, _) => Some("Välj regionen där du som anmälande läkare arbetar.".into()),
+        (Some(_), _) if known_region.is_none() => {
+            Some("Regionen finns inte; välj en i listan.".into())
+        }
+        (_, Err(e)) => Some(e.clone()),
         _ => None,
     };
+    let office = office.ok().flatten();
+    let region_error = region_error.as_deref();
     let parts = plan.parts();
     let mut errors = validation::check_copy(&parts, &typed.values, &ctx);
     if errors.is_empty() {
@@ -590,6 +648,7 @@ pub async fn submit(
             PageState {
                 plan: &plan,
                 region: known_region,
+                office,
                 disease,
                 typed: &typed,
                 errors: $errors,
@@ -655,10 +714,11 @@ pub async fn submit(
             );
         }
     };
+    let addressed = office.and_then(|o| region.for_office(o));
     let copy = Copy {
         id: ids[0],
         parts: parts.clone(),
-        region,
+        region: addressed.as_ref().unwrap_or(region),
     };
     match site.renderer.render_filled(&copy, &typed.values) {
         Ok(pdf) => pdf_response(pdf, &ids, &plan.main, true),

@@ -78,16 +78,45 @@ pub struct RegionView {
     name: String,
     sme_name: String,
     address_lines: Vec<String>,
-    copies: u32,
+    /// The smittskyddsenhet's telephone, when a source gives it.
+    phone: String,
+    /// The offices to choose among (Västra Götaland), `selected` marked; empty for other regions.
+    offices: Vec<OfficeOption>,
+    /// The chosen office's id, when the region has offices and one is chosen.
+    office: Option<String>,
+    /// The region has offices and none is chosen yet: no form is offered until one is.
+    needs_office: bool,
 }
 
-pub fn region_view(r: &Region) -> RegionView {
+#[derive(Serialize)]
+pub struct OfficeOption {
+    id: String,
+    name: String,
+    selected: bool,
+}
+
+/// The region as the page shows it; with offices, addressed to the chosen `office` (when it is one of them).
+pub fn region_view(r: &Region, office: Option<&str>) -> RegionView {
+    let chosen = office.and_then(|id| r.office(id));
+    let addressed = chosen.and_then(|o| r.for_office(&o.id));
+    let shown = addressed.as_ref().unwrap_or(r);
     RegionView {
         code: r.code.clone(),
         name: r.name.clone(),
-        sme_name: r.sme_name.clone(),
-        address_lines: r.address_lines.clone(),
-        copies: r.copies,
+        sme_name: shown.sme_name.clone(),
+        address_lines: shown.address_lines.clone(),
+        phone: r.phone.clone(),
+        offices: r
+            .offices
+            .iter()
+            .map(|o| OfficeOption {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                selected: chosen.is_some_and(|c| c.id == o.id),
+            })
+            .collect(),
+        office: chosen.map(|o| o.id.clone()),
+        needs_office: r.has_offices() && chosen.is_none(),
     }
 }
 
@@ -100,6 +129,8 @@ struct DiseaseItem {
     /// Lower case without diacritics: Swedish and English names and the id, for the script's filter.
     search: String,
     lab_only: bool,
+    /// Phoned in to the smittskyddsläkare at once as well (reference data, with its sources).
+    phone_at_once: bool,
     checked: bool,
 }
 
@@ -128,6 +159,7 @@ fn disease_item(d: &Disease, selected: Option<&str>) -> DiseaseItem {
             d.id.replace('_', " ")
         ),
         lab_only: !d.clinical,
+        phone_at_once: d.phone_at_once,
         checked: selected == Some(d.id.as_str()),
     }
 }
@@ -244,9 +276,18 @@ fn summary(f: &crate::forms::Form) -> FormSummary {
 }
 
 /// Links to fill in on screen and to print blank, for a plan.
-fn plan_context(ctx: &mut tera::Context, plan: &Plan, region: &Region, disease: Option<&Disease>) {
+fn plan_context(
+    ctx: &mut tera::Context,
+    plan: &Plan,
+    region: &Region,
+    office: Option<&str>,
+    disease: Option<&Disease>,
+) {
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("region", &region.code);
+    if let Some(o) = office.filter(|o| region.office(o).is_some()) {
+        query.append_pair("office", o);
+    }
     if let Some(d) = disease {
         query.append_pair("disease", &d.id);
     }
@@ -290,8 +331,9 @@ pub async fn klinisk_val(site: web::Data<Site>, req: HttpRequest) -> HttpRespons
     let (Some(Some(region)), Some(Some(disease))) = (region, disease) else {
         return klinisk_page(&site, &params, errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
+    let office = params.get("office");
     let mut ctx = tera::Context::new();
-    ctx.insert("region", &region_view(region));
+    ctx.insert("region", &region_view(region, office));
     ctx.insert("disease_name", &disease.name_sv);
     ctx.insert("disease_id", &disease.id);
     ctx.insert("phone_at_once", &disease.phone_at_once);
@@ -299,14 +341,14 @@ pub async fn klinisk_val(site: web::Data<Site>, req: HttpRequest) -> HttpRespons
     match choose::for_disease(site.registry, disease) {
         Decision::Report(plan) => {
             ctx.insert("not_clinical", &false);
-            plan_context(&mut ctx, &plan, region, Some(disease));
+            plan_context(&mut ctx, &plan, region, office, Some(disease));
         }
         Decision::NotClinical { exception } => {
             ctx.insert("not_clinical", &true);
             ctx.insert("clinical_note", &disease.clinical_note);
             ctx.insert("exception", &exception.is_some());
             if let Some(plan) = exception {
-                plan_context(&mut ctx, &plan, region, Some(disease));
+                plan_context(&mut ctx, &plan, region, office, Some(disease));
             }
         }
         Decision::Unavailable(name) => {
@@ -395,12 +437,14 @@ pub async fn paragraf_val(site: web::Data<Site>, req: HttpRequest) -> HttpRespon
         main: form.clone(),
         supplements: Vec::new(),
     };
+    let office = params.get("office");
     let mut ctx = tera::Context::new();
-    ctx.insert("region", &region_view(region));
+    ctx.insert("region", &region_view(region, office));
     ctx.insert("kind", "paragraf");
+    ctx.insert("form_name", form.name());
     ctx.insert("not_clinical", &false);
     ctx.insert("phone_at_once", &false);
-    plan_context(&mut ctx, &plan, region, None);
+    plan_context(&mut ctx, &plan, region, office, None);
     site.views.html(StatusCode::OK, "val.html", &ctx)
 }
 
@@ -431,8 +475,24 @@ pub fn blanketter_page(
             })
         })
         .collect();
+    // Regions with several offices (Västra Götaland): the office's address goes on every copy.
+    let offices: Vec<serde_json::Value> = site
+        .regions
+        .all()
+        .iter()
+        .filter(|r| r.has_offices())
+        .map(|r| {
+            serde_json::json!({
+                "region": r.name,
+                "offices": r.offices.iter().map(|o| serde_json::json!({
+                    "id": o.id, "name": o.name, "selected": params.get("office") == Some(o.id.as_str()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("regions", &region_options(site, params.get("region")));
+    ctx.insert("offices", &offices);
     ctx.insert("forms", &forms);
     ctx.insert("supplements", &supplements);
     ctx.insert("count", params.get("count").unwrap_or("10"));

@@ -34,6 +34,8 @@ fn problem(status: StatusCode, param: &'static str, message: impl Into<String>) 
 pub struct Order {
     pub parts: Vec<Arc<Form>>,
     pub region: String,
+    /// The office of a region with several (Västra Götaland), when one is chosen: its address is printed.
+    pub office: Option<String>,
     pub count: usize,
 }
 
@@ -43,7 +45,7 @@ pub fn order(site: &Site, form: &str, params: &Params, max: usize) -> Result<Ord
         problem(
             StatusCode::NOT_FOUND,
             "form",
-            format!("Blanketten «{form}» finns inte."),
+            format!("Blanketten ”{form}” finns inte."),
         )
     })?;
     if main.kind() != FormKind::Main {
@@ -51,7 +53,7 @@ pub fn order(site: &Site, form: &str, params: &Params, max: usize) -> Result<Ord
             StatusCode::BAD_REQUEST,
             "form",
             format!(
-                "«{}» är en tilläggsblankett och skrivs ut tillsammans med en anmälan.",
+                "”{}” är en tilläggsblankett och skrivs ut tillsammans med en anmälan.",
                 main.def.title
             ),
         ));
@@ -68,7 +70,7 @@ pub fn order(site: &Site, form: &str, params: &Params, max: usize) -> Result<Ord
             problem(
                 StatusCode::BAD_REQUEST,
                 "region",
-                format!("Regionen «{code}» finns inte. Ange länskoden, t.ex. 01 för Stockholm."),
+                format!("Regionen ”{code}” finns inte. Ange länskoden, t.ex. 01 för Stockholm."),
             )
         })?,
     };
@@ -92,7 +94,7 @@ pub fn order(site: &Site, form: &str, params: &Params, max: usize) -> Result<Ord
             problem(
                 StatusCode::BAD_REQUEST,
                 "disease",
-                format!("Sjukdomen «{id}» finns inte i listan."),
+                format!("Sjukdomen ”{id}” finns inte i listan."),
             )
         })?;
         if !main.name().starts_with("paragraf") {
@@ -125,20 +127,59 @@ pub fn order(site: &Site, form: &str, params: &Params, max: usize) -> Result<Ord
         if name.is_empty() || parts[1..].iter().any(|p| p.name() == name) {
             continue;
         }
+        // Supplements belong to clinical notifications; a paragraph notification is about a person, and one
+        // form ID is one sheet.
+        if main.name().starts_with("paragraf") {
+            return Err(problem(
+                StatusCode::BAD_REQUEST,
+                "supplement",
+                format!(
+                    "Tilläggsuppgifter hör till en klinisk anmälan och kan inte skrivas ut med ”{}”.",
+                    main.def.title
+                ),
+            ));
+        }
         match site.registry.get(name, None) {
             Ok(f) if f.kind() == FormKind::Supplement => parts.push(f.clone()),
             _ => {
                 return Err(problem(
                     StatusCode::BAD_REQUEST,
                     "supplement",
-                    format!("«{name}» är ingen tilläggsblankett."),
+                    format!("”{name}” är ingen tilläggsblankett."),
                 ));
             }
         }
     }
+    // The office is optional here (the contract is `?region=CODE`): without it the form carries the unit's
+    // name and no address, as for a region whose address is unknown.
+    let office = match params.get("office").filter(|o| !o.is_empty()) {
+        None => None,
+        Some(o) if region.office(o).is_some() => Some(o.to_string()),
+        Some(o) => {
+            return Err(problem(
+                StatusCode::BAD_REQUEST,
+                "office",
+                if region.has_offices() {
+                    format!(
+                        "Kontoret ”{o}” finns inte i {}; välj ett av {}.",
+                        region.name,
+                        region
+                            .offices
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    format!("{} har inga kontor att välja bland.", region.name)
+                },
+            ));
+        }
+    };
     Ok(Order {
         parts,
         region: region.code.clone(),
+        office,
         count,
     })
 }
@@ -158,7 +199,7 @@ pub fn too_many(site: &Site, wait: std::time::Duration) -> HttpResponse {
         "För många förfrågningar",
         &format!(
             "Du har hämtat många PDF-filer på kort tid från samma adress. Vänta {seconds} sekunder och försök igen. \
-             Behöver du många tomma blanketter? Hämta upp till {MAX_BATCH} åt gången under «Tomma blanketter i förväg»."
+             Behöver du många tomma blanketter? Hämta upp till {MAX_BATCH} åt gången under ”Tomma blanketter i förväg”."
         ),
     );
     if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
@@ -173,12 +214,13 @@ fn produce(site: &Site, order: &Order, channel: Channel) -> Result<(Vec<u8>, Vec
         .regions
         .get(&order.region)
         .ok_or_else(|| "regionen saknas".to_string())?;
+    let addressed = order.office.as_deref().and_then(|o| region.for_office(o));
     let parts: Vec<&Form> = order.parts.iter().map(|f| f.as_ref()).collect();
     crate::blanks::issue_and_render(
         &site.store,
         &site.renderer,
         &parts,
-        region,
+        addressed.as_ref().unwrap_or(region),
         order.count,
         channel,
     )
@@ -266,7 +308,7 @@ pub async fn batch(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
         )),
         Some(code) if site.regions.get(code).is_none() => errors.push((
             "region",
-            format!("Regionen «{code}» finns inte; välj en i listan."),
+            format!("Regionen ”{code}” finns inte; välj en i listan."),
         )),
         Some(_) => {}
     }
@@ -287,7 +329,9 @@ pub async fn batch(site: web::Data<Site>, req: HttpRequest) -> HttpResponse {
     };
     match checked {
         Err(p) => {
-            if matches!(p.param, "form" | "supplement" | "disease") {
+            if p.param == "office" {
+                errors.push(("office", p.message));
+            } else if matches!(p.param, "form" | "supplement" | "disease") {
                 errors.insert(0, ("form", p.message));
             } else if errors.is_empty() {
                 errors.push(("form", p.message));

@@ -94,9 +94,42 @@
     });
   }
 
+  // How many characters each field holds, counted as the person types: more is refused by the server with the
+  // same message, so nothing is ever cut without a word. No maxlength: that would cut a pasted name silently.
+  function lengthLimits() {
+    var fields = document.querySelectorAll("[data-max]");
+    Array.prototype.forEach.call(fields, function (input) {
+      var max = parseInt(input.getAttribute("data-max"), 10);
+      if (!(max > 0)) { return; }
+      var drops = input.hasAttribute("data-utan-skiljetecken");
+      var note = document.createElement("p");
+      note.className = "felmeddelande langd";
+      note.id = input.id + "-langd";
+      note.setAttribute("aria-live", "polite");
+      note.hidden = true;
+      input.parentNode.insertBefore(note, input.nextSibling);
+      input.setAttribute("aria-describedby",
+        ((input.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+      function check() {
+        var text = input.value.trim();
+        if (drops) { text = text.replace(/[\s\-+\/.\u2013]/g, ""); }
+        var n = Array.from(text).length;
+        var over = n > max;
+        note.hidden = !over;
+        note.textContent = over ?
+          "För långt: högst " + max + " tecken får plats, du har skrivit " + n + ". Förkorta texten." : "";
+        if (over) { input.setAttribute("aria-invalid", "true"); }
+        else if (!input.closest(".har-fel")) { input.removeAttribute("aria-invalid"); }
+      }
+      input.addEventListener("input", check);
+      check();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     diseaseFilter();
     focusSummary();
     identityHints();
+    lengthLimits();
   });
 })();

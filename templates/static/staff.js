@@ -168,7 +168,7 @@
         if (details) {
           var p = document.createElement("p");
           p.className = "godtagen-text";
-          p.textContent = "Godtaget trots kontrollen. Skäl: «" + reason + "»";
+          p.textContent = "Godtaget trots kontrollen. Skäl: ”" + reason + "”";
           details.parentNode.replaceChild(p, details);
         }
         say("Godtaget med skäl: " + label(pf) + ".");
@@ -239,7 +239,7 @@
       }
       if (j.overridden.length) {
         content.appendChild(section("Godtaget trots kontroll", j.overridden.map(function (o) {
-          return item(o.label + ": " + o.checks.join(" ") + " Skäl: «" + o.reason + "» (" + o.by_name + ")", null);
+          return item(o.label + ": " + o.checks.join(" ") + " Skäl: ”" + o.reason + "” (" + o.by_name + ")", null);
         })));
       }
       confirmButton.hidden = !j.ready;

@@ -222,8 +222,9 @@ pub fn read_page(
                 }
                 Geometry::Comb { charset, cells } => {
                     let check = rule_for(field, &identity_types);
+                    let charset = charset_for(field, *charset, check);
                     read_comb(
-                        page, al, field, *charset, check, cells, crop, readers, &mut ink,
+                        page, al, field, charset, check, cells, crop, readers, &mut ink,
                     )
                 }
                 Geometry::Text { rect } => read_text_box(page, al, field, rect, crop),
@@ -334,6 +335,22 @@ fn rule_for(
     field.check
 }
 
+/// The characters a comb is read with. An identity number in text cells (version 2) holds a reservnummer's
+/// letters only when that type is ticked: a personnummer or samordningsnummer there is read as digits, with the
+/// digits model and the check digit, as on digit cells.
+fn charset_for(
+    field: &FieldLayout,
+    charset: crate::forms::definition::Charset,
+    rule: Option<crate::forms::definition::Check>,
+) -> crate::forms::definition::Charset {
+    use crate::forms::definition::{Charset, Check};
+    if field.check == Some(Check::Identitet) && charset == Charset::Text && rule.is_some() {
+        Charset::Digits
+    } else {
+        charset
+    }
+}
+
 fn empty_value(field: &FieldLayout) -> FieldValue {
     match field.geometry {
         Geometry::Choice { .. } => FieldValue::Ticked(Vec::new()),
@@ -377,7 +394,7 @@ fn read_choice(
         match state {
             TickState::Ticked => ticked.push(option.value.clone()),
             TickState::Cancelled => notes.push(format!(
-                "rutan «{}» är ifylld helt: läst som ångrad",
+                "rutan ”{}” är ifylld helt: läst som ångrad",
                 option.label
             )),
             TickState::Empty => {}
@@ -495,7 +512,10 @@ fn read_comb(
     if charset != crate::forms::definition::Charset::Digits && !confirmed_by_list {
         confidence = confidence.min(OCR_TEXT_CEILING);
     }
-    let value = if charset == crate::forms::definition::Charset::Digits {
+    // An identifier is taken as its cells read: a reservnummer mixes letters and digits on purpose.
+    let value = if charset == crate::forms::definition::Charset::Digits
+        || field.check == Some(Check::Identitet)
+    {
         value
     } else {
         let value = letters_for_lookalikes(&value);

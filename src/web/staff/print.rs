@@ -156,7 +156,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
             let label = document::layout_of(&parts, name)
                 .map_or(name.clone(), |l| format!("{} ({})", l.label, l.section));
             lines.push(format!(
-                "  {label}: {} Skäl: «{}», {} {}",
+                "  {label}: {} Skäl: ”{}”, {} {}",
                 o.checks.join(" "),
                 o.reason,
                 person_name(site, &o.by),
@@ -177,7 +177,7 @@ pub fn pdf(site: &Site, reg: &Registration) -> Result<Vec<u8>, String> {
                 None => (c.field.clone(), value_text(&c.old), value_text(&c.new)),
             };
             lines.push(format!(
-                "  {label}: «{old}» till «{new}», {} {}",
+                "  {label}: ”{old}” till ”{new}”, {} {}",
                 person_name(site, &c.by),
                 super::views::short_time(&c.at)
             ));
