@@ -91,7 +91,19 @@ fn account(staff: &Staff, username: &str, regions: &[&str]) -> Account {
 
 /// Runs `f` on the folder's database with the store closed (sled admits one handle), then opens it again.
 fn with_closed_store(dir: &Path, f: impl FnOnce(&sled::Db)) -> (Store, Staff) {
-    let db = sled::open(dir.join("db")).unwrap();
+    // sled's flusher thread may hold the file lock for a moment after the last handle is dropped.
+    let mut tries = 0;
+    let db = loop {
+        match sled::open(dir.join("db")) {
+            Ok(db) => break db,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("the database stayed locked: {e}"),
+        }
+    };
     f(&db);
     db.flush().unwrap();
     drop(db);
