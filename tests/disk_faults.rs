@@ -5,13 +5,12 @@
 
 mod casework_support;
 
-use blankett::staff::accounts::{AccountKind, NewAccount, Role};
 use blankett::staff::{Settings, Staff};
 use blankett::store::Store;
 use blankett::store::audit::{Audit, LogKind};
 use blankett::synth::degrade::Quality;
 use blankett::synth::scenario::{self, IdMode, Spec};
-use casework_support::{RIGHT_PNR, document};
+use casework_support::{RIGHT_PNR, caseworker, document};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -182,19 +181,7 @@ fn registration_on_a_full_disk_is_refused_and_no_number_is_lost_or_doubled() {
     {
         let store = Store::open(&data).unwrap();
         let staff = Staff::open(&store, Settings::default()).unwrap();
-        staff
-            .accounts
-            .add(NewAccount {
-                username: "eva".into(),
-                display_name: "Eva Ek".into(),
-                hsa_id: None,
-                kind: AccountKind::Personal,
-                roles: vec![Role::Handlaggare],
-                regions: vec!["01".into()],
-                password: Some("korrekt-hast-batteri".into()),
-                approved_by: Some("admin".into()),
-            })
-            .unwrap();
+        caseworker(&staff, "eva", &["01"]);
         for i in 0..DOCS {
             let doc = document(
                 &format!("D{i:03}"),

@@ -3,7 +3,6 @@
 //! the chain holds. A child process registers one document after another and prints each number as it is given;
 //! the test kills it with SIGKILL at different moments, round after round.
 
-use blankett::staff::accounts::{AccountKind, NewAccount, Role};
 use blankett::staff::{Settings, Staff};
 use blankett::store::Store;
 use blankett::store::audit::{LogFilter, LogKind};
@@ -16,7 +15,7 @@ const DOCUMENTS: usize = 400;
 const CHILD_ENV: &str = "BLANKETT_KILL_REGISTER_CHILD";
 
 mod casework_support;
-use casework_support::{RIGHT_PNR, document};
+use casework_support::{RIGHT_PNR, caseworker, document};
 
 /// The child: registers every document not yet registered, printing each number once it is given.
 fn child_work(dir: &Path) -> ! {
@@ -42,19 +41,7 @@ fn killed_while_registering_no_diarienummer_is_lost_or_doubled() {
     {
         let store = Store::open(dir.path()).unwrap();
         let staff = Staff::open(&store, Settings::default()).unwrap();
-        staff
-            .accounts
-            .add(NewAccount {
-                username: "eva".into(),
-                display_name: "Eva Ek".into(),
-                hsa_id: None,
-                kind: AccountKind::Personal,
-                roles: vec![Role::Handlaggare],
-                regions: vec!["01".into()],
-                password: Some("korrekt-hast-batteri".into()),
-                approved_by: Some("admin".into()),
-            })
-            .unwrap();
+        caseworker(&staff, "eva", &["01"]);
         for i in 0..DOCUMENTS {
             let doc = document(
                 &format!("D{i:04}"),

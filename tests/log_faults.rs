@@ -3,91 +3,20 @@
 //! moment leaves a case and a document log that agree, a session table and a user log that agree, and chains
 //! that hold. Real sled in a temporary folder; the failure is a damaged log head, the kill a real SIGKILL.
 
-use blankett::forms::Registry;
-use blankett::staff::accounts::{Account, AccountKind, NewAccount, Role};
+mod casework_support;
+
 use blankett::staff::case::CaseState;
 use blankett::staff::failed_logins::Failure;
 use blankett::staff::sessions::LoginMethod;
 use blankett::staff::{Settings, Staff};
 use blankett::store::Store;
 use blankett::store::audit::{LogFilter, LogKind};
-use blankett::store::documents::{
-    Document, DocumentPage, DocumentStatus, PageRef, PixelBox, Source, StoredField, Value,
-};
+use blankett::store::documents::Value;
+use casework_support::{RIGHT_PNR, caseworker, document};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
-
-const PASSWORD: &str = "korrekt-hast-batteri";
-
-fn document(key: &str, region: &str) -> Document {
-    let form = Registry::embedded().get("klinisk", None).unwrap();
-    let pages_total = form.page_count() as u32;
-    let pages = (1..=pages_total)
-        .map(|p| {
-            let page = DocumentPage {
-                page: p,
-                template: format!("{}.{p}", form.code),
-                source: PageRef {
-                    scan: "ab12".into(),
-                    index: p as usize - 1,
-                },
-                residual_mm: Some(0.3),
-                orientation: 0,
-                ink: vec![],
-                features: None,
-            };
-            (p, page)
-        })
-        .collect();
-    let field = |value: &str| StoredField {
-        form: "klinisk".into(),
-        page: 1,
-        value: Value::Text(value.into()),
-        confidence: 0.97,
-        read_confidence: 0.97,
-        source: Source::Handwriting,
-        crop: PixelBox {
-            x: 10,
-            y: 10,
-            w: 100,
-            h: 20,
-        },
-        notes: vec![],
-        suggestion: None,
-    };
-    Document {
-        key: key.into(),
-        form_id: key.into(),
-        form: "klinisk".into(),
-        version: form.version(),
-        pages_total,
-        pages,
-        fields: BTreeMap::from([("patient.namn".to_string(), field("BERG ANNA"))]),
-        region: Some(region.into()),
-        status: DocumentStatus::Pending,
-        flags: vec![],
-        created_at: "2026-01-10T08:00:00Z".into(),
-        updated_at: "2026-01-10T08:00:00Z".into(),
-    }
-}
-
-fn account(staff: &Staff, username: &str, regions: &[&str]) -> Account {
-    staff
-        .accounts
-        .add(NewAccount {
-            username: username.into(),
-            display_name: format!("Testperson {username}"),
-            hsa_id: None,
-            kind: AccountKind::Personal,
-            roles: vec![Role::Handlaggare],
-            regions: regions.iter().map(|r| r.to_string()).collect(),
-            password: Some(PASSWORD.into()),
-            approved_by: Some("admin".into()),
-        })
-        .unwrap()
-}
 
 /// Runs `f` on the folder's database with the store closed (sled admits one handle), then opens it again.
 fn with_closed_store(dir: &Path, f: impl FnOnce(&sled::Db)) -> (Store, Staff) {
@@ -96,9 +25,8 @@ fn with_closed_store(dir: &Path, f: impl FnOnce(&sled::Db)) -> (Store, Staff) {
     let db = loop {
         match sled::open(dir.join("db")) {
             Ok(db) => break db,
-            Err(e) if tries < 50 => {
+            Err(_) if tries < 50 => {
                 tries += 1;
-                let _ = e;
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
             Err(e) => panic!("the database stayed locked: {e}"),
@@ -122,8 +50,16 @@ fn a_log_that_cannot_be_written_refuses_the_change_and_keeps_the_case() {
     let (store, staff) = {
         let store = Store::open(dir.path()).unwrap();
         let staff = Staff::open(&store, Settings::default()).unwrap();
-        account(&staff, "eva", &["01", "03"]);
-        store.documents.put(&document("DOC1", "01")).unwrap();
+        caseworker(&staff, "eva", &["01", "03"]);
+        store
+            .documents
+            .put(&document(
+                "DOC1",
+                Some("01"),
+                "2026-01-10T08:00:00Z",
+                RIGHT_PNR,
+            ))
+            .unwrap();
         let eva = staff.accounts.get("eva").unwrap().unwrap();
         // One entry in each log, so that both heads exist.
         staff
@@ -368,8 +304,16 @@ fn killed_at_any_moment_the_case_sessions_and_logs_agree() {
     {
         let store = Store::open(dir.path()).unwrap();
         let staff = Staff::open(&store, Settings::default()).unwrap();
-        account(&staff, "eva", &["01", "03"]);
-        store.documents.put(&document("DOC1", "01")).unwrap();
+        caseworker(&staff, "eva", &["01", "03"]);
+        store
+            .documents
+            .put(&document(
+                "DOC1",
+                Some("01"),
+                "2026-01-10T08:00:00Z",
+                RIGHT_PNR,
+            ))
+            .unwrap();
         store.flush().unwrap();
     }
     let exe = std::env::current_exe().unwrap();

@@ -3,11 +3,31 @@
 #![allow(dead_code)]
 
 use blankett::forms::Registry;
+use blankett::staff::Staff;
+use blankett::staff::accounts::{Account, AccountKind, NewAccount, Role};
 use blankett::store::documents::{
     Document, DocumentPage, DocumentStatus, PageRef, PixelBox, Source, StoredField, Value,
 };
 
 pub const RIGHT_PNR: &str = "198112189876";
+pub const PASSWORD: &str = "korrekt-hast-batteri";
+
+/// An approved caseworker (handläggare) of `regions`, with the password [`PASSWORD`].
+pub fn caseworker(staff: &Staff, username: &str, regions: &[&str]) -> Account {
+    staff
+        .accounts
+        .add(NewAccount {
+            username: username.into(),
+            display_name: format!("Testperson {username}"),
+            hsa_id: None,
+            kind: AccountKind::Personal,
+            roles: vec![Role::Handlaggare],
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            password: Some(PASSWORD.into()),
+            approved_by: Some("admin".into()),
+        })
+        .unwrap()
+}
 
 fn text(t: &str) -> Value {
     Value::Text(t.into())
