@@ -269,7 +269,7 @@ pub fn weigh(docs: &[Document], movable: &[bool], scorer: &Scorer<'_>) -> Option
     let numbers: Vec<&Vec<(usize, u32)>> = by_number.values().collect();
     // For each page number, the slot of each of its pages (an injective choice), by odometer.
     // Per partition: its score, the fewest moves that reach it, and that arrangement.
-    let mut best: BTreeMap<Arrangement, (f32, usize, Arrangement)> = BTreeMap::new();
+    let mut best: BTreeMap<Arrangement, (f32, (usize, usize), Arrangement)> = BTreeMap::new();
     let mut choice: Vec<Vec<usize>> = numbers.iter().map(|p| (0..p.len()).collect()).collect();
     loop {
         let mut a: Arrangement = docs
@@ -289,14 +289,18 @@ pub fn weigh(docs: &[Document], movable: &[bool], scorer: &Scorer<'_>) -> Option
             }
         }
         if slots.iter().all(|&d| !a[d].is_empty()) {
-            let moves = a
+            // Fewest pages moved; among those, the first pages (the patient's identity) stay where they are,
+            // so a document keeps its patient and the later pages come to it.
+            let moved: Vec<u32> = a
                 .iter()
                 .enumerate()
-                .map(|(d, sheet)| sheet.iter().filter(|(from, _)| *from != d).count())
-                .sum::<usize>();
+                .flat_map(|(d, sheet)| sheet.iter().filter(move |(from, _)| *from != d))
+                .map(|(_, n)| *n)
+                .collect();
+            let moves = (moved.len(), moved.iter().filter(|n| **n == 1).count());
             let key = partition_key(&a);
             let s = score_of(&a);
-            let entry = best.entry(key).or_insert((s, usize::MAX, Vec::new()));
+            let entry = best.entry(key).or_insert((s, (usize::MAX, 0), Vec::new()));
             if moves < entry.1 {
                 *entry = (s, moves, a);
             }
@@ -305,7 +309,7 @@ pub fn weigh(docs: &[Document], movable: &[bool], scorer: &Scorer<'_>) -> Option
             break;
         }
     }
-    let mut ranked: Vec<(f32, usize, Arrangement)> = best.into_values().collect();
+    let mut ranked: Vec<(f32, (usize, usize), Arrangement)> = best.into_values().collect();
     ranked.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
     let mut ranked = ranked.into_iter();
     let (top, _, arrangement) = ranked.next()?;
