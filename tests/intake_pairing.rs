@@ -235,6 +235,66 @@ fn a_sheet_being_worked_on_is_not_changed_but_both_are_flagged() {
             page: 2
         })
     );
+    // Intake said in the log of each sheet that their pairing was unsure.
+    for key in [&worked, &other] {
+        assert!(
+            log.iter().any(|e| e.action == "pairing_flagged"
+                && e.actor == "intake"
+                && e.document.as_deref() == Some(key.as_str())),
+            "{key}: {log:?}"
+        );
+    }
+    // The person finds the pages paired right now: the flag goes on both, the fields are trusted as read again,
+    // and the confirmation is in both logs.
+    let mut confirmed = staff
+        .casework
+        .confirm_pairing(&store, &other, &admin)
+        .unwrap();
+    confirmed.sort();
+    let mut both = vec![worked.clone(), other.clone()];
+    both.sort();
+    assert_eq!(confirmed, both);
+    for key in &both {
+        let doc = store.documents.get(key).unwrap().unwrap();
+        assert!(
+            doc.flags.iter().all(|f| f != FLAG_UNSURE_PAIRING),
+            "{:?}",
+            doc.flags
+        );
+        assert!(
+            doc.fields.values().any(|f| f.confidence >= 0.9),
+            "{key}: no field is trusted as read"
+        );
+        for (name, f) in &doc.fields {
+            assert!(
+                f.confidence == f.read_confidence || !f.notes.is_empty(),
+                "{key}: {name} {} of {}",
+                f.confidence,
+                f.read_confidence
+            );
+        }
+    }
+    let log = blankett::store::audit::Audit::open(&store)
+        .unwrap()
+        .entries(
+            blankett::store::audit::LogKind::Document,
+            &Default::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "pairing_confirmed" && e.actor == "admin")
+            .count(),
+        2
+    );
+    // Confirming again changes nothing.
+    assert!(
+        staff
+            .casework
+            .confirm_pairing(&store, &worked, &admin)
+            .unwrap()
+            .is_empty()
+    );
     // A registered copy, or the same copy twice, cannot be swapped.
     assert!(
         staff

@@ -706,6 +706,15 @@ fn a_page_is_swapped_between_two_copies_of_one_photocopied_blank() {
         wait_for(&client, "#bytt-kvitto").await;
         tokio::time::sleep(Duration::from_millis(800)).await;
         steps.shot("sida-2-bytt").await;
+        // Compared after the swap: the pages belong together now.
+        click(&client, "#sidorna-hor-ihop").await;
+        wait_for(&client, "#ihop-kvitto").await;
+        let page = text_of(&client, "main").await;
+        assert!(
+            !page.contains("kontrollera att sidorna hör ihop"),
+            "the warning is gone: {page}"
+        );
+        steps.shot("sidorna-hor-ihop").await;
 
         // The admin reads the document log: the swap, by whom, on both copies.
         click(&client, "form.utloggning button").await;
@@ -722,7 +731,10 @@ fn a_page_is_swapped_between_two_copies_of_one_photocopied_blank() {
             wait_for(&client, "#logg").await;
             let log = text_of(&client, "#logg").await;
             assert!(
-                log.contains("bytte sida") && log.contains("sida 2 bytt") && log.contains("anna"),
+                log.contains("bytte sida")
+                    && log.contains("sida 2 bytt")
+                    && log.contains("anna")
+                    && log.contains("bekräftade parning"),
                 "{key}: {log}"
             );
         }

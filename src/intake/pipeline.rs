@@ -583,9 +583,7 @@ impl Intake {
         }
         // The page and its log entries in one transaction: a kill or a failed log write leaves neither, and the
         // page is read again when the scan's intake resumes.
-        let audit = self.audit.as_ref().ok_or_else(|| {
-            StoreError::Corrupt("dokumentloggen kunde inte öppnas: sidan placeras inte".into())
-        })?;
+        let audit = self.audit()?;
         self.store
             .documents
             .place(&doc, scan, index, stamp.page, audit, &entries)?;
@@ -675,47 +673,63 @@ impl Intake {
             };
             doc.updated_at = crate::store::now_rfc3339();
         }
+        // What each changed sheet's log entry says, known before the write so that entry and change commit
+        // together.
+        let details: Vec<(usize, &'static str, String)> = changed
+            .iter()
+            .map(|&d| {
+                let (action, detail) = regroup_entry(&docs[d], moved.contains(&d));
+                (d, action, detail)
+            })
+            .collect();
         let write: Vec<&Document> = changed.iter().map(|&d| &docs[d]).collect();
         let untouched: Vec<&str> = moved.iter().map(|&d| docs[d].key.as_str()).collect();
-        if !self.store.documents.regroup(&write, &untouched)? {
-            // Someone opened a case on one of them meanwhile: leave the pages, flag the sheets instead.
-            for mut doc in self.store.documents.with_id(compact)? {
-                if pairing::set_flag(&mut doc, FLAG_UNSURE_PAIRING, true) {
-                    let parts = self.parts_of(&doc, main);
-                    check::check_document(&mut doc, &parts, ctx);
-                    self.store.documents.put(&doc)?;
-                    touched.insert(doc.key.clone());
-                }
-            }
+        let audit = self.audit()?;
+        let at = crate::store::now_rfc3339();
+        let entries: Vec<Pending<'_>> = details
+            .iter()
+            .map(|(d, action, detail)| Pending {
+                kind: LogKind::Document,
+                at: &at,
+                actor: "intake",
+                action,
+                document: Some(&docs[*d].key),
+                region: docs[*d].region.as_deref(),
+                detail,
+            })
+            .collect();
+        if self
+            .store
+            .documents
+            .regroup(&write, &untouched, audit, &entries)?
+        {
+            touched.extend(write.iter().map(|d| d.key.clone()));
             return Ok(());
         }
-        for &d in &changed {
-            let doc = &docs[d];
-            touched.insert(doc.key.clone());
-            let mut detail = Vec::new();
-            if moved.contains(&d) {
-                let pages: Vec<String> = doc
-                    .pages
-                    .values()
-                    .map(|p| {
-                        format!(
-                            "sida {} från skanning {} sida {}",
-                            p.page,
-                            p.source.scan.get(..12).unwrap_or(&p.source.scan),
-                            p.source.index + 1
-                        )
-                    })
-                    .collect();
-                detail.push(format!("sidorna parades om: {}", pages.join(", ")));
+        // Someone opened a case on one of them meanwhile: leave the pages, flag the sheets instead.
+        let mut flagged = Vec::new();
+        for mut doc in self.store.documents.with_id(compact)? {
+            if pairing::set_flag(&mut doc, FLAG_UNSURE_PAIRING, true) {
+                let parts = self.parts_of(&doc, main);
+                check::check_document(&mut doc, &parts, ctx);
+                flagged.push(doc);
             }
-            let flagged = doc.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING);
-            detail.push(if flagged {
-                "osäkert vilka sidor som hör ihop".to_string()
-            } else {
-                "sidorna hör säkert ihop".to_string()
-            });
-            self.log_document(doc, "pages_regrouped", &detail.join("; "));
         }
+        let entries: Vec<Pending<'_>> = flagged
+            .iter()
+            .map(|doc| Pending {
+                kind: LogKind::Document,
+                at: &at,
+                actor: "intake",
+                action: "pairing_flagged",
+                document: Some(&doc.key),
+                region: doc.region.as_deref(),
+                detail: "osäkert vilka sidor som hör ihop: ett exemplar öppnades medan sidorna vägdes",
+            })
+            .collect();
+        let write: Vec<&Document> = flagged.iter().collect();
+        self.store.documents.regroup(&write, &[], audit, &entries)?;
+        touched.extend(flagged.iter().map(|d| d.key.clone()));
         Ok(())
     }
 
@@ -749,25 +763,11 @@ impl Intake {
         Ok(())
     }
 
-    /// An entry of intake's in the document log, after the change it records is committed: today only the re-pairing of sheets (`pair_sheets`), whose
-    /// documents are written by `regroup`.
-    fn log_document(&self, doc: &Document, action: &str, detail: &str) {
-        let Some(audit) = &self.audit else {
-            return;
-        };
-        if let Err(e) = audit.append(
-            LogKind::Document,
-            "intake",
-            action,
-            Some(&doc.key),
-            doc.region.as_deref(),
-            detail,
-        ) {
-            eprintln!(
-                "blankett: dokumentloggen: {} kunde inte loggas: {e}",
-                doc.key
-            );
-        }
+    /// The document log: a change of documents is not written without its entry.
+    fn audit(&self) -> Result<&Audit, StoreError> {
+        self.audit.as_ref().ok_or_else(|| {
+            StoreError::Corrupt("dokumentloggen kunde inte öppnas: sidan placeras inte".into())
+        })
     }
 
     /// The forms of a copy: the main form and the supplements its pages were printed from.
@@ -837,4 +837,39 @@ impl Drop for PartFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// The log entry of a sheet whose pages moved or whose pairing flag changed: its action and detail.
+fn regroup_entry(doc: &Document, moved: bool) -> (&'static str, String) {
+    use super::pairing::FLAG_UNSURE_PAIRING;
+    let flagged = doc.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING);
+    let sure = if flagged {
+        "osäkert vilka sidor som hör ihop"
+    } else {
+        "sidorna hör säkert ihop"
+    };
+    if !moved {
+        let action = if flagged {
+            "pairing_flagged"
+        } else {
+            "pairing_cleared"
+        };
+        return (action, sure.to_string());
+    }
+    let pages: Vec<String> = doc
+        .pages
+        .values()
+        .map(|p| {
+            format!(
+                "sida {} från skanning {} sida {}",
+                p.page,
+                p.source.scan.get(..12).unwrap_or(&p.source.scan),
+                p.source.index + 1
+            )
+        })
+        .collect();
+    (
+        "pages_regrouped",
+        format!("sidorna parades om: {}; {sure}", pages.join(", ")),
+    )
 }

@@ -292,9 +292,15 @@ impl Documents {
     }
 
     /// Stores documents whose pages moved between them (sheets on one form ID paired again), with the outcome of
-    /// every page they hold, in one transaction. `untouched` are the keys that must still have no case record
+    /// every page they hold, and their document-log entries, in one transaction. `untouched` are the keys that must still have no case record
     /// (no one started work on them meanwhile); if one has, nothing is written and false is returned.
-    pub fn regroup(&self, docs: &[&Document], untouched: &[&str]) -> Result<bool, StoreError> {
+    pub(crate) fn regroup(
+        &self,
+        docs: &[&Document],
+        untouched: &[&str],
+        audit: &super::audit::Audit,
+        entries: &[super::audit::Pending<'_>],
+    ) -> Result<bool, StoreError> {
         let mut writes = Vec::new();
         for doc in docs {
             let bytes = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -310,9 +316,11 @@ impl Documents {
             writes.push((doc.key.clone(), bytes, outcomes));
         }
         use sled::Transactional;
+        let (log, heads) = audit.document_trees();
         let _one = super::one_transaction();
-        (&self.documents, &self.outcomes, &self.cases)
-            .transaction(|(docs, outcomes, cases)| {
+        let _log = audit.lock();
+        (&self.documents, &self.outcomes, &self.cases, log, heads)
+            .transaction(|(docs, outcomes, cases, log, heads)| {
                 for key in untouched {
                     if cases.get(key.as_bytes())?.is_some() {
                         return Ok(false);
@@ -324,11 +332,12 @@ impl Documents {
                         outcomes.insert(k.clone(), v.clone())?;
                     }
                 }
+                for entry in entries {
+                    entry.append_in::<StoreError>(log, heads)?;
+                }
                 Ok(true)
             })
-            .map_err(|e: sled::transaction::TransactionError<()>| {
-                StoreError::Corrupt(format!("{e:?}"))
-            })
+            .map_err(committed)
     }
 
     /// The trees a change of pages between documents writes, for a transaction of the staff side that also writes

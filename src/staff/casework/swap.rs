@@ -1,8 +1,11 @@
-//! A page exchanged between two sheets that carry one form ID: a photocopied blank filled in by two people whose
-//! pages intake may have paired wrongly. One action, logged on both documents in the same transaction as the
-//! change. Kept apart from the rest of the casework so that it stays one self-contained piece.
+//! The pages of sheets that carry one form ID: a photocopied blank filled in by two people, whose pages intake
+//! may have paired wrongly. A person exchanges a page between two sheets, or confirms that the sheets' pages
+//! belong together (which lifts intake's "unsure pairing" flag and the cap it puts on every field). Each is one
+//! action, logged on every document it changes in the same transaction as the change. Kept apart from the rest of
+//! the casework so that it stays one self-contained piece.
 
 use super::{Casework, forms_of, new_case, sees, workable};
+use crate::intake::pairing::FLAG_UNSURE_PAIRING;
 use crate::staff::accounts::Account;
 use crate::staff::case::Case;
 use crate::staff::{StaffError, abort, committed, from_json, to_json};
@@ -36,10 +39,15 @@ fn with_page_of(doc: &Document, from: &Document, page: u32) -> Document {
         DocumentStatus::Incomplete
     };
     out.updated_at = now_rfc3339();
-    let forms = forms_of(crate::forms::Registry::embedded(), &out);
-    let parts: Vec<&crate::forms::Form> = forms.iter().map(|f| f.as_ref()).collect();
-    crate::intake::check::check_document(&mut out, &parts, &crate::validation::Context::now());
+    recheck(&mut out);
     out
+}
+
+/// Checks a document again after its pages or flags changed: the confidences follow.
+fn recheck(doc: &mut Document) {
+    let forms = forms_of(crate::forms::Registry::embedded(), doc);
+    let parts: Vec<&crate::forms::Form> = forms.iter().map(|f| f.as_ref()).collect();
+    crate::intake::check::check_document(doc, &parts, &crate::validation::Context::now());
 }
 
 /// Removes what a person did to the fields of the page: it was done against the other sheet's page.
@@ -165,5 +173,88 @@ impl Casework {
             documents: [new_a, new_b],
             dropped,
         })
+    }
+}
+
+impl Casework {
+    /// A person has compared the sheets on the form ID of `key` and finds their pages paired right: the unsure
+    /// pairing flag is lifted on every sheet of the ID that is still open, their fields are trusted as read
+    /// again, and each gets a document-log entry, in one transaction. Returns the keys of the documents changed
+    /// (none when no sheet was flagged).
+    pub fn confirm_pairing(
+        &self,
+        store: &Store,
+        key: &str,
+        by: &Account,
+    ) -> Result<Vec<String>, StaffError> {
+        let (doc, case) = self.access(store, key, by)?;
+        workable(&case)?;
+        let compact = doc.key.split('#').next().unwrap_or(&doc.key).to_string();
+        let mut read = Vec::new();
+        let mut changed = Vec::new();
+        for sheet in store.documents.with_id(&compact)? {
+            let (_, case) = self.access(store, &sheet.key, by)?;
+            if workable(&case).is_err() || !sheet.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING) {
+                continue;
+            }
+            let mut now = sheet.clone();
+            now.flags.retain(|f| f != FLAG_UNSURE_PAIRING);
+            now.updated_at = now_rfc3339();
+            recheck(&mut now);
+            changed.push((to_json(&now)?, now));
+            read.push(sheet);
+        }
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (docs, _) = store.documents.trees();
+        let (log, heads) = self.audit.document_trees();
+        let at = now_rfc3339();
+        let detail = format!(
+            "{} exemplar med blankett-id {}: sidorna hör ihop",
+            read.len(),
+            doc.form_id
+        );
+        let _one = crate::store::one_transaction();
+        let _log = self.audit.lock();
+        committed(
+            (&self.cases, docs, log, heads).transaction(|(cases, docs, log, heads)| {
+                for (sheet, (bytes, now)) in read.iter().zip(&changed) {
+                    // As read above: a page moved meanwhile makes the confirmation stale.
+                    let stored: Option<Document> = match docs.get(sheet.key.as_bytes())? {
+                        Some(b) => Some(from_json(&b).or_else(abort)?),
+                        None => None,
+                    };
+                    if stored.as_ref() != Some(sheet) {
+                        return abort(StaffError::Conflict(
+                            "Exemplaren ändrades just. Ladda om sidan och försök igen.".into(),
+                        ));
+                    }
+                    let case: Case = match cases.get(sheet.key.as_bytes())? {
+                        Some(b) => from_json(&b).or_else(abort)?,
+                        None => new_case(sheet),
+                    };
+                    if !sees(by, case.region.as_deref()) {
+                        return abort(StaffError::NotFound);
+                    }
+                    workable(&case).or_else(abort)?;
+                    // A case record marks the sheet as worked on: intake no longer moves its pages.
+                    cases.insert(sheet.key.as_bytes(), to_json(&case).or_else(abort)?)?;
+                    docs.insert(sheet.key.as_bytes(), bytes.clone())?;
+                    Pending {
+                        kind: LogKind::Document,
+                        at: &at,
+                        actor: &by.username,
+                        action: "pairing_confirmed",
+                        document: Some(&now.key),
+                        region: case.region.as_deref(),
+                        detail: &detail,
+                    }
+                    .append_in(log, heads)?;
+                }
+                Ok(())
+            }),
+        )?;
+        Ok(changed.into_iter().map(|(_, d)| d.key).collect())
     }
 }

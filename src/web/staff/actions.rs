@@ -359,6 +359,26 @@ pub async fn swap_page(
     }
 }
 
+/// `POST /staff/dokument/{key}/sidorna-hor-ihop`: the person finds the sheets' pages paired right; back to the
+/// document, whose fields are trusted as read again.
+pub async fn confirm_pairing(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    body: web::Bytes,
+) -> HttpResponse {
+    let _ = form_or_return!(req, site, caller, body);
+    let key = segment(&req, "key");
+    match site
+        .staff
+        .casework
+        .confirm_pairing(&site.store, &key, &caller.account)
+    {
+        Ok(_) => see_other(&format!("/staff/dokument/{}?ihop=1", key_path(&key))),
+        Err(e) => staff_error(&site, Some(&caller), Face::Page, e),
+    }
+}
+
 /// A registration the caller may see: in one of their regions; otherwise not found.
 pub fn registration_for(
     site: &Site,

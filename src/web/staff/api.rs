@@ -45,6 +45,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/dokument/{key}/lagg-undan", web::post().to(put_aside))
         .route("/api/dokument/{key}/granskat", web::post().to(review))
         .route("/api/dokument/{key}/byt-sida", web::post().to(swap_page))
+        .route(
+            "/api/dokument/{key}/sidorna-hor-ihop",
+            web::post().to(confirm_pairing),
+        )
         .route("/api/dokument/{key}/undantag", web::post().to(let_stand))
         .route(
             "/api/dokument/{key}/forslag",
@@ -486,6 +490,29 @@ struct Swap {
     /// The other copy's key.
     med: String,
     sida: u32,
+}
+
+#[derive(Deserialize)]
+struct Nothing {}
+
+/// `POST /api/dokument/{key}/sidorna-hor-ihop` (no body): a person finds the pages of the sheets on this form ID
+/// paired right; the keys of the documents whose "unsure pairing" flag was lifted.
+async fn confirm_pairing(
+    req: HttpRequest,
+    site: web::Data<Site>,
+    caller: Caller,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let Nothing {} = body_or_return!(Nothing, req, site, caller, bytes);
+    let key = segment(&req, "key");
+    match site
+        .staff
+        .casework
+        .confirm_pairing(&site.store, &key, &caller.account)
+    {
+        Ok(keys) => json(StatusCode::OK, &serde_json::json!({ "bekraftade": keys })),
+        Err(e) => fail(&site, &caller, e),
+    }
 }
 
 /// `POST /api/dokument/{key}/byt-sida` `{"med": KEY, "sida": N}`: page N exchanged between two copies that carry

@@ -111,6 +111,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(actions::swap_page),
         )
         .route(
+            "/staff/dokument/{key}/sidorna-hor-ihop",
+            web::post().to(actions::confirm_pairing),
+        )
+        .route(
             "/staff/registrerad/{dnr}.pdf",
             web::get().to(print::registered_pdf),
         )

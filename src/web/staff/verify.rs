@@ -225,6 +225,15 @@ pub async fn show(req: HttpRequest, site: web::Data<Site>, caller: Caller) -> Ht
     ctx.insert("saved", &query.get("sparat"));
     ctx.insert("siblings", &siblings);
     ctx.insert("swapped", &query.get("bytt"));
+    ctx.insert("confirmed", &query.get("ihop").is_some());
+    ctx.insert(
+        "unsure_pairing",
+        &view
+            .doc
+            .flags
+            .iter()
+            .any(|f| f == crate::intake::pairing::FLAG_UNSURE_PAIRING),
+    );
     site.staff_views.page(
         &site,
         Some(&caller),
