@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most comb cells one field may have: more than an A4 page holds at the smallest cell size.
 pub const MAX_COMB_CELLS: usize = 1000;
+/// More option columns than this fit no A4 line.
+pub const MAX_CHOICE_COLUMNS: usize = 12;
 
 /// One file under `forms/`: one form in one version.
 #[derive(Debug, Clone, Deserialize)]
@@ -207,6 +209,23 @@ impl TryFrom<RawField> for FieldDefinition {
                 None => Ok(()),
             }
         };
+        // Millimetres the layout adds and divides: a number outside an A4 page's range (or not a number) is an
+        // error here, not a page laid out wrong.
+        for (key, value, range) in [
+            ("cell_w", raw.cell_w, 1.0..=30.0),
+            ("cell_gap", raw.cell_gap, 0.0..=10.0),
+            ("height", raw.height, 1.0..=250.0),
+        ] {
+            if let Some(v) = value
+                && !range.contains(&v)
+            {
+                return Err(format!(
+                    "{name}: '{key}' ska vara {}–{} mm",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
         let kind = match raw.kind {
             KindTag::Comb => {
                 misplaced(&[
@@ -252,6 +271,12 @@ impl TryFrom<RawField> for FieldDefinition {
                     ("cell_gap", raw.cell_gap.is_some()),
                     ("height", raw.height.is_some()),
                 ])?;
+                // A zero divided the layout's columns (found by fuzzing).
+                if let Some(cols) = raw.columns
+                    && !(1..=MAX_CHOICE_COLUMNS).contains(&cols)
+                {
+                    return Err(format!("{name}: 'columns' ska vara 1–{MAX_CHOICE_COLUMNS}"));
+                }
                 FieldKind::Choice {
                     multiple: raw.multiple,
                     options: raw.options,
