@@ -13,6 +13,7 @@
 //! - The training and validation data and the trainer are not part of the service: `crate::synth::cells`
 //!   (cargo feature `synth`).
 
+mod conv_gemm;
 pub mod field;
 pub mod net;
 pub mod prep;

@@ -11,6 +11,7 @@
 //! Activations are stored channel-major over the batch (`[C][B][H][W]`), so that every convolution of a batch is
 //! one matrix product.
 
+use super::conv_gemm::conv_gemm;
 use super::prep::SIDE;
 use serde::{Deserialize, Serialize};
 
@@ -150,33 +151,34 @@ fn gemm(
     }
 }
 
-/// 3x3, padding 1: `x` is `[C][B][S][S]`, `cols` becomes `[C*9][B*S*S]`.
-fn im2col(x: &[f32], c: usize, b: usize, s: usize, cols: &mut [f32]) {
-    let n = b * s * s;
+/// 3x3, padding 1: `x` is `[C][B][S][S]`, `cols` becomes `[C*9][B*S*S]`. The side is a constant so that the
+/// row copies compile to fixed moves (a call to `memmove` for 7 floats cost more than the move).
+fn im2col<const S: usize>(x: &[f32], c: usize, b: usize, cols: &mut [f32]) {
+    let n = b * S * S;
     for ci in 0..c {
         for ky in 0..3 {
             for kx in 0..3 {
                 let row = &mut cols[(ci * 9 + ky * 3 + kx) * n..][..n];
                 for bi in 0..b {
-                    let plane = &x[(ci * b + bi) * s * s..][..s * s];
-                    let out = &mut row[bi * s * s..][..s * s];
-                    for y in 0..s {
+                    let plane = &x[(ci * b + bi) * S * S..][..S * S];
+                    let out = &mut row[bi * S * S..][..S * S];
+                    for (y, orow) in out.chunks_exact_mut(S).enumerate() {
                         let sy = y as isize + ky as isize - 1;
-                        let orow = &mut out[y * s..][..s];
-                        if sy < 0 || sy >= s as isize {
+                        if sy < 0 || sy >= S as isize {
                             orow.fill(0.0);
                             continue;
                         }
-                        let irow = &plane[sy as usize * s..][..s];
+                        let irow: &[f32; S] = plane[sy as usize * S..][..S].try_into().unwrap();
+                        let orow: &mut [f32; S] = orow.try_into().unwrap();
                         match kx {
                             0 => {
                                 orow[0] = 0.0;
-                                orow[1..].copy_from_slice(&irow[..s - 1]);
+                                orow[1..].copy_from_slice(&irow[..S - 1]);
                             }
                             1 => orow.copy_from_slice(irow),
                             _ => {
-                                orow[..s - 1].copy_from_slice(&irow[1..]);
-                                orow[s - 1] = 0.0;
+                                orow[..S - 1].copy_from_slice(&irow[1..]);
+                                orow[S - 1] = 0.0;
                             }
                         }
                     }
@@ -228,29 +230,29 @@ fn col2im(cols: &[f32], c: usize, b: usize, s: usize, dx: &mut [f32]) {
     }
 }
 
-/// 2x2 max-pool with stride 2 (ceil mode) of `[C*B][S][S]` planes after ReLU; records the winner of each window.
-fn pool(y: &[f32], planes: usize, s: usize, out: &mut [f32], arg: &mut [u32]) {
-    let t = s.div_ceil(2);
-    for p in 0..planes {
-        let plane = &y[p * s * s..][..s * s];
+/// 2x2 max-pool with stride 2 (ceil mode) of `[C*B][S][S]` planes after ReLU; records the winner of each window
+/// (the first of equals, in reading order). A window cut by the edge of an odd side repeats its last row or
+/// column, which never wins over the first.
+fn pool<const S: usize>(y: &[f32], planes: usize, out: &mut [f32], arg: &mut [u32]) {
+    let t = S.div_ceil(2);
+    let windows = out.chunks_exact_mut(t * t).zip(arg.chunks_exact_mut(t * t));
+    for (p, (plane, (out, arg))) in y.chunks_exact(S * S).zip(windows).take(planes).enumerate() {
+        let base = p * S * S;
         for oy in 0..t {
+            let (r0, r1) = (2 * oy * S, (2 * oy + 1).min(S - 1) * S);
             for ox in 0..t {
-                let mut best = f32::MIN;
-                let mut at = 0usize;
-                for dy in 0..2 {
-                    for dx in 0..2 {
-                        let (yy, xx) = (oy * 2 + dy, ox * 2 + dx);
-                        if yy < s && xx < s {
-                            let v = plane[yy * s + xx];
-                            if v > best {
-                                best = v;
-                                at = yy * s + xx;
-                            }
-                        }
+                let (c0, c1) = (2 * ox, (2 * ox + 1).min(S - 1));
+                let mut at = r0 + c0;
+                let mut best = plane[at];
+                for i in [r0 + c1, r1 + c0, r1 + c1] {
+                    let v = plane[i];
+                    if v > best {
+                        best = v;
+                        at = i;
                     }
                 }
-                out[p * t * t + oy * t + ox] = best;
-                arg[p * t * t + oy * t + ox] = (p * s * s + at) as u32;
+                out[oy * t + ox] = best;
+                arg[oy * t + ox] = (base + at) as u32;
             }
         }
     }
@@ -341,52 +343,22 @@ pub fn forward(
     let o = a.offsets();
     ws.prepare(a, b);
     let n0 = b * S0 * S0;
-    im2col(input, 1, b, S0, &mut ws.cols1);
-    gemm(
-        a.c1,
-        9,
-        n0,
-        &params[o.w1..],
-        false,
-        &ws.cols1,
-        false,
-        0.0,
-        &mut ws.y1,
-    );
+    im2col::<S0>(input, 1, b, &mut ws.cols1);
+    conv_gemm(a.c1, 9, n0, &params[o.w1..], &ws.cols1, &mut ws.y1);
     add_bias_relu(&mut ws.y1[..a.c1 * n0], &params[o.b1..o.b1 + a.c1], n0);
-    pool(&ws.y1, a.c1 * b, S0, &mut ws.p1, &mut ws.a1);
+    pool::<S0>(&ws.y1, a.c1 * b, &mut ws.p1, &mut ws.a1);
 
     let n1 = b * S1 * S1;
-    im2col(&ws.p1, a.c1, b, S1, &mut ws.cols2);
-    gemm(
-        a.c2,
-        a.c1 * 9,
-        n1,
-        &params[o.w2..],
-        false,
-        &ws.cols2,
-        false,
-        0.0,
-        &mut ws.y2,
-    );
+    im2col::<S1>(&ws.p1, a.c1, b, &mut ws.cols2);
+    conv_gemm(a.c2, a.c1 * 9, n1, &params[o.w2..], &ws.cols2, &mut ws.y2);
     add_bias_relu(&mut ws.y2[..a.c2 * n1], &params[o.b2..o.b2 + a.c2], n1);
-    pool(&ws.y2, a.c2 * b, S1, &mut ws.p2, &mut ws.a2);
+    pool::<S1>(&ws.y2, a.c2 * b, &mut ws.p2, &mut ws.a2);
 
     let n2 = b * S2 * S2;
-    im2col(&ws.p2, a.c2, b, S2, &mut ws.cols3);
-    gemm(
-        a.c3,
-        a.c2 * 9,
-        n2,
-        &params[o.w3..],
-        false,
-        &ws.cols3,
-        false,
-        0.0,
-        &mut ws.y3,
-    );
+    im2col::<S2>(&ws.p2, a.c2, b, &mut ws.cols3);
+    conv_gemm(a.c3, a.c2 * 9, n2, &params[o.w3..], &ws.cols3, &mut ws.y3);
     add_bias_relu(&mut ws.y3[..a.c3 * n2], &params[o.b3..o.b3 + a.c3], n2);
-    pool(&ws.y3, a.c3 * b, S2, &mut ws.p3, &mut ws.a3);
+    pool::<S2>(&ws.y3, a.c3 * b, &mut ws.p3, &mut ws.a3);
 
     // [C][B][16] -> [B][C*16]
     let sq = S3 * S3;
