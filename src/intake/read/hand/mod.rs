@@ -13,7 +13,6 @@
 //! - The training and validation data and the trainer are not part of the service: `crate::synth::cells`
 //!   (cargo feature `synth`).
 
-mod conv_gemm;
 pub mod field;
 pub mod net;
 pub mod prep;
@@ -223,50 +222,70 @@ impl<'m> HandReader<'m> {
         }
         let side = prep::SIDE * prep::SIDE;
         let model = self.model;
-        let mut probs = self.forward(model, b, false);
+        let input = std::mem::take(&mut self.input);
+        let mut probs = self.forward(model, &input, b);
         let unsure: Vec<usize> = (0..b)
             .filter(|&i| probs[i].iter().copied().fold(0.0, f32::max) < SECOND_LOOK_BELOW)
             .collect();
         if unsure.is_empty() {
+            self.input = input;
             return probs;
         }
-        // Each unsure cell as it is and in every second look, one after the other.
-        let per = 1 + SECOND_LOOKS.len();
-        self.second.clear();
+        // The second looks of each unsure cell, one cell after the other; the general model's first look is
+        // `probs` already.
+        let looks = SECOND_LOOKS.len();
+        let mut second = std::mem::take(&mut self.second);
+        second.clear();
         for &i in &unsure {
-            let x = &self.input[i * side..(i + 1) * side];
-            self.second.extend_from_slice(x);
+            let x = &input[i * side..(i + 1) * side];
             for &look in &SECOND_LOOKS {
-                self.second.extend_from_slice(&prep::transformed(x, look));
+                second.extend_from_slice(&prep::transformed(x, look));
             }
         }
-        let mut opinions = vec![self.forward(model, unsure.len() * per, true)];
-        if charset == Charset::Digits
-            && let Some(digits) = self.digits
-        {
-            opinions.push(self.forward(digits, unsure.len() * per, true));
-        }
-        let k = 1.0 / (per * opinions.len()) as f32;
+        let general = self.forward(model, &second, unsure.len() * looks);
+        // In a digit field the digits model looks too, first and second.
+        let digits = match self.digits {
+            Some(digits) if charset == Charset::Digits => {
+                let firsts: Vec<f32> = unsure
+                    .iter()
+                    .flat_map(|&i| &input[i * side..(i + 1) * side])
+                    .copied()
+                    .collect();
+                Some((
+                    self.forward(digits, &firsts, unsure.len()),
+                    self.forward(digits, &second, unsure.len() * looks),
+                ))
+            }
+            _ => None,
+        };
+        let opinions = if digits.is_some() { 2 } else { 1 };
+        let k = 1.0 / ((1 + looks) * opinions) as f32;
         for (n, &i) in unsure.iter().enumerate() {
-            let mut sum = [0f32; N_CLASSES];
-            for opinion in &opinions {
-                for p in &opinion[n * per..(n + 1) * per] {
-                    for (s, v) in sum.iter_mut().zip(p) {
-                        *s += v;
-                    }
+            let mut sum = probs[i];
+            let mut add = |p: &[f32; N_CLASSES]| {
+                for (s, v) in sum.iter_mut().zip(p) {
+                    *s += v;
                 }
+            };
+            general[n * looks..(n + 1) * looks]
+                .iter()
+                .for_each(&mut add);
+            if let Some((first, second)) = &digits {
+                add(&first[n]);
+                second[n * looks..(n + 1) * looks].iter().for_each(&mut add);
             }
             for (out, s) in probs[i].iter_mut().zip(sum) {
                 *out = s * k;
             }
         }
+        self.input = input;
+        self.second = second;
         probs
     }
 
-    /// Calibrated probabilities of `b` inputs of the first buffer, or of the second looks, by `model`.
-    fn forward(&mut self, model: &Model, b: usize, second: bool) -> Vec<[f32; N_CLASSES]> {
+    /// Calibrated probabilities of the first `b` inputs of `input` (`[B][SIDE*SIDE]`), by `model`.
+    fn forward(&mut self, model: &Model, input: &[f32], b: usize) -> Vec<[f32; N_CLASSES]> {
         let arch = model.header.arch;
-        let input = if second { &self.second } else { &self.input };
         net::forward(&arch, &model.params, input, b, &mut self.ws, None);
         let logits = &mut self.ws.logits[..b * N_CLASSES];
         net::softmax(logits, N_CLASSES, model.header.temperature);

@@ -11,7 +11,6 @@
 //! Activations are stored channel-major over the batch (`[C][B][H][W]`), so that every convolution of a batch is
 //! one matrix product.
 
-use super::conv_gemm::conv_gemm;
 use super::prep::SIDE;
 use serde::{Deserialize, Serialize};
 
@@ -344,19 +343,49 @@ pub fn forward(
     ws.prepare(a, b);
     let n0 = b * S0 * S0;
     im2col::<S0>(input, 1, b, &mut ws.cols1);
-    conv_gemm(a.c1, 9, n0, &params[o.w1..], &ws.cols1, &mut ws.y1);
+    gemm(
+        a.c1,
+        9,
+        n0,
+        &params[o.w1..],
+        false,
+        &ws.cols1,
+        false,
+        0.0,
+        &mut ws.y1,
+    );
     add_bias_relu(&mut ws.y1[..a.c1 * n0], &params[o.b1..o.b1 + a.c1], n0);
     pool::<S0>(&ws.y1, a.c1 * b, &mut ws.p1, &mut ws.a1);
 
     let n1 = b * S1 * S1;
     im2col::<S1>(&ws.p1, a.c1, b, &mut ws.cols2);
-    conv_gemm(a.c2, a.c1 * 9, n1, &params[o.w2..], &ws.cols2, &mut ws.y2);
+    gemm(
+        a.c2,
+        a.c1 * 9,
+        n1,
+        &params[o.w2..],
+        false,
+        &ws.cols2,
+        false,
+        0.0,
+        &mut ws.y2,
+    );
     add_bias_relu(&mut ws.y2[..a.c2 * n1], &params[o.b2..o.b2 + a.c2], n1);
     pool::<S1>(&ws.y2, a.c2 * b, &mut ws.p2, &mut ws.a2);
 
     let n2 = b * S2 * S2;
     im2col::<S2>(&ws.p2, a.c2, b, &mut ws.cols3);
-    conv_gemm(a.c3, a.c2 * 9, n2, &params[o.w3..], &ws.cols3, &mut ws.y3);
+    gemm(
+        a.c3,
+        a.c2 * 9,
+        n2,
+        &params[o.w3..],
+        false,
+        &ws.cols3,
+        false,
+        0.0,
+        &mut ws.y3,
+    );
     add_bias_relu(&mut ws.y3[..a.c3 * n2], &params[o.b3..o.b3 + a.c3], n2);
     pool::<S2>(&ws.y3, a.c3 * b, &mut ws.p3, &mut ws.a3);
 
