@@ -2,7 +2,8 @@
 //! once in 2,000. Reads fields of real people's digits from the validation part (a stream of its own, not the one
 //! the trainer's record scores) and prints, for each exponent k, how many fields reach 0.9 with confidence^k and
 //! how many of those are wrong. The confidences already carry `field::DIGIT_FIELD_SHARPNESS`: k multiplies it.
-//! Usage: field_calibration MODEL.bin [DIGITS_MODEL.bin|-] [FIELDS] [SEED]
+//! With `plain` as KIND, the digit fields no rule checks (telephone numbers) instead.
+//! Usage: field_calibration MODEL.bin [DIGITS_MODEL.bin|-] [FIELDS] [SEED] [KIND]
 use blankett::intake::read::hand::Model;
 use blankett::synth::cells::train::{self, FieldKind, Models};
 
@@ -20,18 +21,17 @@ fn main() {
         general: &general,
         digits: digits.as_ref(),
     };
-    let outcomes = train::field_outcomes(
-        models,
-        seed,
-        &train::real_held_out_shapes(),
-        &FieldKind::DIGITS,
-        n,
-        2,
-    );
+    let plain = args.get(5).is_some_and(|k| k == "plain");
+    let (kinds, what): (&[FieldKind], &str) = if plain {
+        (&FieldKind::PLAIN_DIGITS, "telephone numbers")
+    } else {
+        (&FieldKind::DIGITS, "personnummer and dates")
+    };
+    let outcomes = train::field_outcomes(models, seed, &train::real_held_out_shapes(), kinds, n, 2);
     let n = outcomes.len();
     let right = outcomes.iter().filter(|o| o.right).count();
     println!(
-        "{n} fields of real digits (personnummer and dates): {right} exactly right ({:.2} %)",
+        "{n} fields of real digits ({what}): {right} exactly right ({:.2} %)",
         100.0 * right as f64 / n as f64
     );
     for k in [1.0f32, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0] {

@@ -490,11 +490,16 @@ pub enum FieldKind {
     Surname,
     /// A country in capitals, matched against the country list.
     Country,
+    /// A telephone number, 10 digits from 0: a digit field with no rule (as are postal codes, ages and birth
+    /// years): the cells' first choices.
+    Phone,
 }
 
 impl FieldKind {
     /// The kinds of digits only.
     pub const DIGITS: [FieldKind; 2] = [FieldKind::Personnummer, FieldKind::Date];
+    /// Digit fields that no rule checks.
+    pub const PLAIN_DIGITS: [FieldKind; 1] = [FieldKind::Phone];
     pub const ALL: [FieldKind; 4] = [
         FieldKind::Personnummer,
         FieldKind::Date,
@@ -566,6 +571,12 @@ fn field_text(kind: FieldKind, rng: &mut SynthRng) -> String {
                 .unwrap_or_else(|| &EXTRA_SURNAMES[i - SURNAMES.len()])
                 .to_string()
         }
+        FieldKind::Phone => {
+            let digits: String = (0..9)
+                .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                .collect();
+            format!("0{digits}")
+        }
         FieldKind::Country => {
             let names: Vec<String> = field::country_names()
                 .iter()
@@ -624,14 +635,14 @@ pub fn read_one(
     paper: u8,
 ) -> FieldOutcome {
     let charset = match kind {
-        FieldKind::Personnummer | FieldKind::Date => Charset::Digits,
+        FieldKind::Personnummer | FieldKind::Date | FieldKind::Phone => Charset::Digits,
         _ => Charset::Letters,
     };
     let guesses: Vec<CellGuess> = reader.read(cells, charset, paper).unwrap_or_default();
     let check = match kind {
         FieldKind::Personnummer => Some(Check::Identitet),
         FieldKind::Date => Some(Check::Date),
-        FieldKind::Surname => None,
+        FieldKind::Surname | FieldKind::Phone => None,
         FieldKind::Country => Some(Check::Country),
     };
     let reading = field::read_field(&guesses, charset, check, 14);

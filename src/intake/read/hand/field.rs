@@ -560,6 +560,15 @@ pub fn match_disease(guesses: &[CellGuess], field_cells: usize) -> Option<NameMa
 /// separate validation stream in `data/models/hand-v2-reader.md`.
 pub const DIGIT_FIELD_SHARPNESS: i32 = 12;
 
+/// The product of the cells' probabilities in a digit field that no rule checks (telephone numbers, postal
+/// codes, ages, birth years) is raised to this power. Real people's digits that training never saw, 10-digit
+/// telephone numbers (`cargo run --release --features synth --example field_calibration --
+/// data/models/hand-v2.bin data/models/hand-v2-digits.bin 4000 7000001 plain`, 4,000 fields): squared, 546 at
+/// >= 0.9 and 5 of them wrong; cubed 250 and 0 wrong; to the 6th 29 and 0 wrong. The intake benchmark's real
+/// digits (shorter fields on the forms, every device) still had fields at 0.91-0.96 wrong when squared, with one
+/// cell sure of the wrong digit (4 for 9, 5 for 3): the 6th power puts them below 0.9.
+pub const PLAIN_DIGIT_SHARPNESS: i32 = 6;
+
 fn sharpened(mut r: Reading) -> Reading {
     r.confidence = r.confidence.powi(DIGIT_FIELD_SHARPNESS);
     r
@@ -571,15 +580,21 @@ fn sharpened(mut r: Reading) -> Reading {
 /// Call it with the guesses of [`super::HandReader`] (cells in order, empty cells left out).
 pub fn read_field(
     guesses: &[CellGuess],
-    _charset: Charset,
+    charset: Charset,
     check: Option<Check>,
     field_cells: usize,
 ) -> Reading {
-    // Without a rule nothing catches a confident misreading: the product is squared (measured on the held-out
-    // writers with the first model, hand-v1), so that a field reaches 0.9 only when every cell is very sure.
+    // Without a rule nothing catches a confident misreading: the product is raised to a power, so that a field
+    // reaches 0.9 only when every cell is very sure (letters: squared, measured on the held-out writers with the
+    // first model; digits: `PLAIN_DIGIT_SHARPNESS`).
+    let exponent = if charset == Charset::Digits {
+        PLAIN_DIGIT_SHARPNESS
+    } else {
+        2
+    };
     let plain = || Reading {
         text: first_reading(guesses),
-        confidence: field_confidence(guesses).powi(2),
+        confidence: field_confidence(guesses).powi(exponent),
         changed: vec![],
         notes: vec![],
         suggestion: None,
