@@ -229,3 +229,57 @@ fn a_folder_nobody_holds_is_copied_directly_and_damage_is_refused() {
         String::from_utf8_lossy(&failed.stderr)
     );
 }
+
+#[test]
+fn a_backup_killed_midway_leaves_no_archive_and_the_folder_whole() {
+    let (dir, _) = prepared();
+    {
+        // A scan large enough that the backup is still writing when it is killed.
+        let store = Store::open(dir.path()).unwrap();
+        let mut state = 99u64;
+        let big: Vec<u8> = (0..48 * 1024 * 1024)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 56) as u8
+            })
+            .collect();
+        store.scans.receive("stor.pdf", &big).unwrap();
+        store.flush().unwrap();
+    }
+    let before = holdings(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    let archive = out.path().join("natt.tar");
+    let part = out.path().join(".natt.tar.part");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blankett"))
+        .args(["backup".as_ref(), "--data".as_ref(), dir.path().as_os_str()])
+        .args(["--out".as_ref(), archive.as_os_str()])
+        .env_remove("BLANKETT_DATA")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once the archive is being written.
+    let started = std::time::Instant::now();
+    while !part.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(part.exists(), "the backup began writing");
+    child.kill().unwrap();
+    assert!(
+        !child.wait().unwrap().success(),
+        "killed before it finished"
+    );
+    assert!(
+        !archive.exists(),
+        "a killed backup leaves no archive to mistake for one"
+    );
+    // The folder is as it was, and the next backup is whole and restores.
+    assert_eq!(holdings(dir.path()), before);
+    ok(&backup(dir.path(), &archive));
+    let fresh = tempfile::tempdir().unwrap();
+    let restored = fresh.path().join("ny");
+    ok(&restore(&restored, &archive));
+    assert_eq!(holdings(&restored), before);
+}

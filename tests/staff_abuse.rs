@@ -23,7 +23,19 @@ const STRANGER: &str = "127.0.0.2";
 const OWNER: &str = "127.0.0.1";
 
 fn with_staff<T>(data: &Path, f: impl FnOnce(&Staff) -> T) -> T {
-    let store = Store::open(data).unwrap();
+    // sled's flusher thread may hold the folder's lock a moment after the last handle in this process is dropped.
+    let mut tries = 0;
+    let store = loop {
+        match Store::open(data) {
+            Ok(store) => break store,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("the data folder stayed locked: {e}"),
+        }
+    };
     let staff = Staff::open(&store, Settings::default()).unwrap();
     let out = f(&staff);
     store.flush().unwrap();

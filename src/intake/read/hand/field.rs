@@ -563,10 +563,10 @@ pub const DIGIT_FIELD_SHARPNESS: i32 = 12;
 /// The product of the cells' probabilities in a digit field that no rule checks (telephone numbers, postal
 /// codes, ages, birth years) is raised to this power. Real people's digits that training never saw, 10-digit
 /// telephone numbers (`cargo run --release --features synth --example field_calibration --
-/// data/models/hand-v2.bin data/models/hand-v2-digits.bin 4000 7000001 plain`, 4,000 fields): squared, 546 at
-/// >= 0.9 and 5 of them wrong; cubed 250 and 0 wrong; to the 6th 29 and 0 wrong. The intake benchmark's real
-/// digits (shorter fields on the forms, every device) still had fields at 0.91-0.96 wrong when squared, with one
-/// cell sure of the wrong digit (4 for 9, 5 for 3): the 6th power puts them below 0.9.
+/// data/models/hand-v2.bin data/models/hand-v2-digits.bin 4000 7000001 plain`, 4,000 fields): squared, 546
+/// fields at 0.9 or more and 5 of them wrong; cubed 250 and 0 wrong; to the 6th 29 and 0 wrong. Short fields
+/// (postal codes, birth years) reach 0.9 more easily, and a cell can be sure of the wrong digit (4 for 9, 5 for
+/// 3), so the stricter power.
 pub const PLAIN_DIGIT_SHARPNESS: i32 = 6;
 
 fn sharpened(mut r: Reading) -> Reading {
