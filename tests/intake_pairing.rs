@@ -119,13 +119,7 @@ fn an_early_wrong_guess_is_undone_when_the_other_sheet_arrives() {
     assert!(j.paired_right && !j.flagged, "{j:?}");
     assert!(j.confident_wrong.is_empty(), "{:?}", j.confident_wrong);
     // The move is in the document log.
-    let log = blankett::store::audit::Audit::open(&intake.store)
-        .unwrap()
-        .entries(
-            blankett::store::audit::LogKind::Document,
-            &Default::default(),
-        )
-        .unwrap();
+    let log = document_log(&intake.store);
     assert!(
         log.iter()
             .any(|e| e.action == "pages_regrouped" && e.detail.contains("sidorna parades om")),
@@ -209,13 +203,7 @@ fn a_sheet_being_worked_on_is_not_changed_but_both_are_flagged() {
     assert_eq!(done.documents[0].key, worked);
     let j = &sheets::judge(&intake.store, &batch).unwrap()[0];
     assert!(j.paired_right, "{j:?}");
-    let log = blankett::store::audit::Audit::open(&store)
-        .unwrap()
-        .entries(
-            blankett::store::audit::LogKind::Document,
-            &Default::default(),
-        )
-        .unwrap();
+    let log = document_log(&store);
     let swaps: Vec<_> = log.iter().filter(|e| e.action == "pages_swapped").collect();
     assert_eq!(swaps.len(), 2, "{swaps:?}");
     assert!(
@@ -274,13 +262,7 @@ fn a_sheet_being_worked_on_is_not_changed_but_both_are_flagged() {
             );
         }
     }
-    let log = blankett::store::audit::Audit::open(&store)
-        .unwrap()
-        .entries(
-            blankett::store::audit::LogKind::Document,
-            &Default::default(),
-        )
-        .unwrap();
+    let log = document_log(&store);
     assert_eq!(
         log.iter()
             .filter(|e| e.action == "pairing_confirmed" && e.actor == "admin")
@@ -302,4 +284,15 @@ fn a_sheet_being_worked_on_is_not_changed_but_both_are_flagged() {
             .swap_page(&store, &worked, &worked, 2, &admin)
             .is_err()
     );
+}
+
+/// The whole document log of a store, in order.
+fn document_log(store: &blankett::store::Store) -> Vec<blankett::store::audit::LogEntry> {
+    blankett::store::audit::Audit::open(store)
+        .unwrap()
+        .entries(
+            blankett::store::audit::LogKind::Document,
+            &Default::default(),
+        )
+        .unwrap()
 }

@@ -766,7 +766,9 @@ impl Intake {
     /// The document log: a change of documents is not written without its entry.
     fn audit(&self) -> Result<&Audit, StoreError> {
         self.audit.as_ref().ok_or_else(|| {
-            StoreError::Corrupt("dokumentloggen kunde inte öppnas: sidan placeras inte".into())
+            StoreError::Corrupt(
+                "dokumentloggen kunde inte öppnas: inget ändras utan sin loggpost".into(),
+            )
         })
     }
 

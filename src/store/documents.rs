@@ -292,8 +292,9 @@ impl Documents {
     }
 
     /// Stores documents whose pages moved between them (sheets on one form ID paired again), with the outcome of
-    /// every page they hold, and their document-log entries, in one transaction. `untouched` are the keys that must still have no case record
-    /// (no one started work on them meanwhile); if one has, nothing is written and false is returned.
+    /// every page they hold and their document-log `entries`, in one transaction. `untouched` are the keys that
+    /// must still have no case record (no one started work on them meanwhile); if one has, nothing is written and
+    /// false is returned.
     pub(crate) fn regroup(
         &self,
         docs: &[&Document],

@@ -50,6 +50,41 @@ fn recheck(doc: &mut Document) {
     crate::intake::check::check_document(doc, &parts, &crate::validation::Context::now());
 }
 
+type Tx<T> = sled::transaction::ConflictableTransactionResult<T, StaffError>;
+
+/// Inside the action's transaction: the document is still as it was read before it, or the action is stale (a
+/// page placed or moved meanwhile).
+fn unchanged(docs: &sled::transaction::TransactionalTree, doc: &Document) -> Tx<()> {
+    let now: Option<Document> = match docs.get(doc.key.as_bytes())? {
+        Some(bytes) => Some(from_json(&bytes).or_else(abort)?),
+        None => None,
+    };
+    if now.as_ref() != Some(doc) {
+        return abort(StaffError::Conflict(
+            "Exemplaren ändrades just. Ladda om sidan och försök igen.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Inside the action's transaction: the sheet's case (a new one when nobody has opened it), which `by` must see
+/// and may still work on.
+fn workable_case(
+    cases: &sled::transaction::TransactionalTree,
+    doc: &Document,
+    by: &Account,
+) -> Tx<Case> {
+    let case: Case = match cases.get(doc.key.as_bytes())? {
+        Some(bytes) => from_json(&bytes).or_else(abort)?,
+        None => new_case(doc),
+    };
+    if !sees(by, case.region.as_deref()) {
+        return abort(StaffError::NotFound);
+    }
+    workable(&case).or_else(abort)?;
+    Ok(case)
+}
+
 /// Removes what a person did to the fields of the page: it was done against the other sheet's page.
 fn drop_work_on(case: &mut Case, fields: &[String]) -> usize {
     let mut n = 0;
@@ -118,29 +153,12 @@ impl Casework {
         let _log = self.audit.lock();
         let dropped = committed((&self.cases, docs, pages, log, heads).transaction(
             |(cases, docs, pages, log, heads)| {
-                // The documents as they were read above: a page placed or moved meanwhile makes this swap stale.
-                for (doc, read) in [(&a, &a.key), (&b, &b.key)] {
-                    let now: Option<Document> = match docs.get(read.as_bytes())? {
-                        Some(bytes) => Some(from_json(&bytes).or_else(abort)?),
-                        None => None,
-                    };
-                    if now.as_ref() != Some(doc) {
-                        return abort(StaffError::Conflict(
-                            "Exemplaren ändrades just. Ladda om sidan och försök igen.".into(),
-                        ));
-                    }
-                }
+                unchanged(docs, &a)?;
+                unchanged(docs, &b)?;
                 let mut dropped = 0;
                 let mut written = Vec::new();
                 for doc in [&a, &b] {
-                    let mut case: Case = match cases.get(doc.key.as_bytes())? {
-                        Some(bytes) => from_json(&bytes).or_else(abort)?,
-                        None => new_case(doc),
-                    };
-                    if !sees(by, case.region.as_deref()) {
-                        return abort(StaffError::NotFound);
-                    }
-                    workable(&case).or_else(abort)?;
+                    let mut case = workable_case(cases, doc, by)?;
                     dropped += drop_work_on(&mut case, &fields);
                     cases.insert(doc.key.as_bytes(), to_json(&case).or_else(abort)?)?;
                     written.push(case);
@@ -174,9 +192,7 @@ impl Casework {
             dropped,
         })
     }
-}
 
-impl Casework {
     /// A person has compared the sheets on the form ID of `key` and finds their pages paired right: the unsure
     /// pairing flag is lifted on every sheet of the ID that is still open, their fields are trusted as read
     /// again, and each gets a document-log entry, in one transaction. Returns the keys of the documents changed
@@ -193,7 +209,12 @@ impl Casework {
         let mut read = Vec::new();
         let mut changed = Vec::new();
         for sheet in store.documents.with_id(&compact)? {
-            let (_, case) = self.access(store, &sheet.key, by)?;
+            // A sheet the person cannot see, or that is registered or rejected, keeps its flag.
+            let case = match self.access(store, &sheet.key, by) {
+                Ok((_, case)) => case,
+                Err(StaffError::NotFound) => continue,
+                Err(e) => return Err(e),
+            };
             if workable(&case).is_err() || !sheet.flags.iter().any(|f| f == FLAG_UNSURE_PAIRING) {
                 continue;
             }
@@ -220,24 +241,8 @@ impl Casework {
         committed(
             (&self.cases, docs, log, heads).transaction(|(cases, docs, log, heads)| {
                 for (sheet, (bytes, now)) in read.iter().zip(&changed) {
-                    // As read above: a page moved meanwhile makes the confirmation stale.
-                    let stored: Option<Document> = match docs.get(sheet.key.as_bytes())? {
-                        Some(b) => Some(from_json(&b).or_else(abort)?),
-                        None => None,
-                    };
-                    if stored.as_ref() != Some(sheet) {
-                        return abort(StaffError::Conflict(
-                            "Exemplaren ändrades just. Ladda om sidan och försök igen.".into(),
-                        ));
-                    }
-                    let case: Case = match cases.get(sheet.key.as_bytes())? {
-                        Some(b) => from_json(&b).or_else(abort)?,
-                        None => new_case(sheet),
-                    };
-                    if !sees(by, case.region.as_deref()) {
-                        return abort(StaffError::NotFound);
-                    }
-                    workable(&case).or_else(abort)?;
+                    unchanged(docs, sheet)?;
+                    let case = workable_case(cases, sheet, by)?;
                     // A case record marks the sheet as worked on: intake no longer moves its pages.
                     cases.insert(sheet.key.as_bytes(), to_json(&case).or_else(abort)?)?;
                     docs.insert(sheet.key.as_bytes(), bytes.clone())?;

@@ -675,6 +675,29 @@ mod tests {
     }
 
     #[test]
+    fn a_digit_field_without_a_rule_is_sure_only_when_every_cell_is() {
+        // Ten cells each at 0.995: squared, the product would pass 0.9; a cell sure of the wrong digit does that
+        // on real writing.
+        let g: Vec<CellGuess> = "0134616955"
+            .chars()
+            .map(|c| CellGuess {
+                candidates: vec![(c, 0.995), ('8', 0.005)],
+            })
+            .collect();
+        let phone = read_field(&g, Charset::Digits, Some(Check::Phone), 10);
+        assert_eq!(phone.text, "0134616955");
+        assert!(phone.confidence < 0.9, "{}", phone.confidence);
+        // Letters keep the squared product.
+        let letters: Vec<CellGuess> = "ABCDEFGHIJ"
+            .chars()
+            .map(|c| CellGuess {
+                candidates: vec![(c, 0.995), ('X', 0.005)],
+            })
+            .collect();
+        assert!(read_field(&letters, Charset::Letters, None, 10).confidence >= 0.9);
+    }
+
+    #[test]
     fn valid_identity_keeps_its_reading() {
         let (text, conf) = correct_identity(&sure("198112189876")).unwrap();
         assert_eq!(text, "198112189876");
