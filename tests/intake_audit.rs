@@ -98,9 +98,9 @@ fn a_document_log_that_fails_stops_the_page_and_keeps_the_scan_for_later() {
     let batch = two_files();
     let dir = tempfile::tempdir().unwrap();
     let heads = |f: &dyn Fn(&sled::Tree)| {
-        let db = sled::open(dir.path().join("db")).unwrap();
-        f(&db.open_tree("log_heads").unwrap());
-        db.flush().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        f(&store.db().open_tree("log_heads").unwrap());
+        store.db().flush().unwrap();
     };
     // The head of the document log spoilt: every append fails.
     heads(&|t| {

@@ -20,21 +20,10 @@ use std::time::Duration;
 
 /// Runs `f` on the folder's database with the store closed (sled admits one handle), then opens it again.
 fn with_closed_store(dir: &Path, f: impl FnOnce(&sled::Db)) -> (Store, Staff) {
-    // sled's flusher thread may hold the file lock for a moment after the last handle is dropped.
-    let mut tries = 0;
-    let db = loop {
-        match sled::open(dir.join("db")) {
-            Ok(db) => break db,
-            Err(_) if tries < 50 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(e) => panic!("the database stayed locked: {e}"),
-        }
-    };
-    f(&db);
-    db.flush().unwrap();
-    drop(db);
+    let closed = Store::open(dir).unwrap();
+    f(closed.db());
+    closed.db().flush().unwrap();
+    drop(closed);
     let store = Store::open(dir).unwrap();
     let staff = Staff::open(&store, Settings::default()).unwrap();
     (store, staff)

@@ -574,9 +574,9 @@ fn reopen_tree<F: FnOnce(&sled::Tree)>(e: Env, tree: &str, f: F) -> Env {
     drop(staff);
     drop(store);
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
-        f(&db.open_tree(tree).unwrap());
-        db.flush().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        f(&store.db().open_tree(tree).unwrap());
+        store.db().flush().unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
     let staff = Staff::open(&store, Settings::default()).unwrap();

@@ -1018,7 +1018,8 @@ fn an_upload_of_another_regions_form_says_where_it_went() {
     let batch = generate(81, 1, "annan-region");
     let id = blankett::formid::FormId::parse(&batch.truth[0].form_id).unwrap();
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let store = blankett::store::Store::open(dir.path()).unwrap();
+        let db = store.db();
         let record = blankett::store::issued::IssuedForm {
             id: id.to_string(),
             form: "klinisk".into(),

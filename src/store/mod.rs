@@ -60,6 +60,34 @@ pub struct Store {
     pub documents: documents::Documents,
 }
 
+/// How long an opening waits for the database's file lock. sled's flusher thread lets go of the lock a moment
+/// after the last handle is dropped, so a reopen in the same process (a restore, a restart of the service in
+/// tests) can find it still held; another running process holds it far longer than this and is refused.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io)
+        if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock"))
+}
+
+fn open_waiting_for_lock(path: &Path) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .flush_every_ms(Some(200))
+            // sled's default page cache is 1 GB; 64 MB holds thousands of documents (about 20 kB each).
+            .cache_capacity(64 << 20)
+            .open();
+        match opened {
+            Err(e) if is_lock_error(&e) && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the database in `<data_dir>/db`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
@@ -68,24 +96,13 @@ impl Store {
             path: path.clone(),
             source: e.into(),
         })?;
-        let db = sled::Config::new()
-            .path(&path)
-            .flush_every_ms(Some(200))
-            // sled's default page cache is 1 GB; 64 MB holds thousands of documents (about 20 kB each).
-            .cache_capacity(64 << 20)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    StoreError::Locked(data_dir.to_path_buf())
-                }
-                other => StoreError::Open {
-                    path: path.clone(),
-                    source: other,
-                },
-            })?;
+        let db = open_waiting_for_lock(&path).map_err(|e| match e {
+            e if is_lock_error(&e) => StoreError::Locked(data_dir.to_path_buf()),
+            other => StoreError::Open {
+                path: path.clone(),
+                source: other,
+            },
+        })?;
         let issued = issued::Issued::new(db.open_tree("issued")?);
         let scans = scans::Scans::new(db.open_tree("scans")?, data_dir.join("scans"));
         let documents = documents::Documents::new(&db)?;
