@@ -3,8 +3,9 @@
 //! the trainer's record scores) and prints, for each exponent k, how many fields reach 0.9 with confidence^k and
 //! how many of those are wrong. The confidences already carry `field::DIGIT_FIELD_SHARPNESS`: k multiplies it.
 //! With `plain` as KIND, the digit fields no rule checks (telephone numbers) instead.
-//! Usage: field_calibration MODEL.bin [DIGITS_MODEL.bin|-] [FIELDS] [SEED] [KIND]
-use blankett::intake::read::hand::Model;
+//! Usage: field_calibration MODEL.bin [DIGITS_MODEL.bin|-] [FIELDS] [SEED] [KIND] [LOOKS]
+//! (LOOKS: second looks as `train_hand --looks` takes them)
+use blankett::intake::read::hand::{Model, SecondLooks};
 use blankett::synth::cells::train::{self, FieldKind, Models};
 
 fn main() {
@@ -20,6 +21,9 @@ fn main() {
     let models = Models {
         general: &general,
         digits: digits.as_ref(),
+        looks: args.get(6).map_or(SecondLooks::DEFAULT, |s| {
+            SecondLooks::parse(s).expect("LOOKS")
+        }),
     };
     let plain = args.get(5).is_some_and(|k| k == "plain");
     let (kinds, what): (&[FieldKind], &str) = if plain {

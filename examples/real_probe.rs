@@ -1,9 +1,10 @@
 //! Development probe: a handwriting model on real people's digits that training never saw, by device.
-//! Usage: real_probe MODEL.bin [DIGITS_MODEL.bin|-] [PER_DEVICE] [SEED]
-//! (prints accuracy and the commonest confusions per device)
+//! Usage: real_probe MODEL.bin [DIGITS_MODEL.bin|-] [PER_DEVICE] [SEED] [LOOKS]
+//! (prints accuracy and the commonest confusions per device; LOOKS: second looks as `train_hand --looks` takes
+//! them)
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
-use blankett::intake::read::hand::{HandReader, Model};
+use blankett::intake::read::hand::{HandReader, Model, SecondLooks};
 use blankett::synth::cells::generate::{self as cellgen, Content, Device, Shapes, Writer};
 use blankett::synth::cells::real::Split;
 use blankett::synth::degrade::Quality;
@@ -22,7 +23,10 @@ fn main() {
     let mut reader = match &digits {
         Some(d) => HandReader::with_models(&model, d),
         None => HandReader::with_model(&model),
-    };
+    }
+    .with_second_looks(args.get(5).map_or(SecondLooks::DEFAULT, |s| {
+        SecondLooks::parse(s).expect("LOOKS")
+    }));
     let (mut all_right, mut all) = (0, 0);
     for q in Quality::ALL {
         let (mut right, mut confident, mut confident_wrong) = (0, 0, 0);

@@ -7,8 +7,8 @@
 
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
-use blankett::intake::read::hand::N_CLASSES;
 use blankett::intake::read::hand::net::Arch;
+use blankett::intake::read::hand::{N_CLASSES, SecondLooks};
 use blankett::synth::cells::generate::{self as cellgen, HELD_OUT, Shapes};
 use blankett::synth::cells::train::{self, Config, FieldKind, FieldOutcome};
 use clap::Parser;
@@ -61,6 +61,9 @@ struct Args {
     /// The digits model that reads digit fields beside the general one, in the scores.
     #[arg(long)]
     digits: Option<PathBuf>,
+    /// Second looks at unsure cells, BELOW:GENERAL:DIGITS_FIRST:DIGITS (the service's when not given).
+    #[arg(long)]
+    looks: Option<String>,
 }
 
 fn load(path: &std::path::Path) -> anyhow::Result<blankett::intake::read::hand::Model> {
@@ -255,6 +258,10 @@ fn main() -> anyhow::Result<()> {
     let models = train::Models {
         general: &model,
         digits: digits_model.as_ref(),
+        looks: match &args.looks {
+            Some(spec) => SecondLooks::parse(spec).map_err(anyhow::Error::msg)?,
+            None => SecondLooks::DEFAULT,
+        },
     };
     eprintln!(
         "temperature {temperature:.2} (fitted on {} calibration cells)",

@@ -10,7 +10,7 @@ use crate::intake::read::chars::{CellGuess, CharReader};
 use crate::intake::read::hand::net::{self, Arch, Workspace};
 use crate::intake::read::hand::prep::{self, SIDE};
 use crate::intake::read::hand::{
-    CLASSES, HandReader, Header, Model, N_CLASSES, NOISE, class_char, class_of, field,
+    CLASSES, HandReader, Header, Model, N_CLASSES, NOISE, SecondLooks, class_char, class_of, field,
 };
 use crate::synth::values::SURNAMES;
 use crate::synth::{SynthRng, normal, sub_rng};
@@ -424,6 +424,7 @@ pub struct CellScores {
 pub struct Models<'a> {
     pub general: &'a Model,
     pub digits: Option<&'a Model>,
+    pub looks: SecondLooks,
 }
 
 impl<'a> Models<'a> {
@@ -432,6 +433,7 @@ impl<'a> Models<'a> {
             Some(d) => HandReader::with_models(self.general, d),
             None => HandReader::with_model(self.general),
         }
+        .with_second_looks(self.looks)
     }
 }
 

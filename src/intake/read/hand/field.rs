@@ -282,29 +282,60 @@ fn date_rule() -> Rule {
 }
 
 /// The cells' first choices as the value, weighed by the field's rule (identity numbers and dates; others as
-/// read): what two readers that agree on the characters say was written, with a suggestion where the rule
+/// read): what was written when a second reader reads the same characters, with a suggestion where the rule
 /// disagrees.
 pub fn as_written(guesses: &[CellGuess], check: Option<Check>) -> Reading {
     let rule = match check {
-        Some(Check::Identitet | Check::Personnummer) if guesses.len() == 12 => identity_rule(),
-        Some(Check::Date) if guesses.len() == 8 => date_rule(),
-        _ => {
-            return Reading {
-                text: first_reading(guesses),
-                confidence: field_confidence(guesses),
-                changed: vec![],
-                notes: vec![],
-                suggestion: None,
-            };
+        Some(Check::Identitet | Check::Personnummer) if guesses.len() == 12 => {
+            Some(identity_rule())
         }
+        Some(Check::Date) if guesses.len() == 8 => Some(date_rule()),
+        _ => None,
     };
-    best_valid(guesses, &rule, 0.0).unwrap_or_else(|| Reading {
-        text: first_reading(guesses),
-        confidence: 0.0,
-        changed: vec![],
-        notes: vec![],
-        suggestion: None,
-    })
+    rule.as_ref()
+        .and_then(|rule| best_valid(guesses, rule, 0.0))
+        .unwrap_or_else(|| Reading {
+            text: first_reading(guesses),
+            confidence: field_confidence(guesses),
+            changed: vec![],
+            notes: vec![],
+            suggestion: None,
+        })
+}
+
+/// An HSA-id as its form has it: two letters, the organisation number in digits up to the hyphen, then letters
+/// and digits as written. A typed 0 and O (1 and I, 5 and S) look alike to the classifier, which reads print
+/// like handwriting: in the number part the digit is meant, in the prefix the letter.
+pub fn hsa_id_shape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut before_hyphen = true;
+    for (i, c) in text.chars().enumerate() {
+        let c = if i < 2 {
+            match c {
+                '5' => 'S',
+                '0' => 'O',
+                '1' => 'I',
+                '8' => 'B',
+                '2' => 'Z',
+                c => c,
+            }
+        } else if before_hyphen {
+            match c {
+                'O' | 'D' | 'Q' => '0',
+                'I' | 'L' => '1',
+                'S' => '5',
+                'B' => '8',
+                'Z' => '2',
+                'G' => '6',
+                c => c,
+            }
+        } else {
+            c
+        };
+        before_hyphen &= c != '-';
+        out.push(c);
+    }
+    out
 }
 
 /// A date written `ÅÅÅÅMMDD` in 8 cells: the most probable reading that is a date that exists (1900 or later,
@@ -331,20 +362,6 @@ fn possible_date(text: &str, last_year: i32) -> bool {
     text.len() == 8
         && text.chars().all(|c| c.is_ascii_digit())
         && parse_date(text).is_ok_and(|d| d.year() <= last_year)
-}
-
-/// Whether `text`, as read from a comb of digits, could be what was written there by the field's rule: a
-/// personnummer with its check digit, a date that exists and is at most next year, a Swedish phone number
-/// (trunk prefix 0, or the country code 46; a foreign number is written from 00). None when the field has no
-/// such rule. Used to choose between two readers that disagree: 0 read as 6 or 9 breaks exactly these rules.
-pub fn plausible(check: Check, text: &str) -> Option<bool> {
-    let digits = text.chars().all(|c| c.is_ascii_digit());
-    Some(match check {
-        Check::Personnummer | Check::Identitet => check_personnummer(text).is_ok(),
-        Check::Date => possible_date(text, last_possible_year()),
-        Check::Phone => digits && (text.starts_with('0') || text.starts_with("46")),
-        _ => return None,
-    })
 }
 
 /// A name matched against a list.
@@ -822,5 +839,16 @@ mod tests {
         let m = match_country(&g, 14).unwrap();
         assert_eq!(m.name, "Norge");
         assert!(m.confidence > 0.9);
+    }
+
+    #[test]
+    fn an_hsa_id_reads_digits_in_its_number_and_letters_in_its_prefix() {
+        assert_eq!(hsa_id_shape("SE23210OO065-E98G"), "SE2321000065-E98G");
+        assert_eq!(hsa_id_shape("5E2321OOOI6-3MKB"), "SE232100016-3MKB");
+        assert_eq!(
+            hsa_id_shape("SE165565594230-WEBCERT00001"),
+            "SE165565594230-WEBCERT00001"
+        );
+        assert_eq!(hsa_id_shape(""), "");
     }
 }

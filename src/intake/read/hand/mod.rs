@@ -139,20 +139,66 @@ pub struct HandReader<'m> {
     input: Vec<f32>,
     /// Shifted and scaled copies of the inputs of unsure cells (test-time augmentation).
     second: Vec<f32>,
+    looks: SecondLooks,
 }
 
-/// A cell whose most probable class is below this is looked at again, shifted and scaled a little, and the
-/// answers averaged: a second look where the first is unsure, at a cost only there.
-const SECOND_LOOK_BELOW: f32 = 0.98;
-/// The second looks: shift in input pixels (right, down) and scale.
-const SECOND_LOOKS: [(f32, f32, f32); 6] = [
+/// The second looks: shift in input pixels (right, down) and scale, in the order they are taken.
+const LOOKS: [(f32, f32, f32); 6] = [
+    (0.0, 0.0, 0.9),
+    (0.0, 0.0, 1.1),
     (1.0, 0.0, 1.0),
     (-1.0, 0.0, 1.0),
     (0.0, 1.0, 1.0),
     (0.0, -1.0, 1.0),
-    (0.0, 0.0, 0.9),
-    (0.0, 0.0, 1.1),
 ];
+
+/// When a cell is looked at again and by whom: a second look where the first is unsure, at a cost only there.
+/// The answers of every look are averaged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SecondLooks {
+    /// A cell whose most probable class is below this is looked at again.
+    pub below: f32,
+    /// How many shifted or scaled looks the general model takes (the first of [`LOOKS`]).
+    pub general: usize,
+    /// In a digit field: whether the digits model reads the cell as it is...
+    pub digits_first: bool,
+    /// ...and how many shifted or scaled looks it takes.
+    pub digits: usize,
+}
+
+impl SecondLooks {
+    /// What the service reads with.
+    pub const DEFAULT: SecondLooks = SecondLooks {
+        below: 0.98,
+        general: 6,
+        digits_first: true,
+        digits: 6,
+    };
+
+    /// `BELOW:GENERAL:DIGITS_FIRST:DIGITS`, e.g. `0.98:6:1:6` (the default), for the trainer's evaluation.
+    pub fn parse(spec: &str) -> Result<SecondLooks, String> {
+        let parts: Vec<&str> = spec.split(':').collect();
+        let [below, general, first, digits] = parts[..] else {
+            return Err(format!(
+                "second looks: BELOW:GENERAL:DIGITS_FIRST:DIGITS, not {spec}"
+            ));
+        };
+        let count = |s: &str| -> Result<usize, String> {
+            s.parse::<usize>()
+                .ok()
+                .filter(|&n| n <= LOOKS.len())
+                .ok_or_else(|| format!("second looks: a count of 0 to {}, not {s}", LOOKS.len()))
+        };
+        Ok(SecondLooks {
+            below: below
+                .parse()
+                .map_err(|_| format!("second looks: a threshold, not {below}"))?,
+            general: count(general)?,
+            digits_first: first == "1",
+            digits: count(digits)?,
+        })
+    }
+}
 
 impl HandReader<'static> {
     /// A reader with the committed models.
@@ -179,7 +225,13 @@ impl<'m> HandReader<'m> {
             ws: Workspace::default(),
             input: Vec::new(),
             second: Vec::new(),
+            looks: SecondLooks::DEFAULT,
         }
+    }
+
+    /// The same reader with other second looks (for the trainer's evaluation of them).
+    pub fn with_second_looks(self, looks: SecondLooks) -> HandReader<'m> {
+        HandReader { looks, ..self }
     }
 
     /// A reader with a general model and a digits model for digit fields.
@@ -224,42 +276,67 @@ impl<'m> HandReader<'m> {
         let model = self.model;
         let input = std::mem::take(&mut self.input);
         let mut probs = self.forward(model, &input, b);
+        let policy = self.looks;
+        let digits_model = self.digits.filter(|_| charset == Charset::Digits);
+        let digit_opinions = match digits_model {
+            Some(_) => usize::from(policy.digits_first) + policy.digits,
+            None => 0,
+        };
+        if policy.general + digit_opinions == 0 {
+            self.input = input;
+            return probs;
+        }
         let unsure: Vec<usize> = (0..b)
-            .filter(|&i| probs[i].iter().copied().fold(0.0, f32::max) < SECOND_LOOK_BELOW)
+            .filter(|&i| probs[i].iter().copied().fold(0.0, f32::max) < policy.below)
             .collect();
         if unsure.is_empty() {
             self.input = input;
             return probs;
         }
-        // The second looks of each unsure cell, one cell after the other; the general model's first look is
-        // `probs` already.
-        let looks = SECOND_LOOKS.len();
+        // Each unsure cell's looks, one cell after the other: the general model's first look is `probs` already.
+        let most = policy.general.max(if digits_model.is_some() {
+            policy.digits
+        } else {
+            0
+        });
         let mut second = std::mem::take(&mut self.second);
         second.clear();
         for &i in &unsure {
             let x = &input[i * side..(i + 1) * side];
-            for &look in &SECOND_LOOKS {
+            for &look in &LOOKS[..most] {
                 second.extend_from_slice(&prep::transformed(x, look));
             }
         }
-        let general = self.forward(model, &second, unsure.len() * looks);
-        // In a digit field the digits model looks too, first and second.
-        let digits = match self.digits {
-            Some(digits) if charset == Charset::Digits => {
-                let firsts: Vec<f32> = unsure
-                    .iter()
-                    .flat_map(|&i| &input[i * side..(i + 1) * side])
-                    .copied()
-                    .collect();
-                Some((
-                    self.forward(digits, &firsts, unsure.len()),
-                    self.forward(digits, &second, unsure.len() * looks),
-                ))
+        // The looks of the first `take` of each cell's `most` inputs.
+        let looks_of = |reader: &mut Self, model: &Model, take: usize| -> Vec<[f32; N_CLASSES]> {
+            if take == 0 {
+                return Vec::new();
             }
-            _ => None,
+            let mut chosen = Vec::with_capacity(unsure.len() * take * side);
+            for n in 0..unsure.len() {
+                chosen.extend_from_slice(&second[n * most * side..][..take * side]);
+            }
+            reader.forward(model, &chosen, unsure.len() * take)
         };
-        let opinions = if digits.is_some() { 2 } else { 1 };
-        let k = 1.0 / ((1 + looks) * opinions) as f32;
+        let general = looks_of(self, model, policy.general);
+        // In a digit field the digits model looks too.
+        let (digits_first, digits_looks) = match digits_model {
+            Some(digits) => {
+                let first = if policy.digits_first {
+                    let firsts: Vec<f32> = unsure
+                        .iter()
+                        .flat_map(|&i| &input[i * side..(i + 1) * side])
+                        .copied()
+                        .collect();
+                    self.forward(digits, &firsts, unsure.len())
+                } else {
+                    Vec::new()
+                };
+                (first, looks_of(self, digits, policy.digits))
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let k = 1.0 / (1 + policy.general + digit_opinions) as f32;
         for (n, &i) in unsure.iter().enumerate() {
             let mut sum = probs[i];
             let mut add = |p: &[f32; N_CLASSES]| {
@@ -267,12 +344,20 @@ impl<'m> HandReader<'m> {
                     *s += v;
                 }
             };
-            general[n * looks..(n + 1) * looks]
+            general
                 .iter()
+                .skip(n * policy.general)
+                .take(policy.general)
                 .for_each(&mut add);
-            if let Some((first, second)) = &digits {
-                add(&first[n]);
-                second[n * looks..(n + 1) * looks].iter().for_each(&mut add);
+            if let Some(p) = digits_first.get(n) {
+                add(p);
+            }
+            if digits_model.is_some() {
+                digits_looks
+                    .iter()
+                    .skip(n * policy.digits)
+                    .take(policy.digits)
+                    .for_each(&mut add);
             }
             for (out, s) in probs[i].iter_mut().zip(sum) {
                 *out = s * k;
