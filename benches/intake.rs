@@ -45,6 +45,9 @@ struct Score {
     hand_digit_chars_right: usize,
     hand_letter_fields: usize,
     hand_letter_right: usize,
+    /// Handwritten text combs (names, places, clinics, laboratories, identifiers: letters and digits admitted).
+    hand_text_fields: usize,
+    hand_text_right: usize,
     /// Handwritten digit fields at >= 0.9, and how many of them wrong.
     hand_digit_confident: usize,
     hand_digit_confident_wrong: usize,
@@ -199,6 +202,10 @@ fn score(batch: &GeneratedBatch, store: &Store, registry: &Registry, s: &mut Sco
                                 (Charset::Letters, false) => {
                                     s.hand_letter_fields += 1;
                                     s.hand_letter_right += usize::from(ok);
+                                }
+                                (Charset::Text, false) => {
+                                    s.hand_text_fields += 1;
+                                    s.hand_text_right += usize::from(ok);
                                 }
                                 _ => {}
                             }
@@ -455,6 +462,8 @@ impl Score {
         self.hand_digit_chars_right += s.hand_digit_chars_right;
         self.hand_letter_fields += s.hand_letter_fields;
         self.hand_letter_right += s.hand_letter_right;
+        self.hand_text_fields += s.hand_text_fields;
+        self.hand_text_right += s.hand_text_right;
         self.hand_digit_confident += s.hand_digit_confident;
         self.hand_digit_confident_wrong += s.hand_digit_confident_wrong;
         self.fields += s.fields;
@@ -536,10 +545,11 @@ fn main() {
             registry,
         );
         println!(
-            "HELD-OUT STYLE: digit fields right {}, digit characters right {}, capital-letter fields right {}, confident (>= 0.9) but wrong {} of scored fields",
+            "HELD-OUT STYLE: digit fields right {}, digit characters right {}, capital-letter fields right {}, text fields (names, places, identifiers) right {}, confident (>= 0.9) but wrong {} of scored fields",
             pct(s.hand_digit_right, s.hand_digit_fields),
             pct(s.hand_digit_chars_right, s.hand_digit_chars),
             pct(s.hand_letter_right, s.hand_letter_fields),
+            pct(s.hand_text_right, s.hand_text_fields),
             pct(s.confident_wrong, s.fields),
         );
     }
@@ -614,6 +624,10 @@ fn main() {
     println!(
         "hand letter fields right    {}",
         pct(total.hand_letter_right, total.hand_letter_fields)
+    );
+    println!(
+        "hand text fields right      {} (names, places, identifiers)",
+        pct(total.hand_text_right, total.hand_text_fields)
     );
     println!(
         "confident (>= 0.9) but wrong {} of all scored fields; {} of confident fields",

@@ -524,7 +524,7 @@ fn read_comb(
         }
         shaped
     } else {
-        let value = letters_for_lookalikes(&value);
+        let value = letters_for_lookalikes(&value, &positions);
         match field
             .check
             .and_then(|check| hand::field::list_spelling(&value, check))
@@ -646,25 +646,55 @@ fn choose_reading(
     (Source::Ocr, printed.map(Reading::Cells))
 }
 
-/// In a name or place, a digit between letters is the letter it looks like (KOTTEN, not K0TTEN).
-fn letters_for_lookalikes(text: &str) -> String {
+/// In a name or place, a digit between letters is the letter it looks like (KOTTEN, not K0TTEN), and so is every
+/// 0, 1, 5 or 8 of a word of at least twice as many letters as digits (MIKROB10LOGEN, 50DERBERG, UNILA85): the
+/// classifier reads a written O, I, S or B as the digit often enough that such a word is far likelier a
+/// misreading than a name with digits in it. Words are the runs of adjacent written cells (`positions`),
+/// split at hyphens; a lab number such as LAB25 (3 letters, 2 digits) stays.
+fn letters_for_lookalikes(text: &str, positions: &[usize]) -> String {
     let chars: Vec<char> = text.chars().collect();
     let letter = |i: Option<&char>| i.is_some_and(|c| c.is_alphabetic());
+    let lookalike = |c: char| match c {
+        '0' => Some('O'),
+        '1' => Some('I'),
+        '5' => Some('S'),
+        '8' => Some('B'),
+        _ => None,
+    };
+    // The word of each character: a new word after an empty cell or a hyphen.
+    let mut word = Vec::with_capacity(chars.len());
+    let mut w = 0;
+    for (k, &c) in chars.iter().enumerate() {
+        let apart = positions.len() == chars.len() && k > 0 && positions[k] > positions[k - 1] + 1;
+        if k > 0 && (apart || chars[k - 1] == '-' || c == '-') {
+            w += 1;
+        }
+        word.push(w);
+    }
+    let mut letters = vec![0usize; w + 1];
+    let mut digits = vec![0usize; w + 1];
+    for (k, c) in chars.iter().enumerate() {
+        letters[word[k]] += usize::from(c.is_alphabetic());
+        digits[word[k]] += usize::from(c.is_ascii_digit());
+    }
     chars
         .iter()
         .enumerate()
         .map(|(i, &c)| {
+            let Some(l) = lookalike(c) else {
+                return c;
+            };
+            let mostly_letters = letters[word[i]] >= 2 * digits[word[i]];
             let beside_letter =
                 letter(i.checked_sub(1).and_then(|j| chars.get(j))) || letter(chars.get(i + 1));
-            let all_digits_nearby = i
+            let digit_beside = i
                 .checked_sub(1)
                 .and_then(|j| chars.get(j))
                 .is_some_and(|c| c.is_ascii_digit())
                 || chars.get(i + 1).is_some_and(|c| c.is_ascii_digit());
             match c {
-                '0' if beside_letter && !all_digits_nearby => 'O',
-                '1' if beside_letter && !all_digits_nearby => 'I',
-                '5' if beside_letter && !all_digits_nearby => 'S',
+                _ if mostly_letters => l,
+                '0' | '1' | '5' if beside_letter && !digit_beside => l,
                 c => c,
             }
         })
@@ -754,6 +784,27 @@ fn upright(page: &ScanPage, al: &Alignment, rect: &Rect, px_per_mm: f64) -> imag
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn digits_that_look_like_letters_are_letters_in_a_word_of_letters() {
+        let at = |n: usize| (0..n).collect::<Vec<usize>>();
+        assert_eq!(letters_for_lookalikes("K0TTEN", &at(6)), "KOTTEN");
+        assert_eq!(
+            letters_for_lookalikes("MIKROB10LOGEN", &at(13)),
+            "MIKROBIOLOGEN"
+        );
+        assert_eq!(letters_for_lookalikes("50DERBERG", &at(9)), "SODERBERG");
+        // A lab number keeps its digits, after its hyphen too.
+        assert_eq!(letters_for_lookalikes("LAB25-8485", &at(10)), "LAB25-8485");
+        // Words are apart where a cell is empty: the house number is its own word.
+        let mut street = at(9);
+        street.extend([10, 11]);
+        assert_eq!(
+            letters_for_lookalikes("STORGATAN15", &street),
+            "STORGATAN15"
+        );
+    }
+
     use super::*;
     use crate::forms::definition::Check;
 
