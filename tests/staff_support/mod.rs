@@ -169,7 +169,7 @@ pub fn intake(data: &Path, files: &[PathBuf]) {
 
 /// Scans that came in without a registered form ID belong to no region: an admin forwards each to one.
 fn place(data: &Path, batch: &GeneratedBatch, regions: &[&str]) -> Vec<Doc> {
-    let store = open_store(data);
+    let store = Store::open(data).expect("store");
     let staff = Staff::open(&store, Settings::default()).expect("staff");
     add_accounts(&staff);
     let admin = staff.accounts.get("admin").unwrap().unwrap();
@@ -244,7 +244,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Opens the stopped server's database with the model, for checks the HTTP side does not show.
 pub fn with_staff<T>(data: &Path, f: impl FnOnce(&Store, &Staff) -> T) -> T {
-    let store = open_store(data);
+    let store = Store::open(data).expect("store");
     let staff = Staff::open(&store, Settings::default()).expect("staff");
     f(&store, &staff)
 }
@@ -472,22 +472,5 @@ impl Client<'_> {
             assert_eq!(a.status, 200, "{}", a.text());
         }
         let_stand
-    }
-}
-
-/// Opens a data folder that this process or a stopped server just closed: sled's flusher thread may hold the
-/// folder's lock a moment after the last handle is dropped.
-pub fn open_store(data: &Path) -> Store {
-    let mut tries = 0;
-    loop {
-        match Store::open(data) {
-            Ok(store) => return store,
-            Err(e) if tries < 50 => {
-                tries += 1;
-                let _ = e;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(e) => panic!("the data folder stayed locked: {e}"),
-        }
     }
 }

@@ -194,7 +194,11 @@ impl SecondLooks {
                 .parse()
                 .map_err(|_| format!("second looks: a threshold, not {below}"))?,
             general: count(general)?,
-            digits_first: first == "1",
+            digits_first: match first {
+                "1" => true,
+                "0" => false,
+                other => return Err(format!("second looks: DIGITS_FIRST is 0 or 1, not {other}")),
+            },
             digits: count(digits)?,
         })
     }
@@ -312,6 +316,9 @@ impl<'m> HandReader<'m> {
             if take == 0 {
                 return Vec::new();
             }
+            if take == most {
+                return reader.forward(model, &second, unsure.len() * take);
+            }
             let mut chosen = Vec::with_capacity(unsure.len() * take * side);
             for n in 0..unsure.len() {
                 chosen.extend_from_slice(&second[n * most * side..][..take * side]);
@@ -392,5 +399,23 @@ impl CharReader for HandReader<'_> {
     fn read(&mut self, cells: &[GrayImage], charset: Charset, paper: u8) -> Option<Vec<CellGuess>> {
         let probs = self.probabilities(cells, paper, charset);
         Some(probs.iter().map(|p| field::guess(p, charset)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_looks_parse_as_written_and_refuse_what_is_not() {
+        assert_eq!(SecondLooks::parse("0.98:6:1:6"), Ok(SecondLooks::DEFAULT));
+        let cheap = SecondLooks::parse("0.9:0:0:2").unwrap();
+        assert_eq!(
+            (cheap.general, cheap.digits_first, cheap.digits),
+            (0, false, 2)
+        );
+        for bad in ["", "0.98:6:1", "x:6:1:6", "0.98:7:1:6", "0.98:6:yes:6"] {
+            assert!(SecondLooks::parse(bad).is_err(), "{bad}");
+        }
     }
 }
