@@ -1,12 +1,13 @@
 //! Speed of the handwriting reader on one core: one cell, and a page of 150 written cells read as fields of 12
 //! (crop normalisation included, as the intake calls it): generated cells of every class, and real people's digits
-//! (never trained on) through every device, where unsure cells get their second looks.
+//! (never trained on) through every device, where unsure cells get their second looks; and the same real cells
+//! with one look each (normalisation and one pass of the network).
 //!
 //! `taskset -c 1 cargo bench --features synth --bench hand`
 
 use blankett::forms::definition::Charset;
 use blankett::intake::read::chars::CharReader;
-use blankett::intake::read::hand::{CLASSES, HandReader, prep};
+use blankett::intake::read::hand::{CLASSES, HandReader, SecondLooks, prep};
 use blankett::synth::cells::generate::{self as cellgen, Content, Shapes, Writer};
 use blankett::synth::cells::real::Split;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -68,6 +69,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for field in real.chunks(12) {
                 black_box(reader.read(field, Charset::Digits, 250));
+            }
+        })
+    });
+    // One pass of the network over every cell, no second looks: what a look costs.
+    let mut first_only = HandReader::new().with_second_looks(SecondLooks {
+        below: 0.0,
+        general: 0,
+        digits_first: false,
+        digits: 0,
+    });
+    g.bench_function("one_look_150_real_digits", |b| {
+        b.iter(|| {
+            for field in real.chunks(12) {
+                black_box(first_only.read(field, Charset::Digits, 250));
             }
         })
     });

@@ -178,3 +178,77 @@ fn real_digits_held_out_of_training() {
         "more than 1 % of the cells read at >= 0.99 were wrong: {sure_wrong}/{sure}"
     );
 }
+
+/// The reader runs the network in bytes ([`blankett::intake::read::hand::int8`]): it must answer as the trained
+/// f32 network does, and its vector path must give exactly the portable path's sums.
+#[test]
+fn the_network_in_bytes_reads_as_the_trained_one() {
+    use blankett::intake::read::hand::int8::{Int8Net, Int8Workspace};
+    use blankett::intake::read::hand::{N_CLASSES, net, prep};
+    let mut inputs = Vec::new();
+    for q in Quality::ALL {
+        for i in 0..60 {
+            let mut rng = sub_rng(SEED + 1, (q as u64) << 32 | i as u64);
+            let c = char::from(b'0' + (i % 10) as u8);
+            let mut w = Writer::random(Shapes::Real(Split::Validation), &mut rng);
+            w.device = Device::of(q, &mut rng);
+            let cell = cellgen::cell(Content::Char(c), &w, &mut rng);
+            let (img, paper) = (&cell.image, cell.paper);
+            inputs.extend_from_slice(&prep::normalize(
+                img.as_raw(),
+                img.width() as usize,
+                img.height() as usize,
+                paper,
+            ));
+        }
+    }
+    let b = inputs.len() / (prep::SIDE * prep::SIDE);
+    for model in [Model::embedded(), Model::embedded_digits().unwrap()] {
+        let arch = model.header.arch;
+        let mut ws = net::Workspace::default();
+        net::forward(&arch, &model.params, &inputs, b, &mut ws, None);
+        let exact = ws.logits[..b * N_CLASSES].to_vec();
+        let bytes = model.int8().expect("the committed widths run in bytes");
+        let mut ws8 = Int8Workspace::default();
+        bytes.forward(&inputs, b, &mut ws8);
+        let fast = ws8.logits[..b * N_CLASSES].to_vec();
+        let portable = Int8Net::new(&arch, &model.params).unwrap().portable();
+        portable.forward(&inputs, b, &mut ws8);
+        assert_eq!(
+            fast,
+            ws8.logits[..b * N_CLASSES],
+            "vector and portable sums differ"
+        );
+
+        let argmax = |l: &[f32]| {
+            l.iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, _)| i)
+        };
+        let (mut same, mut worst) = (0, 0f32);
+        for (e, f) in exact
+            .chunks_exact(N_CLASSES)
+            .zip(fast.chunks_exact(N_CLASSES))
+        {
+            same += usize::from(argmax(e) == argmax(f));
+            let mut pe = e.to_vec();
+            let mut pf = f.to_vec();
+            net::softmax(&mut pe, N_CLASSES, model.header.temperature);
+            net::softmax(&mut pf, N_CLASSES, model.header.temperature);
+            let d = pe
+                .iter()
+                .zip(&pf)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            worst = worst.max(d);
+        }
+        eprintln!("bytes vs f32: same class {same}/{b}, largest probability difference {worst:.4}");
+        assert!(
+            same * 1000 >= b * 995,
+            "the byte network changed {} of {b} answers",
+            b - same
+        );
+        assert!(worst < 0.1, "a probability moved by {worst}");
+    }
+}

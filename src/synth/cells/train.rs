@@ -771,15 +771,15 @@ pub fn digit_classes() -> Vec<usize> {
 
 /// Builds the model from trained parameters.
 pub fn model(cfg: &Config, params: Vec<f32>, temperature: f32) -> Model {
-    Model {
-        header: Header {
+    Model::new(
+        Header {
             arch: cfg.arch,
             classes: CLASSES.to_string(),
             temperature,
             seed: cfg.seed,
         },
         params,
-    }
+    )
 }
 
 /// Validation streams, exposed for the record.

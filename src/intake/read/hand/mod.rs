@@ -14,12 +14,14 @@
 //!   (cargo feature `synth`).
 
 pub mod field;
+pub mod int8;
 pub mod net;
 pub mod prep;
 
 use super::chars::{CellGuess, CharReader};
 use crate::forms::definition::Charset;
 use image::GrayImage;
+use int8::{Int8Net, Int8Workspace};
 use net::{Arch, Workspace};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -67,9 +69,26 @@ pub struct Header {
 pub struct Model {
     pub header: Header,
     pub params: Vec<f32>,
+    /// The same network in bytes, quantised when first read with.
+    int8: OnceLock<Option<Int8Net>>,
 }
 
 impl Model {
+    pub fn new(header: Header, params: Vec<f32>) -> Model {
+        Model {
+            header,
+            params,
+            int8: OnceLock::new(),
+        }
+    }
+
+    /// The network as the reader runs it ([`int8`]); None for widths it cannot run in bytes.
+    pub fn int8(&self) -> Option<&Int8Net> {
+        self.int8
+            .get_or_init(|| Int8Net::new(&self.header.arch, &self.params))
+            .as_ref()
+    }
+
     /// Parses a weights file: magic, header length (u32 LE), JSON header, parameters (f32 LE).
     pub fn parse(bytes: &[u8]) -> Result<Model, String> {
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
@@ -95,7 +114,7 @@ impl Model {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        Ok(Model { header, params })
+        Ok(Model::new(header, params))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -136,6 +155,7 @@ pub struct HandReader<'m> {
     /// Learnt on digits alone: a second opinion on the unsure cells of digit fields.
     digits: Option<&'m Model>,
     ws: Workspace,
+    ws8: Int8Workspace,
     input: Vec<f32>,
     /// Shifted and scaled copies of the inputs of unsure cells (test-time augmentation).
     second: Vec<f32>,
@@ -227,6 +247,7 @@ impl<'m> HandReader<'m> {
             model,
             digits: None,
             ws: Workspace::default(),
+            ws8: Int8Workspace::default(),
             input: Vec::new(),
             second: Vec::new(),
             looks: SecondLooks::DEFAULT,
@@ -375,11 +396,20 @@ impl<'m> HandReader<'m> {
         probs
     }
 
-    /// Calibrated probabilities of the first `b` inputs of `input` (`[B][SIDE*SIDE]`), by `model`.
+    /// Calibrated probabilities of the first `b` inputs of `input` (`[B][SIDE*SIDE]`), by `model`: in bytes
+    /// where the model's widths allow.
     fn forward(&mut self, model: &Model, input: &[f32], b: usize) -> Vec<[f32; N_CLASSES]> {
-        let arch = model.header.arch;
-        net::forward(&arch, &model.params, input, b, &mut self.ws, None);
-        let logits = &mut self.ws.logits[..b * N_CLASSES];
+        let logits = match model.int8() {
+            Some(net) => {
+                net.forward(input, b, &mut self.ws8);
+                &mut self.ws8.logits[..b * N_CLASSES]
+            }
+            None => {
+                let arch = model.header.arch;
+                net::forward(&arch, &model.params, input, b, &mut self.ws, None);
+                &mut self.ws.logits[..b * N_CLASSES]
+            }
+        };
         net::softmax(logits, N_CLASSES, model.header.temperature);
         logits
             .chunks_exact(N_CLASSES)

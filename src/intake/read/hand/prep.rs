@@ -169,7 +169,7 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
                 }
                 let tx = (x as f32 + 0.5 - cx) * s + half - 0.5;
                 let ty = (y as f32 + 0.5 - cy) * s + half - 0.5;
-                let (fx, fy) = (tx.floor(), ty.floor());
+                let (fx, fy) = (floor(tx), floor(ty));
                 let (ax, ay) = (tx - fx, ty - fy);
                 let (ix, iy) = (fx as i32, fy as i32);
                 let v = d * s * s;
@@ -220,9 +220,16 @@ pub fn transformed(x: &[f32], (dx, dy, scale): (f32, f32, f32)) -> Input {
     out
 }
 
+/// `x.floor()` for the small values of pixel positions: without SSE4.1 the standard one is a call into libm,
+/// and it was taken for every pixel of every look.
+fn floor(x: f32) -> f32 {
+    let t = x as i32 as f32;
+    if t > x { t - 1.0 } else { t }
+}
+
 fn bilinear(img: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
     let (x, y) = (x - 0.5, y - 0.5);
-    let (fx, fy) = (x.floor(), y.floor());
+    let (fx, fy) = (floor(x), floor(y));
     let (ax, ay) = (x - fx, y - fy);
     let (ix, iy) = (fx as i64, fy as i64);
     let at = |x: i64, y: i64| {
