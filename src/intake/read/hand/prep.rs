@@ -105,35 +105,34 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
     if !keep.iter().any(|&k| k) {
         return out;
     }
-    let labels: Vec<bool> = found
-        .labels
-        .iter()
-        .map(|&l| l > 0 && keep[l as usize - 1])
-        .collect();
-    // Kept ink plus a one-pixel halo (antialiasing at stroke edges).
+    // The kept pieces' box, and their ink plus a one-pixel halo (antialiasing at stroke edges): a 3x3 dilation,
+    // across each row and then down, without a branch a pixel.
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
-    let mut keep_px = vec![false; w * h];
-    for y in 0..h {
+    for c in comps.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c) {
+        (x0, y0, x1, y1) = (x0.min(c.x0), y0.min(c.y0), x1.max(c.x1), y1.max(c.y1));
+    }
+    let table: Vec<u8> = std::iter::once(0)
+        .chain(keep.iter().map(|&k| u8::from(k)))
+        .collect();
+    let kept: Vec<u8> = found.labels.iter().map(|&l| table[l as usize]).collect();
+    let mut across = vec![0u8; w * h];
+    for (row, out) in kept.chunks_exact(w).zip(across.chunks_exact_mut(w)) {
         for x in 0..w {
-            if labels[y * w + x] {
-                x0 = x0.min(x);
-                y0 = y0.min(y);
-                x1 = x1.max(x);
-                y1 = y1.max(y);
-                for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                    for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                        keep_px[yy * w + xx] = true;
-                    }
-                }
-            }
+            let left = row[x.saturating_sub(1)];
+            let right = row[(x + 1).min(w - 1)];
+            out[x] = left | row[x] | right;
         }
     }
-    for (d, k) in dark.iter_mut().zip(&keep_px) {
-        if !*k {
-            *d = 0.0;
-        } else {
-            *d = ((*d - 0.05) / (top - 0.05)).clamp(0.0, 1.0);
+    let mut keep_px = vec![0u8; w * h];
+    for y in 0..h {
+        let (up, down) = (y.saturating_sub(1), (y + 1).min(h - 1));
+        for x in 0..w {
+            keep_px[y * w + x] = across[up * w + x] | across[y * w + x] | across[down * w + x];
         }
+    }
+    for (d, &k) in dark.iter_mut().zip(&keep_px) {
+        let v = ((*d - 0.05) / (top - 0.05)).clamp(0.0, 1.0);
+        *d = if k != 0 { v } else { 0.0 };
     }
     let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
     let s = GLYPH / bw.max(bh);
@@ -209,6 +208,24 @@ pub fn normalize(pixels: &[u8], w: usize, h: usize, paper: u8) -> Input {
 /// same cell for the reader.
 pub fn transformed(x: &[f32], (dx, dy, scale): (f32, f32, f32)) -> Input {
     let mut out = [0f32; SIDE * SIDE];
+    if scale == 1.0 && dx.fract() == 0.0 && dy.fract() == 0.0 {
+        // A shift by whole pixels: what the interpolation gives, as a copy.
+        let (dx, dy) = (dx as isize, dy as isize);
+        for (j, row) in out.chunks_exact_mut(SIDE).enumerate() {
+            let sy = j as isize - dy;
+            if !(0..SIDE as isize).contains(&sy) {
+                continue;
+            }
+            let from = &x[sy as usize * SIDE..][..SIDE];
+            for (i, o) in row.iter_mut().enumerate() {
+                let sx = i as isize - dx;
+                if (0..SIDE as isize).contains(&sx) {
+                    *o = from[sx as usize];
+                }
+            }
+        }
+        return out;
+    }
     let half = SIDE as f32 / 2.0;
     for (j, row) in out.chunks_exact_mut(SIDE).enumerate() {
         for (i, o) in row.iter_mut().enumerate() {
@@ -278,6 +295,34 @@ mod tests {
             "{cx} {cy}"
         );
         assert!(n.iter().copied().fold(0.0, f32::max) > 0.99);
+    }
+
+    #[test]
+    fn a_whole_pixel_shift_is_what_the_interpolation_gives() {
+        let x: Vec<f32> = (0..SIDE * SIDE)
+            .map(|i| (i * 37 % 101) as f32 / 100.0)
+            .collect();
+        for look in [
+            (1.0, 0.0, 1.0),
+            (-1.0, 0.0, 1.0),
+            (0.0, 1.0, 1.0),
+            (0.0, -1.0, 1.0),
+            (2.0, -1.0, 1.0),
+        ] {
+            let fast = transformed(&x, look);
+            let half = SIDE as f32 / 2.0;
+            for (k, v) in fast.iter().enumerate() {
+                let (i, j) = ((k % SIDE) as f32, (k / SIDE) as f32);
+                let want = bilinear(
+                    &x,
+                    SIDE,
+                    SIDE,
+                    i + 0.5 - half - look.0 + half,
+                    j + 0.5 - half - look.1 + half,
+                );
+                assert_eq!(*v, want, "{look:?} at {k}");
+            }
+        }
     }
 
     #[test]
