@@ -679,7 +679,7 @@ fn letters_in_words(cells: &mut [CellGuess], positions: &[usize]) {
         let word = &mut cells[start..end];
         let letters = word.iter().filter(|g| best(g).is_alphabetic()).count();
         let digits = word.iter().filter(|g| best(g).is_ascii_digit()).count();
-        if digits > 0 && letters >= digits.max(1) {
+        if digits > 0 && letters >= digits {
             for g in word.iter_mut() {
                 let Some((c, p)) = g.best() else { continue };
                 if !c.is_ascii_digit() {

@@ -80,6 +80,8 @@ pub struct Int8Workspace {
     cols: Vec<u8>,
     sums: Vec<i32>,
     act: Vec<f32>,
+    /// Each output channel's scale times its input's, for the layer at hand.
+    scales: Vec<f32>,
     dense_in: Vec<u8>,
     dense_scale: Vec<f32>,
     hidden: Vec<f32>,
@@ -181,17 +183,23 @@ impl Int8Net {
             // The input is quantised to 1/255: ink darkness is already 0..1.
             gather_input(x, &mut ws.cols);
             layer(&ws.cols, S0 * S0, &self.conv1, &mut ws.sums);
-            pool_relu::<S0>(&ws.sums, &self.conv1, 1.0 / 255.0, &mut ws.act);
+            pool_relu::<S0>(
+                &ws.sums,
+                &self.conv1,
+                1.0 / 255.0,
+                &mut ws.scales,
+                &mut ws.act,
+            );
 
             let s1 = quantise_padded::<S1>(&ws.act, a.c1, &mut ws.padded);
             gather::<S1>(&ws.padded, a.c1, &mut ws.cols);
             layer(&ws.cols, S1 * S1, &self.conv2, &mut ws.sums);
-            pool_relu::<S1>(&ws.sums, &self.conv2, s1, &mut ws.act);
+            pool_relu::<S1>(&ws.sums, &self.conv2, s1, &mut ws.scales, &mut ws.act);
 
             let s2 = quantise_padded::<S2>(&ws.act, a.c2, &mut ws.padded);
             gather::<S2>(&ws.padded, a.c2, &mut ws.cols);
             layer(&ws.cols, S2 * S2, &self.conv3, &mut ws.sums);
-            pool_relu::<S2>(&ws.sums, &self.conv3, s2, &mut ws.act);
+            pool_relu::<S2>(&ws.sums, &self.conv3, s2, &mut ws.scales, &mut ws.act);
 
             ws.dense_scale[n] = quantise(&ws.act[..flat], &mut ws.dense_in[n * flat..][..flat]);
         }
@@ -348,32 +356,20 @@ fn gather_input(x: &[f32], cols: &mut Vec<u8>) {
 }
 
 /// From a padded `[S+2][S+2][C]` plane to one row per output pixel: `[S*S][9][C]` (`9 * C` is a multiple of 4,
-/// as [`Int8Net::supports`] asks).
+/// as [`Int8Net::supports`] asks). The usual channel counts are passed as constants into the inlined copy, so
+/// that each copy is a few fixed vector moves instead of a call to `memmove`.
 #[inline(always)]
 fn gather<const S: usize>(padded: &[u8], c: usize, cols: &mut Vec<u8>) {
     match c {
-        16 => gather_c::<S, 16>(padded, cols),
-        32 => gather_c::<S, 32>(padded, cols),
-        64 => gather_c::<S, 64>(padded, cols),
-        _ => gather_any::<S>(padded, c, cols),
+        16 => gather_rows::<S>(padded, 16, cols),
+        32 => gather_rows::<S>(padded, 32, cols),
+        64 => gather_rows::<S>(padded, 64, cols),
+        _ => gather_rows::<S>(padded, c, cols),
     }
 }
 
-/// [`gather`] for a channel count known when compiling: each copy is a few fixed vector moves.
 #[inline(always)]
-fn gather_c<const S: usize, const C: usize>(padded: &[u8], cols: &mut Vec<u8>) {
-    let side = S + 2;
-    cols.resize(S * S * 9 * C, 0);
-    for (p, row) in cols.chunks_exact_mut(9 * C).enumerate() {
-        let (y, x) = (p / S, p % S);
-        for ky in 0..3 {
-            let from = &padded[((y + ky) * side + x) * C..][..3 * C];
-            row[ky * 3 * C..][..3 * C].copy_from_slice(from);
-        }
-    }
-}
-
-fn gather_any<const S: usize>(padded: &[u8], c: usize, cols: &mut Vec<u8>) {
+fn gather_rows<const S: usize>(padded: &[u8], c: usize, cols: &mut Vec<u8>) {
     let side = S + 2;
     cols.resize(S * S * 9 * c, 0);
     for (p, row) in cols.chunks_exact_mut(9 * c).enumerate() {
@@ -388,10 +384,17 @@ fn gather_any<const S: usize>(padded: &[u8], c: usize, cols: &mut Vec<u8>) {
 /// 2x2 max-pool (ceil) of `[S][S][M]` sums, then scale, bias and ReLU: `[ceil(S/2)^2][M]` f32. The scales are
 /// positive, so the largest sum is the largest activation.
 #[inline(always)]
-fn pool_relu<const S: usize>(sums: &[i32], p: &Packed, in_scale: f32, act: &mut Vec<f32>) {
+fn pool_relu<const S: usize>(
+    sums: &[i32],
+    p: &Packed,
+    in_scale: f32,
+    k: &mut Vec<f32>,
+    act: &mut Vec<f32>,
+) {
     let (t, m) = (S.div_ceil(2), p.m);
     act.resize(t * t * m, 0.0);
-    let k: Vec<f32> = p.scale.iter().map(|s| s * in_scale).collect();
+    k.clear();
+    k.extend(p.scale.iter().map(|s| s * in_scale));
     for oy in 0..t {
         let (y0, y1) = (2 * oy, (2 * oy + 1).min(S - 1));
         for ox in 0..t {
